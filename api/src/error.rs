@@ -1,0 +1,105 @@
+//! The one error type of the service, mapped once to GraphQL `extensions.code` (by
+//! [`crate::graphql::errors`]) and to the exit codes of the command line
+//! ([`Error::exit_code`]).
+//!
+//! Resolvers return it with `?`; internal details (SQL, I/O) are logged when the
+//! response is built and never sent to clients.
+
+use sea_orm::DbErr;
+use thiserror::Error;
+
+/// Convenience alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the service.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// `DATABASE_URL` names a database this service does not support.
+    #[error("DATABASE_URL must be a sqlite:// or postgres:// URL; this one starts with {scheme:?}")]
+    UnsupportedDatabaseUrl {
+        /// What the URL starts with (never the whole URL: it may hold a password).
+        scheme: String,
+    },
+    /// The database cannot be reached or opened.
+    #[error("cannot connect to the database: {0}")]
+    DatabaseUnreachable(#[source] DbErr),
+    /// A database statement failed.
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    /// Listening, reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The client sent something invalid; `path` names the offending argument or input
+    /// field.
+    #[error("{message}")]
+    BadUserInput {
+        /// What is wrong, for the client.
+        message: String,
+        /// The argument or input field at fault, e.g. `["input", "territories", 0]`.
+        path: Vec<String>,
+    },
+    /// The request needs a valid token.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The token's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// What was asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The object changed since the client read it.
+    #[error("{0}")]
+    Conflict(String),
+    /// A bug or an impossible state; details are logged, not returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A `BAD_USER_INPUT` error about `path`.
+    pub fn bad_input(message: impl Into<String>, path: &[&str]) -> Self {
+        Self::BadUserInput {
+            message: message.into(),
+            path: path.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    /// An I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The GraphQL `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
+            Self::UnsupportedDatabaseUrl { .. }
+            | Self::DatabaseUnreachable(_)
+            | Self::Database(_)
+            | Self::Io { .. }
+            | Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The exit code of the command line: 2 for a usage or configuration mistake,
+    /// 3 for a runtime failure (database unreachable, I/O).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::UnsupportedDatabaseUrl { .. } | Self::BadUserInput { .. } => 2,
+            _ => 3,
+        }
+    }
+}

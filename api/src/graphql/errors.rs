@@ -1,0 +1,95 @@
+//! Where every GraphQL error gets its `extensions.code`, in one place.
+//!
+//! Resolvers return [`crate::Error`] (or any error) with `?`; async-graphql keeps the
+//! original error as the source of the response error. This extension then rewrites
+//! each error of the response:
+//! - a [`crate::Error`] gets its code (and `path` for bad input); internal ones get a
+//!   fixed message, their cause being logged;
+//! - any other source (a database or I/O error that escaped) is `INTERNAL`, logged;
+//! - an error with no source comes from async-graphql itself — a syntax error, a
+//!   validation failure, an argument of the wrong type, a limit — and is
+//!   `BAD_USER_INPUT`.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::{Response, ServerError, Value};
+
+use crate::error::Error;
+
+/// The message clients get for internal errors.
+const INTERNAL_MESSAGE: &str = "Internal error; it has been logged.";
+
+/// The extension that maps errors to codes (installed by [`super::build_schema`]).
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            classify(error);
+        }
+        response
+    }
+}
+
+/// Sets the code (and, for internal errors, the message) of one error.
+pub fn classify(error: &mut ServerError) {
+    let already_coded = error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some());
+    if already_coded {
+        return;
+    }
+    let ours = error.source::<Error>().map(|ours| {
+        let path = match ours {
+            Error::BadUserInput { path, .. } if !path.is_empty() => Some(path.clone()),
+            _ => None,
+        };
+        if ours.code() == "INTERNAL" {
+            tracing::error!(error = %ours, "internal error while answering a request");
+        }
+        (ours.code(), path)
+    });
+    let (code, path) = match ours {
+        Some((code, path)) => {
+            if code == "INTERNAL" {
+                error.message = INTERNAL_MESSAGE.to_owned();
+            }
+            (code, path)
+        }
+        None if error.source.is_some() => {
+            tracing::error!(error = %error.message, "unexpected error while answering a request");
+            error.message = INTERNAL_MESSAGE.to_owned();
+            ("INTERNAL", None)
+        }
+        None => ("BAD_USER_INPUT", None),
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    if let Some(path) = path {
+        extensions.set(
+            "path",
+            Value::List(path.into_iter().map(Value::String).collect()),
+        );
+    }
+}
+
+/// A response with one error and no data, for failures before execution (database
+/// unreachable when checking the directory version).
+pub fn error_response(error: Error) -> Response {
+    let mut server_error = ServerError::new(error.to_string(), None);
+    server_error.source = Some(Arc::new(error));
+    classify(&mut server_error);
+    Response::from_errors(vec![server_error])
+}

@@ -1,0 +1,22 @@
+//! Territoires: the directory of the Département des Hauts-de-Seine's territory
+//! coordinators, served as a GraphQL API, with the nightly import of the HR roster.
+//!
+//! - [`cli`]: the `territoires` command line and what each subcommand does;
+//! - [`config`]: the configuration read from the environment;
+//! - [`db`]: connecting to SQLite or PostgreSQL and migrating;
+//! - [`directory`]: the in-memory read model every query is answered from, and how it
+//!   stays coherent with the database;
+//! - [`graphql`]: the GraphQL schema frontend teams use;
+//! - [`server`]: the HTTP server (GraphQL, health, readiness);
+//! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod directory;
+pub mod error;
+pub mod graphql;
+pub mod server;
+pub mod telemetry;
+
+pub use error::{Error, Result};

@@ -1,0 +1,20 @@
+//! The `territoires` binary: parses the command line and maps the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use territoires::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    territoires::telemetry::init(cli.log_format);
+    match cli::run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!(error = %error, "territoires stopped");
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! One roster import attempt, whatever its outcome.
+
+use sea_orm::entity::prelude::*;
+
+use crate::{SyncStatus, SyncTrigger};
+
+/// A sync run row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sync_runs")]
+pub struct Model {
+    /// Surrogate key.
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// What started the import.
+    pub trigger: SyncTrigger,
+    /// Who started it: a token name, `cli`, or `schedule`.
+    pub actor: String,
+    /// The file's name as dropped or uploaded.
+    pub file_name: Option<String>,
+    /// SHA-256 of the file's bytes, hex.
+    pub file_sha256: Option<String>,
+    /// A dry run plans without writing.
+    pub dry_run: bool,
+    /// Forced past the deactivation guard and the same-file check.
+    pub forced: bool,
+    /// Outcome.
+    pub status: SyncStatus,
+    /// People added.
+    pub added: i32,
+    /// People whose details changed.
+    pub updated: i32,
+    /// People who changed territory.
+    pub moved: i32,
+    /// People deactivated.
+    pub deactivated: i32,
+    /// People reactivated.
+    pub reactivated: i32,
+    /// People unchanged.
+    pub unchanged: i32,
+    /// The detailed plan (JSON), for the report.
+    pub plan: Option<String>,
+    /// Short technical summary for failures (never shown to the public).
+    pub message: Option<String>,
+    /// Start time.
+    pub started_at: DateTimeUtc,
+    /// End time.
+    pub finished_at: Option<DateTimeUtc>,
+}
+
+/// Relations of a sync run.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The problems found in the file.
+    #[sea_orm(has_many = "super::sync_run_problem::Entity")]
+    Problem,
+}
+
+impl Related<super::sync_run_problem::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Problem.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

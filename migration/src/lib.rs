@@ -1,0 +1,31 @@
+//! Territoires database migrations and reference data.
+//!
+//! The schema is portable across SQLite and PostgreSQL: enums are text columns with a
+//! CHECK constraint, lists are join tables, search keys are computed in Rust.
+//! Reference data (territories, communes, coordinators, collèges, themes) is embedded
+//! from `data/` and loaded once, by a migration, so restarts never duplicate it nor
+//! overwrite what imports and editors changed later.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261129_000001_create_directory;
+mod m20261129_000002_create_territory_work;
+mod m20261129_000003_create_sync_runs;
+mod m20261129_000004_load_reference_data;
+mod reference;
+
+/// All migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_directory::Migration),
+            Box::new(m20261129_000002_create_territory_work::Migration),
+            Box::new(m20261129_000003_create_sync_runs::Migration),
+            Box::new(m20261129_000004_load_reference_data::Migration),
+        ]
+    }
+}
