@@ -40,7 +40,7 @@ pub fn foreign_key(
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
     let (table, column) = (table.into_iden(), column.into_iden());
-    let name = format!("fk_{}_{}", table.to_string(), column.to_string());
+    let name = format!("fk_{table}_{column}");
     ForeignKey::create()
         .name(name)
         .from(table, column)
@@ -52,7 +52,7 @@ pub fn foreign_key(
 /// A (non-unique) index named after its table and columns.
 pub fn index(table: impl IntoIden, columns: &[&str]) -> IndexCreateStatement {
     let table = table.into_iden();
-    let name = format!("ix_{}_{}", table.to_string(), columns.join("_"));
+    let name = format!("ix_{table}_{}", columns.join("_"));
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {

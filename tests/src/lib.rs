@@ -1,1 +1,15 @@
-//! placeholder
+//! The test harness: a fresh database per test and the real application served on a
+//! random port.
+//!
+//! With no `DATABASE_URL` (or a `sqlite:` one) each test gets a new SQLite file in a
+//! temporary folder. With a PostgreSQL `DATABASE_URL`, each test gets its own database,
+//! cloned from a template migrated once per change of the migrations, and dropped when
+//! the test ends; databases left by crashed runs are swept after two hours.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod app;
+mod database;
+
+pub use app::{TestApp, error_code, spawn_app, spawn_app_on};
+pub use database::TestDb;

@@ -1,0 +1,132 @@
+//! The `territoires` binary as a process: exit codes, help, schema, a real start and a
+//! graceful stop.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn territoires() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_territoires"));
+    command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    command
+}
+
+#[test]
+fn an_unknown_database_url_scheme_is_a_clear_error_not_a_panic() {
+    let output = territoires()
+        .args(["migrate"])
+        .env("DATABASE_URL", "mysql://root:secret@localhost/territoires")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DATABASE_URL must be a sqlite:// or postgres:// URL"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "the password leaked: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_is_exit_code_3() {
+    let output = territoires()
+        .args(["migrate", "--database-timeout", "1"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_arguments_are_exit_code_2() {
+    let output = territoires().args(["frobnicate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn help_explains_the_subcommands_and_the_configuration() {
+    let output = territoires().args(["--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in ["serve", "migrate", "schema", "DATABASE_URL", "LOG_FORMAT"] {
+        assert!(help.contains(expected), "{expected} missing from:\n{help}");
+    }
+    let serve = territoires().args(["serve", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&serve.stdout).contains("BIND_ADDR"));
+}
+
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let output = territoires().args(["schema"]).output().unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql")).unwrap();
+    assert_eq!(
+        printed, committed,
+        "schema.graphql is stale: run `cargo run -- schema > schema.graphql`"
+    );
+}
+
+#[test]
+fn serve_starts_with_no_configuration_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut child = territoires()
+        .current_dir(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        loop {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            let query = serde_json::json!({ "query": "{ territories { number communes { inseeCode } coordinator { email phone } } }" });
+            if let Ok(response) = client.post(format!("http://127.0.0.1:{port}/graphql")).json(&query).send().await {
+                break response.json::<serde_json::Value>().await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert_eq!(body["data"]["territories"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        body["data"]["territories"][0]["coordinator"]["email"],
+        "slara@hauts-de-seine.fr"
+    );
+    assert!(
+        dir.path().join("data/territoires.db").exists(),
+        "the default SQLite file"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no graceful stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
