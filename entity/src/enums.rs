@@ -189,3 +189,37 @@ domain_enum! {
         Warning = "WARNING", "Avertissement";
     }
 }
+
+domain_enum! {
+    /// What an API token may do (see "Who may see and do what").
+    Role {
+        /// Reads everything but sync runs, the audit log and employee ids; writes local
+        /// bodies, partners and projects.
+        Editor = "EDITOR", "Éditeur";
+        /// Everything: also sync runs, the audit log, employee ids, tokens, collèges,
+        /// themes and roster imports.
+        Admin = "ADMIN", "Administrateur";
+    }
+}
+
+domain_enum! {
+    /// What a write did, in the audit log.
+    AuditAction {
+        /// Created.
+        Create = "CREATE", "Création";
+        /// Fields changed.
+        Update = "UPDATE", "Modification";
+        /// Archived (left public lists, kept for history).
+        Archive = "ARCHIVE", "Archivage";
+        /// Brought back from the archive.
+        Restore = "RESTORE", "Restauration";
+        /// A coordinator changed territory.
+        Move = "MOVE", "Changement de territoire";
+        /// A coordinator left the roster.
+        Deactivate = "DEACTIVATE", "Désactivation";
+        /// A coordinator came back to the roster.
+        Reactivate = "REACTIVATE", "Réactivation";
+        /// Personal data erased after the retention period.
+        Erase = "ERASE", "Effacement";
+    }
+}

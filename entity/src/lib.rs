@@ -7,6 +7,8 @@
 pub mod enums;
 pub mod normalize;
 
+pub mod api_token;
+pub mod audit_log;
 pub mod college;
 pub mod commune;
 pub mod commune_alias;

@@ -13,6 +13,8 @@ mod m20261129_000001_create_directory;
 mod m20261129_000002_create_territory_work;
 mod m20261129_000003_create_sync_runs;
 mod m20261129_000004_load_reference_data;
+mod m20261129_000005_create_api_tokens;
+mod m20261129_000006_create_audit_log;
 mod reference;
 
 /// All migrations, in order.
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_territory_work::Migration),
             Box::new(m20261129_000003_create_sync_runs::Migration),
             Box::new(m20261129_000004_load_reference_data::Migration),
+            Box::new(m20261129_000005_create_api_tokens::Migration),
+            Box::new(m20261129_000006_create_audit_log::Migration),
         ]
     }
 }

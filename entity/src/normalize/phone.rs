@@ -49,7 +49,9 @@ pub fn normalize_phone(input: &str) -> Result<String, PhoneError> {
             };
             return french_subscriber(national).map(|n| format!("+33{n}"));
         }
-        if (8..=15).contains(&number.len()) && !number.starts_with('0') {
+        // With "00" rather than "+", a short number is more likely a mistyped French one.
+        let shortest = if international { 8 } else { 10 };
+        if (shortest..=15).contains(&number.len()) && !number.starts_with('0') {
             return Ok(format!("+{number}"));
         }
         return Err(PhoneError::WrongLength);
