@@ -39,12 +39,61 @@ pub struct DatabaseConfig {
     pub timeout_secs: u64,
 }
 
-/// How `serve` listens.
+/// How `serve` listens and what it accepts.
 #[derive(Debug, Clone, Args)]
 pub struct ServerConfig {
     /// Address and port to listen on (`0.0.0.0:8080` in a container).
     #[arg(long = "bind", env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind_addr: SocketAddr,
+
+    /// Origins allowed to call the API from a browser, comma-separated
+    /// (`https://annuaire.hauts-de-seine.fr,https://outils.example`), or `*`; none by
+    /// default.
+    #[arg(long = "cors-origins", env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Largest accepted GraphQL request body, in bytes (file uploads have their own limit).
+    #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Deepest selection nesting a query may have.
+    #[arg(
+        long = "max-query-depth",
+        env = "GRAPHQL_MAX_DEPTH",
+        default_value_t = 16
+    )]
+    pub max_query_depth: usize,
+
+    /// Largest complexity a query may have (a field counts 1; a connection multiplies its
+    /// selection by its page size).
+    #[arg(
+        long = "max-query-complexity",
+        env = "GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 10_000
+    )]
+    pub max_query_complexity: usize,
+
+    /// Seconds a query may run before it is stopped.
+    #[arg(
+        long = "query-timeout",
+        env = "QUERY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub query_timeout_secs: u64,
+}
+
+impl ServerConfig {
+    /// The defaults, listening on `bind_addr` (for tests and embedding).
+    pub fn on(bind_addr: SocketAddr) -> Self {
+        Self {
+            bind_addr,
+            cors_origins: Vec::new(),
+            max_body_bytes: 256 * 1024,
+            max_query_depth: 16,
+            max_query_complexity: 10_000,
+            query_timeout_secs: 10,
+        }
+    }
 }
 
 /// Log output format.

@@ -56,6 +56,9 @@ pub enum Error {
     /// The object changed since the client read it.
     #[error("{0}")]
     Conflict(String),
+    /// The query ran longer than the configured limit.
+    #[error("the query took longer than {0} seconds and was stopped; ask for less at once")]
+    Timeout(u64),
     /// A bug or an impossible state; details are logged, not returned.
     #[error("internal error: {0}")]
     Internal(String),
@@ -90,15 +93,26 @@ impl Error {
             | Self::DatabaseUnreachable(_)
             | Self::Database(_)
             | Self::Io { .. }
+            | Self::Timeout(_)
             | Self::Internal(_) => "INTERNAL",
         }
     }
 
-    /// The exit code of the command line: 2 for a usage or configuration mistake,
-    /// 3 for a runtime failure (database unreachable, I/O).
+    /// Whether the message holds internal details (SQL, paths) that clients must not
+    /// see: such errors are logged and replaced by a fixed message.
+    pub fn hides_details(&self) -> bool {
+        self.code() == "INTERNAL" && !matches!(self, Self::Timeout(_))
+    }
+
+    /// The exit code of the command line: 2 for a usage or configuration mistake (bad
+    /// arguments, an unknown or duplicate name), 3 for a runtime failure (database
+    /// unreachable, I/O).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::UnsupportedDatabaseUrl { .. } | Self::BadUserInput { .. } => 2,
+            Self::UnsupportedDatabaseUrl { .. }
+            | Self::BadUserInput { .. }
+            | Self::NotFound(_)
+            | Self::Conflict(_) => 2,
             _ => 3,
         }
     }

@@ -1,6 +1,7 @@
 //! Territoires: the directory of the Département des Hauts-de-Seine's territory
 //! coordinators, served as a GraphQL API, with the nightly import of the HR roster.
 //!
+//! - [`access`]: API tokens and roles;
 //! - [`cli`]: the `territoires` command line and what each subcommand does;
 //! - [`config`]: the configuration read from the environment;
 //! - [`db`]: connecting to SQLite or PostgreSQL and migrating;
@@ -10,6 +11,7 @@
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,5 +1,6 @@
 //! The HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`, `GET /healthz`
-//! (process up) and `GET /readyz` (database reachable), with graceful shutdown.
+//! (process up) and `GET /readyz` (database reachable), with a request body limit, a
+//! query timeout, CORS and graceful shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,16 +9,22 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::access::authenticate;
+use crate::config::ServerConfig;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
-use crate::graphql::{AppSchema, build_schema, errors};
+use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -28,37 +35,103 @@ pub struct AppState {
     pub schema: AppSchema,
     /// The coherent in-memory directory.
     pub directory: Arc<DirectoryCache>,
+    /// The server settings.
+    pub config: Arc<ServerConfig>,
 }
 
 impl AppState {
     /// Loads the directory and builds the schema over an open, migrated database.
-    pub async fn new(db: DatabaseConnection) -> Result<Self> {
+    pub async fn new(db: DatabaseConnection, config: ServerConfig) -> Result<Self> {
         let directory = Arc::new(DirectoryCache::load(db.clone()).await?);
+        let limits = QueryLimits {
+            max_depth: config.max_query_depth,
+            max_complexity: config.max_query_complexity,
+        };
         Ok(Self {
+            schema: build_schema(db.clone(), limits),
             db,
-            schema: build_schema(),
             directory,
+            config: Arc::new(config),
         })
     }
 }
 
 /// The router, with its middleware; tests serve it on port 0.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let graphql_routes = Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes));
+    let mut router = Router::new()
+        .merge(graphql_routes)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    if let Some(cors) = cors(&state.config.cors_origins) {
+        router = router.layer(cors);
+    }
+    router.with_state(state)
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner();
+/// The CORS layer for the configured origins; none when no origin is configured.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<&str> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.contains(&"*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     let snapshot = match state.directory.fresh().await {
         Ok(snapshot) => snapshot,
-        Err(error) => return errors::error_response(Error::from(error)).into(),
+        Err(error) => return graphql_error(StatusCode::OK, Error::from(error)),
     };
-    state.schema.execute(request.data(snapshot)).await.into()
+    // A header that is not visible ASCII cannot hold a token: refused, not ignored.
+    let authorization = headers
+        .get(AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or_default());
+    let viewer = match authenticate(authorization, &snapshot, Utc::now()) {
+        Ok(viewer) => viewer,
+        Err(error) => return graphql_error(StatusCode::UNAUTHORIZED, error),
+    };
+    let request = request.into_inner().data(snapshot).data(viewer);
+    let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
+    match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(_) => graphql_error(StatusCode::OK, Error::Timeout(timeout.as_secs())),
+    }
+}
+
+/// A GraphQL response with one error and no data.
+fn graphql_error(status: StatusCode, error: Error) -> Response {
+    let unauthenticated = matches!(error, Error::Unauthenticated(_));
+    let mut response = GraphQLResponse::from(errors::error_response(error)).into_response();
+    *response.status_mut() = status;
+    if unauthenticated {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
 }
 
 async fn graphiql() -> Html<String> {

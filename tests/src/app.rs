@@ -3,8 +3,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use entity::Role;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
+use territoires::config::ServerConfig;
 use territoires::server::{AppState, app};
 
 use crate::TestDb;
@@ -37,7 +39,10 @@ pub async fn spawn_app_on(database: TestDb) -> TestApp {
         counter.fetch_add(1, Ordering::SeqCst);
     });
     territoires::db::migrate(&app_db).await.expect("migrate");
-    let state = AppState::new(app_db).await.expect("application state");
+    let config = ServerConfig::on(([127, 0, 0, 1], 0).into());
+    let state = AppState::new(app_db, config)
+        .await
+        .expect("application state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a random port");
@@ -58,15 +63,34 @@ pub async fn spawn_app_on(database: TestDb) -> TestApp {
 impl TestApp {
     /// Posts a GraphQL query with variables and returns the JSON response.
     pub async fn graphql_with(&self, query: &str, variables: Value) -> Value {
-        self.client
+        self.post(None, query, variables).await.1
+    }
+
+    /// Posts a GraphQL query with `Authorization: Bearer token`.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post(Some(token), query, variables).await.1
+    }
+
+    /// Posts a GraphQL query, with a token if given; returns the HTTP status and JSON.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
             .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("POST /graphql");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON response"))
+    }
+
+    /// Creates an API token with `role` and returns its secret.
+    pub async fn token(&self, role: Role) -> String {
+        let name = format!("test-{:?}-{}", role, self.statements());
+        territoires::access::create_token(&self.db, &name, role, None)
             .await
-            .expect("POST /graphql")
-            .json()
-            .await
-            .expect("a JSON response")
+            .expect("create a token")
     }
 
     /// Posts a GraphQL query and returns the JSON response.

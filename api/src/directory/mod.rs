@@ -1,5 +1,5 @@
-//! The directory: an immutable in-memory snapshot of everything the public API reads,
-//! and the cache that keeps it coherent with the database.
+//! The directory: an immutable in-memory snapshot of everything the API reads, the
+//! domain queries over it, and the cache that keeps it coherent with the database.
 //!
 //! Every request is answered from one snapshot, so it never sees half of a roster
 //! import. Before answering, the cache checks the database's data version (one tiny
@@ -7,12 +7,24 @@
 //! process or request has written since: no replica serves stale data.
 
 mod cache;
+mod local_bodies;
 mod matching;
+mod order;
+mod overview;
+mod projects;
+mod rows;
+mod search;
 mod snapshot;
 
 pub use cache::DirectoryCache;
+pub use local_bodies::{LocalBodyQuery, PartnerQuery};
 pub use matching::{Match, MatchRank, NameIndex};
+pub use order::{KeyPart, OrderSpec};
+pub use overview::{Overview, overview};
+pub use projects::{ProjectQuery, ProjectSort};
+pub use rows::Rows;
+pub use search::{Hit, HitKind, Visibility, search};
 pub use snapshot::{
-    AssignmentRow, CollegeRow, CommuneLookup, CommuneRow, CoordinatorRow, Snapshot, TerritoryRow,
-    ThemeRow,
+    AssignmentRow, CollegeRow, CommuneLookup, CommuneRow, CoordinatorRow, LocalBodyRow, PartnerRow,
+    ProjectRow, Snapshot, TerritoryRow, ThemeRow,
 };

@@ -1,22 +1,24 @@
-//! The snapshot: every row the public API reads, with the indexes its queries need.
+//! The snapshot: every row the API reads, with the relations and indexes its queries need.
 //!
-//! Built by [`Snapshot::load`] in one read transaction (so it is consistent and carries
-//! the data version it was read at), then never mutated: a request holds an `Arc` to it.
+//! Built by [`Snapshot::load`] from one consistent read ([`Rows::read`]), then never
+//! mutated: a request holds an `Arc` to it, so it sees one data version throughout.
+//! Relations are positions in the snapshot's lists, resolved once here rather than per
+//! request.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::normalize::fold;
 use entity::{
-    college, commune, commune_alias, commune_postal_code, coordinator, coordinator_assignment,
-    data_version, territory, theme,
+    StrategicAxis, YouthEnvironment, api_token, college, coordinator, local_body, partner,
+    partner_expectation, project, sync_run, theme,
 };
-use sea_orm::{
-    AccessMode, DatabaseConnection, DbBackend, DbErr, EntityTrait, IsolationLevel, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DbErr};
 
-use super::matching::{Match, NameIndex};
+use super::matching::{Match, MatchRank, NameIndex};
+use super::order::OrderSpec;
+use super::projects::ProjectSort;
+use super::rows::Rows;
 
 /// A territory and what belongs to it.
 #[derive(Debug)]
@@ -33,6 +35,10 @@ pub struct TerritoryRow {
     pub colleges: Vec<usize>,
     /// Its active coordinators, earliest current assignment first.
     pub coordinators: Vec<usize>,
+    /// Its local bodies, by name.
+    pub local_bodies: Vec<usize>,
+    /// Its partners (directly or through their commune), by name.
+    pub partners: Vec<usize>,
 }
 
 /// A commune.
@@ -52,6 +58,10 @@ pub struct CommuneRow {
     pub aliases: Vec<String>,
     /// Its collèges, by name.
     pub colleges: Vec<usize>,
+    /// Its local bodies, by name.
+    pub local_bodies: Vec<usize>,
+    /// Its partners, by name.
+    pub partners: Vec<usize>,
 }
 
 /// One period of a coordinator on a territory.
@@ -74,6 +84,10 @@ pub struct CoordinatorRow {
     pub territories: Vec<usize>,
     /// Every assignment, most recent first.
     pub history: Vec<AssignmentRow>,
+    /// Local bodies where they represent the Département, by name.
+    pub representations: Vec<usize>,
+    /// Projects they lead, most recently updated first.
+    pub projects_led: Vec<usize>,
 }
 
 /// A collège.
@@ -83,6 +97,8 @@ pub struct CollegeRow {
     pub model: college::Model,
     /// Its commune.
     pub commune: usize,
+    /// Its local bodies (a CESC), by name.
+    pub local_bodies: Vec<usize>,
 }
 
 /// A theme.
@@ -90,6 +106,63 @@ pub struct CollegeRow {
 pub struct ThemeRow {
     /// The stored row.
     pub model: theme::Model,
+}
+
+/// A local body.
+#[derive(Debug)]
+pub struct LocalBodyRow {
+    /// The stored row.
+    pub model: local_body::Model,
+    /// Its territory.
+    pub territory: usize,
+    /// Its commune, if any.
+    pub commune: Option<usize>,
+    /// Its collège, if any.
+    pub college: Option<usize>,
+    /// Coordinators representing the Département, by name.
+    pub representatives: Vec<usize>,
+}
+
+/// A partner.
+#[derive(Debug)]
+pub struct PartnerRow {
+    /// The stored row.
+    pub model: partner::Model,
+    /// Its territory: set on the partner, or its commune's.
+    pub territory: Option<usize>,
+    /// Its commune, if any.
+    pub commune: Option<usize>,
+    /// Recorded expectations, oldest first.
+    pub expectations: Vec<partner_expectation::Model>,
+    /// Projects it takes part in, most recently updated first.
+    pub projects: Vec<usize>,
+}
+
+/// A project and its links.
+#[derive(Debug)]
+pub struct ProjectRow {
+    /// The stored row.
+    pub model: project::Model,
+    /// Strategic axes.
+    pub axes: Vec<StrategicAxis>,
+    /// Youth environments.
+    pub environments: Vec<YouthEnvironment>,
+    /// Themes, by position.
+    pub themes: Vec<usize>,
+    /// Territories linked directly, by number.
+    pub direct_territories: Vec<usize>,
+    /// Communes, by name.
+    pub communes: Vec<usize>,
+    /// Collèges, by name.
+    pub colleges: Vec<usize>,
+    /// Partners, by name.
+    pub partners: Vec<usize>,
+    /// Every territory it belongs to: direct, or through a commune or a collège.
+    pub territories: Vec<usize>,
+    /// The lead coordinator.
+    pub lead: Option<usize>,
+    /// Title and summary folded, for text filters.
+    pub text: String,
 }
 
 /// The outcome of a commune lookup by name and/or INSEE code.
@@ -103,7 +176,7 @@ pub enum CommuneLookup {
     Disagree,
 }
 
-/// Everything the public API reads, at one data version.
+/// Everything the API reads, at one data version.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The data version this snapshot was read at.
@@ -118,74 +191,58 @@ pub struct Snapshot {
     pub colleges: Vec<CollegeRow>,
     /// Themes by position.
     pub themes: Vec<ThemeRow>,
+    /// Local bodies by name.
+    pub local_bodies: Vec<LocalBodyRow>,
+    /// Partners by name.
+    pub partners: Vec<PartnerRow>,
+    /// Projects by id (see [`Snapshot::projects_in_order`] for orderings).
+    pub projects: Vec<ProjectRow>,
+    /// The last applied roster import.
+    pub last_roster_import: Option<sync_run::Model>,
+    tokens: HashMap<String, api_token::Model>,
+    project_orders: HashMap<(ProjectSort, bool), Vec<usize>>,
     territory_by_number: HashMap<i32, usize>,
+    territory_by_id: HashMap<i32, usize>,
+    commune_by_id: HashMap<i32, usize>,
     commune_by_insee: HashMap<String, usize>,
     commune_by_postal_code: HashMap<String, Vec<usize>>,
-    commune_names: NameIndex,
     coordinator_by_id: HashMap<i32, usize>,
+    college_by_id: HashMap<i32, usize>,
     college_by_uai: HashMap<String, usize>,
+    theme_by_id: HashMap<i32, usize>,
+    theme_by_code: HashMap<String, usize>,
+    local_body_by_id: HashMap<i32, usize>,
+    partner_by_id: HashMap<i32, usize>,
+    project_by_id: HashMap<i32, usize>,
+    /// Search keys of each kind.
+    pub(crate) names: Names,
 }
 
-/// The rows a snapshot is built from, as read from the database.
+/// Search keys of each kind of item.
 #[derive(Debug, Default)]
-pub struct Rows {
-    /// Data version.
-    pub version: i64,
-    /// `territories`.
-    pub territories: Vec<territory::Model>,
-    /// `communes`.
-    pub communes: Vec<commune::Model>,
-    /// `commune_postal_codes`.
-    pub postal_codes: Vec<commune_postal_code::Model>,
-    /// `commune_aliases`.
-    pub aliases: Vec<commune_alias::Model>,
-    /// `coordinators`.
-    pub coordinators: Vec<coordinator::Model>,
-    /// `coordinator_assignments`.
-    pub assignments: Vec<coordinator_assignment::Model>,
-    /// `colleges`.
-    pub colleges: Vec<college::Model>,
-    /// `themes`.
-    pub themes: Vec<theme::Model>,
-}
-
-impl Rows {
-    /// Reads every table in one read-only transaction: on PostgreSQL at REPEATABLE READ,
-    /// on SQLite (WAL) the transaction's single read snapshot.
-    pub async fn read(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        let txn = match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.begin_with_config(
-                    Some(IsolationLevel::RepeatableRead),
-                    Some(AccessMode::ReadOnly),
-                )
-                .await?
-            }
-            _ => db.begin().await?,
-        };
-        let rows = Self {
-            version: data_version::current(&txn).await?,
-            territories: territory::Entity::find().all(&txn).await?,
-            communes: commune::Entity::find().all(&txn).await?,
-            postal_codes: commune_postal_code::Entity::find().all(&txn).await?,
-            aliases: commune_alias::Entity::find().all(&txn).await?,
-            coordinators: coordinator::Entity::find().all(&txn).await?,
-            assignments: coordinator_assignment::Entity::find()
-                .order_by_asc(coordinator_assignment::Column::StartedAt)
-                .order_by_asc(coordinator_assignment::Column::Id)
-                .all(&txn)
-                .await?,
-            colleges: college::Entity::find().all(&txn).await?,
-            themes: theme::Entity::find().all(&txn).await?,
-        };
-        txn.commit().await?;
-        Ok(rows)
-    }
+pub(crate) struct Names {
+    pub communes: NameIndex,
+    pub coordinators: NameIndex,
+    pub colleges: NameIndex,
+    pub local_bodies: NameIndex,
+    pub partners: NameIndex,
+    pub projects: NameIndex,
 }
 
 /// Sorts rows by a French-friendly key (accents and case folded), then by id.
 fn sort_by_name<T>(rows: &mut [T], name: impl Fn(&T) -> String, id: impl Fn(&T) -> i32) {
     rows.sort_by_cached_key(|row| (fold(&name(row)), id(row)));
+}
+
+/// Positions of `ids` through `index`, skipping unknown ones, sorted and deduplicated.
+fn positions(ids: impl IntoIterator<Item = i32>, index: &HashMap<i32, usize>) -> Vec<usize> {
+    let mut found: Vec<usize> = ids
+        .into_iter()
+        .filter_map(|id| index.get(&id).copied())
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 impl Snapshot {
@@ -194,43 +251,53 @@ impl Snapshot {
         Ok(Self::build(Rows::read(db).await?))
     }
 
-    /// Builds the snapshot and its indexes from rows. Rows pointing at missing rows (which
-    /// foreign keys forbid) are left out rather than trusted.
+    /// Builds the snapshot and its indexes. Rows pointing at missing rows (which foreign
+    /// keys forbid) are left out rather than trusted.
     pub fn build(mut rows: Rows) -> Self {
-        let mut snapshot = Snapshot {
+        let mut s = Snapshot {
             version: rows.version,
+            last_roster_import: rows.last_roster_import.take(),
             ..Default::default()
         };
+        s.build_directory(&mut rows);
+        s.build_work(&mut rows);
+        s.tokens = rows
+            .tokens
+            .drain(..)
+            .map(|t| (t.token_hash.clone(), t))
+            .collect();
+        s
+    }
 
+    /// Territories, communes, collèges, coordinators, themes.
+    fn build_directory(&mut self, rows: &mut Rows) {
         rows.territories.sort_by_key(|t| (t.number, t.id));
-        let mut territory_by_id = HashMap::new();
-        for (index, t) in rows.territories.into_iter().enumerate() {
-            territory_by_id.insert(t.id, index);
-            snapshot.territory_by_number.insert(t.number, index);
-            snapshot.territories.push(TerritoryRow {
+        for (index, t) in rows.territories.drain(..).enumerate() {
+            self.territory_by_id.insert(t.id, index);
+            self.territory_by_number.insert(t.number, index);
+            self.territories.push(TerritoryRow {
                 id: t.id,
                 number: t.number,
                 name: t.name,
                 communes: Vec::new(),
                 colleges: Vec::new(),
                 coordinators: Vec::new(),
+                local_bodies: Vec::new(),
+                partners: Vec::new(),
             });
         }
 
         sort_by_name(&mut rows.communes, |c| c.name.clone(), |c| c.id);
-        let mut commune_by_id = HashMap::new();
-        for c in rows.communes {
-            let Some(&territory) = territory_by_id.get(&c.territory_id) else {
+        for c in rows.communes.drain(..) {
+            let Some(&territory) = self.territory_by_id.get(&c.territory_id) else {
                 continue;
             };
-            let index = snapshot.communes.len();
-            commune_by_id.insert(c.id, index);
-            snapshot
-                .commune_by_insee
-                .insert(c.insee_code.clone(), index);
-            snapshot.commune_names.insert(index, &c.name);
-            snapshot.territories[territory].communes.push(index);
-            snapshot.communes.push(CommuneRow {
+            let index = self.communes.len();
+            self.commune_by_id.insert(c.id, index);
+            self.commune_by_insee.insert(c.insee_code.clone(), index);
+            self.names.communes.insert(index, &c.name);
+            self.territories[territory].communes.push(index);
+            self.communes.push(CommuneRow {
                 id: c.id,
                 insee_code: c.insee_code,
                 name: c.name,
@@ -238,38 +305,47 @@ impl Snapshot {
                 postal_codes: Vec::new(),
                 aliases: Vec::new(),
                 colleges: Vec::new(),
+                local_bodies: Vec::new(),
+                partners: Vec::new(),
             });
         }
         rows.postal_codes
             .sort_by(|a, b| a.postal_code.cmp(&b.postal_code));
-        for p in rows.postal_codes {
-            if let Some(&index) = commune_by_id.get(&p.commune_id) {
-                snapshot
-                    .commune_by_postal_code
+        for p in rows.postal_codes.drain(..) {
+            if let Some(&index) = self.commune_by_id.get(&p.commune_id) {
+                self.commune_by_postal_code
                     .entry(p.postal_code.clone())
                     .or_default()
                     .push(index);
-                snapshot.communes[index].postal_codes.push(p.postal_code);
+                self.communes[index].postal_codes.push(p.postal_code);
             }
         }
-        for a in rows.aliases {
-            if let Some(&index) = commune_by_id.get(&a.commune_id) {
-                snapshot.commune_names.insert(index, &a.alias);
-                snapshot.communes[index].aliases.push(a.alias);
+        rows.aliases.sort_by(|a, b| a.alias.cmp(&b.alias));
+        for a in rows.aliases.drain(..) {
+            if let Some(&index) = self.commune_by_id.get(&a.commune_id) {
+                self.names.communes.insert(index, &a.alias);
+                self.communes[index].aliases.push(a.alias);
             }
         }
 
         sort_by_name(&mut rows.colleges, |c| c.name.clone(), |c| c.id);
-        for model in rows.colleges {
-            let Some(&commune) = commune_by_id.get(&model.commune_id) else {
+        for model in rows.colleges.drain(..) {
+            let Some(&commune) = self.commune_by_id.get(&model.commune_id) else {
                 continue;
             };
-            let index = snapshot.colleges.len();
-            snapshot.college_by_uai.insert(model.uai.clone(), index);
-            snapshot.communes[commune].colleges.push(index);
-            let territory = snapshot.communes[commune].territory;
-            snapshot.territories[territory].colleges.push(index);
-            snapshot.colleges.push(CollegeRow { model, commune });
+            let index = self.colleges.len();
+            self.college_by_id.insert(model.id, index);
+            self.college_by_uai.insert(model.uai.clone(), index);
+            self.names.colleges.insert(index, &model.name);
+            self.names.colleges.insert(index, &model.uai);
+            self.communes[commune].colleges.push(index);
+            let territory = self.communes[commune].territory;
+            self.territories[territory].colleges.push(index);
+            self.colleges.push(CollegeRow {
+                model,
+                commune,
+                local_bodies: Vec::new(),
+            });
         }
 
         sort_by_name(
@@ -277,24 +353,32 @@ impl Snapshot {
             |c| format!("{} {}", c.last_name, c.first_name),
             |c| c.id,
         );
-        for (index, model) in rows.coordinators.into_iter().enumerate() {
-            snapshot.coordinator_by_id.insert(model.id, index);
-            snapshot.coordinators.push(CoordinatorRow {
+        for (index, model) in rows.coordinators.drain(..).enumerate() {
+            self.coordinator_by_id.insert(model.id, index);
+            self.names
+                .coordinators
+                .insert(index, &format!("{} {}", model.first_name, model.last_name));
+            self.names
+                .coordinators
+                .insert(index, &format!("{} {}", model.last_name, model.first_name));
+            self.coordinators.push(CoordinatorRow {
                 model,
                 territories: Vec::new(),
                 history: Vec::new(),
+                representations: Vec::new(),
+                projects_led: Vec::new(),
             });
         }
         // Assignments arrive oldest first: current territories end up earliest first.
         let mut current: Vec<(DateTime<Utc>, i32, usize, usize)> = Vec::new();
-        for a in rows.assignments {
+        for a in rows.assignments.drain(..) {
             let (Some(&coordinator), Some(&territory)) = (
-                snapshot.coordinator_by_id.get(&a.coordinator_id),
-                territory_by_id.get(&a.territory_id),
+                self.coordinator_by_id.get(&a.coordinator_id),
+                self.territory_by_id.get(&a.territory_id),
             ) else {
                 continue;
             };
-            let row = &mut snapshot.coordinators[coordinator];
+            let row = &mut self.coordinators[coordinator];
             if a.ended_at.is_none() {
                 row.territories.push(territory);
                 if row.model.active {
@@ -312,33 +396,304 @@ impl Snapshot {
         }
         current.sort();
         for (_, _, territory, coordinator) in current {
-            let list = &mut snapshot.territories[territory].coordinators;
+            let list = &mut self.territories[territory].coordinators;
             if !list.contains(&coordinator) {
                 list.push(coordinator);
             }
         }
 
         rows.themes.sort_by_key(|t| (t.position, t.id));
-        snapshot.themes = rows
-            .themes
-            .into_iter()
-            .map(|model| ThemeRow { model })
-            .collect();
-        snapshot
+        for (index, model) in rows.themes.drain(..).enumerate() {
+            self.theme_by_id.insert(model.id, index);
+            self.theme_by_code.insert(model.code.clone(), index);
+            self.themes.push(ThemeRow { model });
+        }
+    }
+
+    /// Local bodies, partners, projects.
+    fn build_work(&mut self, rows: &mut Rows) {
+        let mut representatives: HashMap<i32, Vec<i32>> = HashMap::new();
+        for r in rows.representatives.drain(..) {
+            representatives
+                .entry(r.local_body_id)
+                .or_default()
+                .push(r.coordinator_id);
+        }
+        sort_by_name(&mut rows.local_bodies, |b| b.name.clone(), |b| b.id);
+        for model in rows.local_bodies.drain(..) {
+            let Some(&territory) = self.territory_by_id.get(&model.territory_id) else {
+                continue;
+            };
+            let index = self.local_bodies.len();
+            let commune = model
+                .commune_id
+                .and_then(|id| self.commune_by_id.get(&id).copied());
+            let college = model
+                .college_id
+                .and_then(|id| self.college_by_id.get(&id).copied());
+            let representatives = positions(
+                representatives.remove(&model.id).unwrap_or_default(),
+                &self.coordinator_by_id,
+            );
+            self.local_body_by_id.insert(model.id, index);
+            self.names.local_bodies.insert(index, &model.name);
+            self.territories[territory].local_bodies.push(index);
+            if let Some(commune) = commune {
+                self.communes[commune].local_bodies.push(index);
+            }
+            if let Some(college) = college {
+                self.colleges[college].local_bodies.push(index);
+            }
+            for &coordinator in &representatives {
+                self.coordinators[coordinator].representations.push(index);
+            }
+            self.local_bodies.push(LocalBodyRow {
+                model,
+                territory,
+                commune,
+                college,
+                representatives,
+            });
+        }
+
+        let mut expectations: HashMap<i32, Vec<partner_expectation::Model>> = HashMap::new();
+        for e in rows.expectations.drain(..) {
+            expectations.entry(e.partner_id).or_default().push(e);
+        }
+        sort_by_name(&mut rows.partners, |p| p.name.clone(), |p| p.id);
+        for model in rows.partners.drain(..) {
+            let index = self.partners.len();
+            let commune = model
+                .commune_id
+                .and_then(|id| self.commune_by_id.get(&id).copied());
+            let territory = model
+                .territory_id
+                .and_then(|id| self.territory_by_id.get(&id).copied())
+                .or_else(|| commune.map(|c| self.communes[c].territory));
+            self.partner_by_id.insert(model.id, index);
+            self.names.partners.insert(index, &model.name);
+            if let Some(territory) = territory {
+                self.territories[territory].partners.push(index);
+            }
+            if let Some(commune) = commune {
+                self.communes[commune].partners.push(index);
+            }
+            self.partners.push(PartnerRow {
+                expectations: expectations.remove(&model.id).unwrap_or_default(),
+                model,
+                territory,
+                commune,
+                projects: Vec::new(),
+            });
+        }
+
+        self.build_projects(rows);
+    }
+
+    fn build_projects(&mut self, rows: &mut Rows) {
+        rows.projects.sort_by_key(|p| p.id);
+        for (index, p) in rows.projects.iter().enumerate() {
+            self.project_by_id.insert(p.id, index);
+        }
+        let count = rows.projects.len();
+        let mut axes = vec![Vec::new(); count];
+        let mut environments = vec![Vec::new(); count];
+        let mut links: [Vec<Vec<i32>>; 5] = Default::default();
+        for list in &mut links {
+            *list = vec![Vec::new(); count];
+        }
+        let index_of = |id: i32| self.project_by_id.get(&id).copied();
+        for a in rows.project_axes.drain(..) {
+            if let Some(i) = index_of(a.project_id) {
+                axes[i].push(a.axis);
+            }
+        }
+        for e in rows.project_environments.drain(..) {
+            if let Some(i) = index_of(e.project_id) {
+                environments[i].push(e.environment);
+            }
+        }
+        let [themes, territories, communes, colleges, partners] = &mut links;
+        for (list, pairs) in [
+            (
+                themes,
+                rows.project_themes
+                    .drain(..)
+                    .map(|l| (l.project_id, l.theme_id))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                territories,
+                rows.project_territories
+                    .drain(..)
+                    .map(|l| (l.project_id, l.territory_id))
+                    .collect(),
+            ),
+            (
+                communes,
+                rows.project_communes
+                    .drain(..)
+                    .map(|l| (l.project_id, l.commune_id))
+                    .collect(),
+            ),
+            (
+                colleges,
+                rows.project_colleges
+                    .drain(..)
+                    .map(|l| (l.project_id, l.college_id))
+                    .collect(),
+            ),
+            (
+                partners,
+                rows.project_partners
+                    .drain(..)
+                    .map(|l| (l.project_id, l.partner_id))
+                    .collect(),
+            ),
+        ] {
+            for (project_id, target) in pairs {
+                if let Some(i) = index_of(project_id) {
+                    list[i].push(target);
+                }
+            }
+        }
+
+        for (i, model) in rows.projects.drain(..).enumerate() {
+            let mut axes = std::mem::take(&mut axes[i]);
+            axes.sort();
+            let mut environments = std::mem::take(&mut environments[i]);
+            environments.sort();
+            let themes = positions(std::mem::take(&mut links[0][i]), &self.theme_by_id);
+            let direct_territories =
+                positions(std::mem::take(&mut links[1][i]), &self.territory_by_id);
+            let communes = positions(std::mem::take(&mut links[2][i]), &self.commune_by_id);
+            let colleges = positions(std::mem::take(&mut links[3][i]), &self.college_by_id);
+            let partners = positions(std::mem::take(&mut links[4][i]), &self.partner_by_id);
+            let mut territories = direct_territories.clone();
+            territories.extend(communes.iter().map(|&c| self.communes[c].territory));
+            territories.extend(
+                colleges
+                    .iter()
+                    .map(|&c| self.communes[self.colleges[c].commune].territory),
+            );
+            territories.sort_unstable();
+            territories.dedup();
+            let lead = model
+                .lead_coordinator_id
+                .and_then(|id| self.coordinator_by_id.get(&id).copied());
+            let text = fold(&format!(
+                "{} {}",
+                model.title,
+                model.summary.as_deref().unwrap_or_default()
+            ));
+            self.names.projects.insert(i, &model.title);
+            self.projects.push(ProjectRow {
+                model,
+                axes,
+                environments,
+                themes,
+                direct_territories,
+                communes,
+                colleges,
+                partners,
+                territories,
+                lead,
+                text,
+            });
+        }
+
+        for sort in ProjectSort::ALL {
+            for descending in [false, true] {
+                let spec = sort.spec(descending);
+                let order = spec.sorted((0..self.projects.len()).collect(), |&i| {
+                    sort.key(&self.projects[i])
+                });
+                self.project_orders.insert((sort, descending), order);
+            }
+        }
+        let by_update = self
+            .project_orders
+            .get(&(ProjectSort::UpdatedAt, true))
+            .cloned()
+            .unwrap_or_default();
+        for &p in &by_update {
+            let project = &self.projects[p];
+            if let Some(lead) = project.lead {
+                self.coordinators[lead].projects_led.push(p);
+            }
+            for &partner in &project.partners {
+                self.partners[partner].projects.push(p);
+            }
+        }
+    }
+
+    /// Every project (archived too) in the order `sort`, descending or not.
+    pub fn projects_in_order(&self, sort: ProjectSort, descending: bool) -> &[usize] {
+        self.project_orders
+            .get(&(sort, descending))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The ordering of projects by `sort`.
+    pub fn project_order_spec(sort: ProjectSort, descending: bool) -> OrderSpec {
+        sort.spec(descending)
     }
 
     /// The territory numbered `number`.
-    pub fn territory_by_number(&self, number: i32) -> Option<&TerritoryRow> {
-        self.territory_by_number
-            .get(&number)
-            .map(|&i| &self.territories[i])
+    pub fn territory_by_number(&self, number: i32) -> Option<usize> {
+        self.territory_by_number.get(&number).copied()
+    }
+
+    /// The territory with database id `id`.
+    pub fn territory_by_id(&self, id: i32) -> Option<usize> {
+        self.territory_by_id.get(&id).copied()
+    }
+
+    /// The commune with database id `id`.
+    pub fn commune_by_id(&self, id: i32) -> Option<usize> {
+        self.commune_by_id.get(&id).copied()
     }
 
     /// The coordinator with database id `id`.
-    pub fn coordinator_by_id(&self, id: i32) -> Option<&CoordinatorRow> {
-        self.coordinator_by_id
-            .get(&id)
-            .map(|&i| &self.coordinators[i])
+    pub fn coordinator_by_id(&self, id: i32) -> Option<usize> {
+        self.coordinator_by_id.get(&id).copied()
+    }
+
+    /// The collège with database id `id`.
+    pub fn college_by_id(&self, id: i32) -> Option<usize> {
+        self.college_by_id.get(&id).copied()
+    }
+
+    /// The theme with database id `id`.
+    pub fn theme_by_id(&self, id: i32) -> Option<usize> {
+        self.theme_by_id.get(&id).copied()
+    }
+
+    /// The theme with code `code` (case-insensitive).
+    pub fn theme_by_code(&self, code: &str) -> Option<usize> {
+        self.theme_by_code
+            .get(&code.trim().to_ascii_uppercase())
+            .copied()
+    }
+
+    /// The local body with database id `id`.
+    pub fn local_body_by_id(&self, id: i32) -> Option<usize> {
+        self.local_body_by_id.get(&id).copied()
+    }
+
+    /// The partner with database id `id`.
+    pub fn partner_by_id(&self, id: i32) -> Option<usize> {
+        self.partner_by_id.get(&id).copied()
+    }
+
+    /// The project with database id `id`.
+    pub fn project_by_id(&self, id: i32) -> Option<usize> {
+        self.project_by_id.get(&id).copied()
+    }
+
+    /// The API token whose SHA-256 (hex) is `hash`.
+    pub fn token_by_hash(&self, hash: &str) -> Option<&api_token::Model> {
+        self.tokens.get(hash)
     }
 
     /// The commune with INSEE code `code`.
@@ -353,13 +708,32 @@ impl Snapshot {
             .copied()
     }
 
+    /// The collège named `name` (forgiving, exact after folding) or with UAI `name`; an
+    /// ambiguous name finds nothing.
+    pub fn college_named(&self, name: &str) -> Option<usize> {
+        self.college_by_uai(name)
+            .or_else(|| match self.names.colleges.exact(name) {
+                [one] => Some(*one),
+                _ => None,
+            })
+    }
+
     /// The communes whose official name or alias is `name` once folded.
     pub fn communes_named(&self, name: &str) -> &[usize] {
-        self.commune_names.exact(name)
+        self.names.communes.exact(name)
+    }
+
+    /// A commune by INSEE code or by name (forgiving); `None` if unknown or ambiguous.
+    pub fn commune_by_code_or_name(&self, text: &str) -> Option<usize> {
+        self.commune_by_insee(text)
+            .or_else(|| match self.communes_named(text) {
+                [one] => Some(*one),
+                _ => None,
+            })
     }
 
     /// Looks a commune up by name (forgiving, exact after folding) and/or INSEE code;
-    /// an ambiguous name finds nothing. At least one of the two must be given.
+    /// an ambiguous name finds nothing.
     pub fn lookup_commune(&self, name: Option<&str>, insee_code: Option<&str>) -> CommuneLookup {
         let by_name = name.map(|name| match self.communes_named(name) {
             [one] => Some(*one),
@@ -374,28 +748,27 @@ impl Snapshot {
         }
     }
 
-    /// Communes matching `text` (name, alias or postal code), best first; every commune,
-    /// by name, when `text` is blank.
+    /// Communes matching `text` (name, alias, postal code or its beginning, INSEE code),
+    /// best first; every commune, by name, when `text` is blank.
     pub fn search_communes(&self, text: &str) -> Vec<Match> {
         let digits = text.trim();
         if digits.is_empty() {
             return (0..self.communes.len())
                 .map(|item| Match {
                     item,
-                    rank: super::MatchRank::Exact,
+                    rank: MatchRank::Exact,
                 })
                 .collect();
         }
-        let mut matches = self.commune_names.search(text);
+        let mut matches = self.names.communes.search(text);
         if digits.chars().all(|c| c.is_ascii_digit()) {
-            // A postal code or its beginning: "92190", "921".
             for (index, commune) in self.communes.iter().enumerate() {
                 let rank = if commune.postal_codes.iter().any(|p| p == digits)
                     || commune.insee_code == digits
                 {
-                    Some(super::MatchRank::Exact)
+                    Some(MatchRank::Exact)
                 } else if commune.postal_codes.iter().any(|p| p.starts_with(digits)) {
-                    Some(super::MatchRank::Prefix)
+                    Some(MatchRank::Prefix)
                 } else {
                     None
                 };

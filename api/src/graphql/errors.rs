@@ -56,14 +56,14 @@ pub fn classify(error: &mut ServerError) {
             Error::BadUserInput { path, .. } if !path.is_empty() => Some(path.clone()),
             _ => None,
         };
-        if ours.code() == "INTERNAL" {
+        if ours.hides_details() {
             tracing::error!(error = %ours, "internal error while answering a request");
         }
-        (ours.code(), path)
+        (ours.code(), path, ours.hides_details())
     });
     let (code, path) = match ours {
-        Some((code, path)) => {
-            if code == "INTERNAL" {
+        Some((code, path, hide)) => {
+            if hide {
                 error.message = INTERNAL_MESSAGE.to_owned();
             }
             (code, path)

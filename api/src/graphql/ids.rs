@@ -7,6 +7,27 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::Error;
 
+/// Type names in global IDs.
+pub const TERRITORY: &str = "Territory";
+/// Type name of communes.
+pub const COMMUNE: &str = "Commune";
+/// Type name of coordinators.
+pub const COORDINATOR: &str = "Coordinator";
+/// Type name of collèges.
+pub const COLLEGE: &str = "College";
+/// Type name of local bodies.
+pub const LOCAL_BODY: &str = "LocalBody";
+/// Type name of partners.
+pub const PARTNER: &str = "Partner";
+/// Type name of recorded partner expectations.
+pub const PARTNER_EXPECTATION: &str = "PartnerExpectation";
+/// Type name of projects.
+pub const PROJECT: &str = "Project";
+/// Type name of themes.
+pub const THEME: &str = "Theme";
+/// Type name of roster imports.
+pub const SYNC_RUN: &str = "SyncRun";
+
 /// Encodes the global ID of the object of type `kind` with database id `id`.
 pub fn encode(kind: &str, id: i32) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))

@@ -1,46 +1,81 @@
 //! The GraphQL schema frontend teams build on.
 //!
 //! Resolvers stay thin: they read the request's [`Snapshot`] (see [`crate::directory`])
-//! through the domain functions it offers and wrap rows into the types below. Doc
-//! comments on types and fields are the schema documentation shown in GraphiQL.
+//! through the domain queries it offers and wrap rows into the types of [`types`]. Doc
+//! comments on types, fields and arguments are the schema documentation shown in
+//! GraphiQL and committed in `schema.graphql`.
 
-mod college;
-mod commune;
-mod coordinator;
-mod directory_query;
+pub mod access;
 pub mod errors;
 pub mod ids;
-mod territory;
+pub mod inputs;
+pub mod pagination;
+mod queries;
+pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder,
+};
+use sea_orm::DatabaseConnection;
 
 use crate::directory::Snapshot;
 use crate::error::Error;
 
-pub use college::College;
-pub use commune::Commune;
-pub use coordinator::Coordinator;
-pub use territory::Territory;
-
 /// The root of every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(directory_query::DirectoryQuery);
+pub struct QueryRoot(
+    queries::DirectoryQuery,
+    queries::WorkQuery,
+    queries::SearchQuery,
+    queries::NodeQuery,
+    queries::AdminQuery,
+);
 
 /// The schema type served at `/graphql`.
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
-/// Builds the schema. Per-request data (the snapshot) is added by the HTTP handler.
-pub fn build_schema() -> AppSchema {
+/// Limits that protect the server from hostile or careless queries.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    /// Deepest selection nesting allowed.
+    pub max_depth: usize,
+    /// Largest complexity allowed (each field counts 1, connections multiply their
+    /// selection by the page size).
+    pub max_complexity: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 16,
+            max_complexity: 10_000,
+        }
+    }
+}
+
+fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .extension(errors::ErrorCodes)
+}
+
+/// Builds the schema over `db` with `limits`. Per-request data (the snapshot and the
+/// requester) is added by the HTTP handler.
+pub fn build_schema(db: DatabaseConnection, limits: QueryLimits) -> AppSchema {
+    let problems = DataLoader::new(types::ProblemsLoader(db.clone()), tokio::spawn);
+    builder()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .data(db)
+        .data(problems)
         .finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema().sdl()
+    builder().finish().sdl()
 }
 
 /// The snapshot this request is answered from.

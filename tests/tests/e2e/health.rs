@@ -16,7 +16,8 @@ async fn readyz_is_503_when_the_database_is_gone() {
     let state_db = territoires::db::connect(&app.database.config())
         .await
         .unwrap();
-    let state = territoires::server::AppState::new(state_db.clone())
+    let config = territoires::config::ServerConfig::on(([127, 0, 0, 1], 0).into());
+    let state = territoires::server::AppState::new(state_db.clone(), config)
         .await
         .unwrap();
     state_db.close_by_ref().await.unwrap();

@@ -97,10 +97,11 @@ async fn communes_search_ranks_exact_then_prefix_then_contains() {
 async fn communes_filter_by_territory_and_postal_code() {
     let app = spawn_app().await;
     let data = app
-        .data(r#"{ t1: communes(territory: 1) { name } meudon: communes(postalCode: "92360") { name } byCode: communes(search: "92190") { name } none: communes(territory: 42) { name } }"#)
+        .data(r#"{ t1: communes(territory: 1) { name } meudon: communes(postalCode: "92360") { name } byCode: communes(search: "92190") { name } }"#)
         .await;
     assert_eq!(data["t1"].as_array().unwrap().len(), 3);
     assert_eq!(data["meudon"], json!([{ "name": "Meudon" }]));
     assert_eq!(data["byCode"], json!([{ "name": "Meudon" }]));
-    assert_eq!(data["none"], json!([]));
+    let unknown = app.graphql("{ communes(territory: 42) { name } }").await;
+    assert_eq!(error_code(&unknown), Some("BAD_USER_INPUT"));
 }

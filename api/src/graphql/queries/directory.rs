@@ -1,10 +1,14 @@
-//! The directory queries: territories, communes, coordinators.
+//! The public directory: territories, communes, coordinators, collèges, themes.
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
+use entity::Role;
 
-use super::{Commune, Coordinator, Territory, snapshot};
 use crate::directory::CommuneLookup;
 use crate::error::Error;
+use crate::graphql::access::viewer;
+use crate::graphql::inputs::{self, include_hidden};
+use crate::graphql::types::{College, Commune, Coordinator, Territory, Theme, Vocabulary};
+use crate::graphql::{ids, snapshot};
 
 /// Queries of the public directory ("who coordinates my commune?").
 #[derive(Default)]
@@ -29,7 +33,7 @@ impl DirectoryQuery {
         let dir = snapshot(ctx)?;
         Ok(dir
             .territory_by_number(number)
-            .map(|row| Territory { dir, row }))
+            .and_then(|i| Territory::at(dir, i)))
     }
 
     /// One commune, by name or INSEE code (or both, which must agree).
@@ -37,8 +41,8 @@ impl DirectoryQuery {
     /// The name is matched exactly after folding case, accents, hyphens, apostrophes and
     /// spaces, against the official name and the names people use: "sevres",
     /// "Asnières", "ville d avray", "St-Cloud" all work. No match, or a name shared by
-    /// several communes, gives null; for partial matching use `communes(search:)`.
-    /// Neither argument, or two that name different communes: `BAD_USER_INPUT`.
+    /// several communes, gives null; for partial matching use `communes(search:)` or
+    /// `search`. Neither argument, or two that name different communes: `BAD_USER_INPUT`.
     async fn commune<'a>(
         &self,
         ctx: &Context<'a>,
@@ -61,8 +65,8 @@ impl DirectoryQuery {
     }
 
     /// Communes, by name; with `search`, the ones matching it best first (exact, then
-    /// starting with, then containing it, ignoring case, accents, punctuation and word
-    /// order; postal codes match too).
+    /// starting with it, then containing it, then all its words in any order; case,
+    /// accents and punctuation ignored; postal codes and their beginning match too).
     async fn communes<'a>(
         &self,
         ctx: &Context<'a>,
@@ -71,13 +75,7 @@ impl DirectoryQuery {
         #[graphql(desc = "Only the communes with this postal code.")] postal_code: Option<String>,
     ) -> Result<Vec<Commune<'a>>> {
         let dir = snapshot(ctx)?;
-        let territory = match territory {
-            Some(number) => match dir.territory_by_number(number) {
-                Some(row) => Some(row.id),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
+        let territory = inputs::territory(dir, territory, &["territory"])?;
         let postal = postal_code
             .as_deref()
             .map(|code| dir.communes_with_postal_code(code));
@@ -86,7 +84,7 @@ impl DirectoryQuery {
             .into_iter()
             .filter(|m| postal.is_none_or(|list| list.contains(&m.item)))
             .filter_map(|m| Commune::at(dir, m.item))
-            .filter(|c| territory.is_none_or(|id| dir.territories[c.row.territory].id == id))
+            .filter(|c| territory.is_none_or(|t| c.row.territory == t))
             .collect())
     }
 
@@ -97,30 +95,69 @@ impl DirectoryQuery {
         #[graphql(desc = "Only the coordinators currently covering this territory number.")]
         territory: Option<i32>,
         #[graphql(
-            desc = "Also the people who left the roster (their contacts stay hidden).",
+            desc = "Also the people who left the roster (EDITOR token).",
             default = false
         )]
         include_inactive: bool,
     ) -> Result<Vec<Coordinator<'a>>> {
         let dir = snapshot(ctx)?;
-        let territory = match territory {
-            Some(number) => match dir.territory_by_number(number) {
-                Some(row) => Some(row.number),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
+        let territory = inputs::territory(dir, territory, &["territory"])?;
+        let include_inactive = include_hidden(ctx, Some(include_inactive))?;
         Ok((0..dir.coordinators.len())
             .filter_map(|i| Coordinator::at(dir, i))
             .filter(|c| include_inactive || c.row.model.active)
-            .filter(|c| {
-                territory.is_none_or(|number| {
-                    c.row
-                        .territories
-                        .iter()
-                        .any(|&t| dir.territories[t].number == number)
-                })
-            })
+            .filter(|c| territory.is_none_or(|t| c.row.territories.contains(&t)))
             .collect())
+    }
+
+    /// One coordinator by ID; null if unknown, or if they left the roster and the request
+    /// has no EDITOR token.
+    async fn coordinator<'a>(&self, ctx: &Context<'a>, id: ID) -> Result<Option<Coordinator<'a>>> {
+        let dir = snapshot(ctx)?;
+        let id = ids::decode_as(&id, ids::COORDINATOR, "id")?;
+        Ok(dir
+            .coordinator_by_id(id)
+            .and_then(|i| Coordinator::at(dir, i))
+            .filter(|c| c.row.model.active || viewer(ctx).has(Role::Editor)))
+    }
+
+    /// Public collèges, by name: of a territory, or of a commune.
+    async fn colleges<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(desc = "Only the collèges of this territory number.")] territory: Option<i32>,
+        #[graphql(desc = "Only the collèges of this commune (INSEE code or name).")]
+        commune: Option<String>,
+    ) -> Result<Vec<College<'a>>> {
+        let dir = snapshot(ctx)?;
+        let territory = inputs::territory(dir, territory, &["territory"])?;
+        let commune = inputs::commune(dir, commune.as_deref(), &["commune"])?;
+        Ok((0..dir.colleges.len())
+            .filter_map(|i| College::at(dir, i))
+            .filter(|c| c.row.model.archived_at.is_none())
+            .filter(|c| commune.is_none_or(|m| c.row.commune == m))
+            .filter(|c| territory.is_none_or(|t| dir.communes[c.row.commune].territory == t))
+            .collect())
+    }
+
+    /// The themes projects are filed under, in display order.
+    async fn themes<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(desc = "Archived themes too (EDITOR token).", default = false)]
+        include_archived: bool,
+    ) -> Result<Vec<Theme<'a>>> {
+        let dir = snapshot(ctx)?;
+        let include_archived = include_hidden(ctx, Some(include_archived))?;
+        Ok((0..dir.themes.len())
+            .filter(|&i| include_archived || dir.themes[i].model.archived_at.is_none())
+            .filter_map(|i| Theme::at(dir, i))
+            .collect())
+    }
+
+    /// Every enum value with its French label, and the themes: what a client needs to
+    /// show codes to people without hard-coding labels.
+    async fn vocabulary(&self) -> Vocabulary {
+        Vocabulary
     }
 }

@@ -2,26 +2,28 @@
 
 use async_graphql::{ID, Object};
 
-use super::{College, Territory, ids};
-use crate::directory::{CommuneRow, Snapshot};
+use super::{College, LocalBody, Partner, Project, Territory};
+use crate::directory::{CommuneRow, ProjectQuery, ProjectSort, Snapshot};
+use crate::graphql::ids;
 
 /// A commune of the département, identified by its official INSEE code.
 pub struct Commune<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a CommuneRow,
+    pub(crate) index: usize,
 }
 
 impl<'a> Commune<'a> {
     pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
-        dir.communes.get(index).map(|row| Self { dir, row })
+        dir.communes.get(index).map(|row| Self { dir, row, index })
     }
 }
 
 #[Object]
 impl<'a> Commune<'a> {
     /// Opaque global ID (see `node`).
-    async fn id(&self) -> ID {
-        ids::encode("Commune", self.row.id)
+    pub(crate) async fn id(&self) -> ID {
+        ids::encode(ids::COMMUNE, self.row.id)
     }
 
     /// Official INSEE code (*code officiel géographique*), e.g. "92004".
@@ -52,11 +54,29 @@ impl<'a> Commune<'a> {
 
     /// The public collèges of the commune, by name.
     async fn colleges(&self) -> Vec<College<'a>> {
-        self.row
-            .colleges
-            .iter()
-            .filter_map(|&i| College::at(self.dir, i))
-            .filter(|c| c.row.model.archived_at.is_none())
+        College::visible(self.dir, &self.row.colleges)
+    }
+
+    /// The local bodies of the commune (not archived), by name.
+    async fn local_bodies(&self) -> Vec<LocalBody<'a>> {
+        LocalBody::visible(self.dir, &self.row.local_bodies)
+    }
+
+    /// The partners working in the commune (not archived), by name.
+    async fn partners(&self) -> Vec<Partner<'a>> {
+        Partner::visible(self.dir, &self.row.partners)
+    }
+
+    /// The projects linked to the commune (not archived), most recently updated first.
+    async fn projects(&self) -> Vec<Project<'a>> {
+        let query = ProjectQuery {
+            commune: Some(self.index),
+            ..Default::default()
+        };
+        query
+            .select(self.dir, ProjectSort::UpdatedAt, true)
+            .into_iter()
+            .filter_map(|p| Project::at(self.dir, p))
             .collect()
     }
 }

@@ -1,0 +1,170 @@
+//! Who is asking: API tokens and roles.
+//!
+//! A request without `Authorization` is public. `Authorization: Bearer <token>` is
+//! checked against the hashes in the directory snapshot (tokens are created and revoked
+//! by the command line, which bumps the data version, so every replica sees it at once);
+//! an unknown, revoked or expired token refuses the whole request, even a public read.
+//! Tokens are random and stored only as SHA-256 hashes.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use entity::{Role, api_token, data_version};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use crate::directory::Snapshot;
+use crate::error::{Error, Result};
+
+/// The requester: a role when authenticated by a valid token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Viewer {
+    /// The token's role; `None` for a public request.
+    pub role: Option<Role>,
+    /// The token's name (recorded as the author of writes).
+    pub token_name: Option<String>,
+}
+
+impl Viewer {
+    /// A request without a token.
+    pub fn public() -> Self {
+        Self::default()
+    }
+
+    /// Succeeds when the requester has at least `role`: no token is `UNAUTHENTICATED`,
+    /// too small a role is `FORBIDDEN`.
+    pub fn require(&self, role: Role) -> Result<()> {
+        match self.role {
+            None => Err(Error::Unauthenticated(format!(
+                "this needs an API token with the {} role (Authorization: Bearer …)",
+                entity::Labelled::code(role)
+            ))),
+            Some(held) if held >= role => Ok(()),
+            Some(held) => Err(Error::Forbidden(format!(
+                "this needs the {} role; the token has {}",
+                entity::Labelled::code(role),
+                entity::Labelled::code(held)
+            ))),
+        }
+    }
+
+    /// Whether the requester has at least `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.role.is_some_and(|held| held >= role)
+    }
+}
+
+/// The prefix of every token, so leaked tokens are easy to recognise and scan for.
+const TOKEN_PREFIX: &str = "terr_";
+
+/// SHA-256 of a token, hex.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Who is asking, from the `Authorization` header (absent: public).
+pub fn authenticate(header: Option<&str>, dir: &Snapshot, now: DateTime<Utc>) -> Result<Viewer> {
+    let Some(header) = header else {
+        return Ok(Viewer::public());
+    };
+    let refused = |why: &str| Err(Error::Unauthenticated(why.to_owned()));
+    let Some(token) = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+    else {
+        return refused("the Authorization header must be `Bearer <token>`");
+    };
+    let Some(model) = dir.token_by_hash(&hash_token(token.trim())) else {
+        return refused("unknown API token");
+    };
+    if model.revoked_at.is_some() {
+        return refused("this API token has been revoked");
+    }
+    if model.expires_at.is_some_and(|expiry| expiry <= now) {
+        return refused("this API token has expired");
+    }
+    Ok(Viewer {
+        role: Some(model.role),
+        token_name: Some(model.name.clone()),
+    })
+}
+
+/// Creates a token and returns it; only its hash is stored, so this is the one time it
+/// is seen.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    name: &str,
+    role: Role,
+    expires_in_days: Option<u32>,
+) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::bad_input("the token needs a name", &["name"]));
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| Error::Internal(format!("no randomness for the token: {e}")))?;
+    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let taken = api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(name))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(Error::Conflict(format!(
+            "a token named {name:?} already exists"
+        )));
+    }
+    api_token::ActiveModel {
+        name: Set(name.to_owned()),
+        role: Set(role),
+        token_hash: Set(hash_token(&token)),
+        created_at: Set(now),
+        expires_at: Set(expires_in_days.map(|days| now + Duration::days(i64::from(days)))),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    data_version::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Every token, oldest first (hashes included: they are not secrets).
+pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .order_by_asc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Revokes the token named `name`; it is refused from the next request on, by every
+/// replica.
+pub async fn revoke_token(db: &DatabaseConnection, name: &str) -> Result<api_token::Model> {
+    let txn = db.begin().await?;
+    let Some(model) = api_token::Entity::find()
+        .filter(api_token::Column::Name.eq(name.trim()))
+        .one(&txn)
+        .await?
+    else {
+        return Err(Error::NotFound(format!("no token named {name:?}")));
+    };
+    if model.revoked_at.is_some() {
+        return Ok(model);
+    }
+    let mut active: api_token::ActiveModel = model.into();
+    active.revoked_at = Set(Some(Utc::now()));
+    let model = active.update(&txn).await?;
+    data_version::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(model)
+}

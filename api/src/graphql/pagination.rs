@@ -1,0 +1,221 @@
+//! Relay connections over in-memory lists: `first`/`after` and `last`/`before`, opaque
+//! cursors carrying the sort key of their item (so a page resumes at the right place
+//! even when items changed or disappeared since), `totalCount`, and a maximum page size.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{OutputType, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::directory::{KeyPart, OrderSpec};
+use crate::error::Error;
+
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+/// Largest page a client may ask for.
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// Extra fields of every connection.
+#[derive(SimpleObject)]
+pub struct ConnectionTotals {
+    /// How many items match, across all pages.
+    pub total_count: i32,
+}
+
+/// A Relay connection with `totalCount`.
+pub type Page<T> = Connection<String, T, ConnectionTotals>;
+
+/// The pagination arguments of a connection field.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    /// Items after this cursor.
+    pub after: Option<String>,
+    /// Items before this cursor.
+    pub before: Option<String>,
+    /// The first n items (after `after`).
+    pub first: Option<i32>,
+    /// The last n items (before `before`).
+    pub last: Option<i32>,
+}
+
+impl PageArgs {
+    /// Forward pagination only.
+    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+        Self {
+            first,
+            after,
+            ..Self::default()
+        }
+    }
+}
+
+fn page_size(value: Option<i32>, argument: &str) -> Result<Option<usize>, Error> {
+    match value {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(Error::bad_input(
+            format!("{argument} cannot be negative"),
+            &[argument],
+        )),
+        Some(n) if n as usize > MAX_PAGE_SIZE => Err(Error::bad_input(
+            format!("{argument} cannot exceed {MAX_PAGE_SIZE}"),
+            &[argument],
+        )),
+        Some(n) => Ok(Some(n as usize)),
+    }
+}
+
+/// The cursor of an item with sort key `key` in ordering `spec`.
+pub fn encode_cursor(spec: &OrderSpec, key: &[KeyPart]) -> String {
+    let json = serde_json::json!([spec.name, key]);
+    URL_SAFE_NO_PAD.encode(json.to_string())
+}
+
+/// The sort key carried by a cursor of ordering `spec`; anything else is
+/// `BAD_USER_INPUT` about `argument`.
+pub fn decode_cursor(
+    cursor: &str,
+    spec: &OrderSpec,
+    argument: &str,
+) -> Result<Vec<KeyPart>, Error> {
+    let invalid = || {
+        Error::bad_input(
+            format!(
+                "{argument} is not a cursor of this list (cursors are opaque: use one returned by this connection)"
+            ),
+            &[argument],
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .map_err(|_| invalid())?;
+    let (name, key): (String, Vec<KeyPart>) =
+        serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if name != spec.name || key.len() != spec.descending.len() {
+        return Err(invalid());
+    }
+    Ok(key)
+}
+
+/// One page of `items` (already in the order `spec`), as a connection of the nodes
+/// `node` makes.
+pub fn paginate<T: OutputType>(
+    items: &[usize],
+    spec: &OrderSpec,
+    key: impl Fn(usize) -> Vec<KeyPart>,
+    args: &PageArgs,
+    node: impl Fn(usize) -> Option<T>,
+) -> Result<Page<T>, Error> {
+    let first = page_size(args.first, "first")?;
+    let last = page_size(args.last, "last")?;
+    let first = match (first, last) {
+        (None, None) => Some(DEFAULT_PAGE_SIZE),
+        (first, _) => first,
+    };
+    let mut start = 0;
+    let mut end = items.len();
+    if let Some(after) = &args.after {
+        let after = decode_cursor(after, spec, "after")?;
+        start = items.partition_point(|&i| spec.compare(&key(i), &after).is_le());
+    }
+    if let Some(before) = &args.before {
+        let before = decode_cursor(before, spec, "before")?;
+        end = items.partition_point(|&i| spec.compare(&key(i), &before).is_lt());
+    }
+    let end = end.max(start);
+    let (mut from, mut to) = (start, end);
+    if let Some(first) = first {
+        to = to.min(from + first);
+    }
+    if let Some(last) = last {
+        from = from.max(to.saturating_sub(last));
+    }
+    let mut connection = Connection::with_additional_fields(
+        from > 0,
+        to < items.len(),
+        ConnectionTotals {
+            total_count: i32::try_from(items.len()).unwrap_or(i32::MAX),
+        },
+    );
+    for &item in &items[from..to] {
+        if let Some(node) = node(item) {
+            connection
+                .edges
+                .push(Edge::new(encode_cursor(spec, &key(item)), node));
+        }
+    }
+    Ok(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: OrderSpec = OrderSpec {
+        name: "numbers",
+        descending: &[false],
+    };
+
+    fn key(i: usize) -> Vec<KeyPart> {
+        vec![KeyPart::Int(i as i64 * 10)]
+    }
+
+    fn page(items: &[usize], args: PageArgs) -> Result<(Vec<usize>, bool, bool), Error> {
+        let connection = paginate(items, &SPEC, key, &args, |i| Some(i as i32))?;
+        Ok((
+            connection.edges.iter().map(|e| e.node as usize).collect(),
+            connection.has_previous_page,
+            connection.has_next_page,
+        ))
+    }
+
+    #[test]
+    fn forward_and_backward_pages() -> Result<(), Error> {
+        let items: Vec<usize> = (0..5).collect();
+        assert_eq!(
+            page(&items, PageArgs::forward(Some(2), None))?,
+            (vec![0, 1], false, true)
+        );
+        let after = encode_cursor(&SPEC, &key(1));
+        assert_eq!(
+            page(&items, PageArgs::forward(Some(2), Some(after)))?,
+            (vec![2, 3], true, true)
+        );
+        let after = encode_cursor(&SPEC, &key(3));
+        assert_eq!(
+            page(&items, PageArgs::forward(Some(2), Some(after)))?,
+            (vec![4], true, false)
+        );
+        let before = encode_cursor(&SPEC, &key(3));
+        let args = PageArgs {
+            last: Some(2),
+            before: Some(before),
+            ..Default::default()
+        };
+        assert_eq!(page(&items, args)?, (vec![1, 2], true, true));
+        assert_eq!(page(&[], PageArgs::default())?, (vec![], false, false));
+        Ok(())
+    }
+
+    #[test]
+    fn a_cursor_survives_the_removal_of_its_item() -> Result<(), Error> {
+        let after = encode_cursor(&SPEC, &key(2));
+        assert_eq!(
+            page(&[0, 1, 3, 4], PageArgs::forward(Some(5), Some(after)))?.0,
+            vec![3, 4]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_bad_sizes_and_foreign_cursors() {
+        assert!(page(&[1], PageArgs::forward(Some(101), None)).is_err());
+        assert!(page(&[1], PageArgs::forward(Some(-1), None)).is_err());
+        assert!(page(&[1], PageArgs::forward(None, Some("garbage".into()))).is_err());
+        let other = OrderSpec {
+            name: "other",
+            descending: &[false],
+        };
+        let foreign = encode_cursor(&other, &key(0));
+        assert!(page(&[1], PageArgs::forward(None, Some(foreign))).is_err());
+    }
+}

@@ -1,0 +1,130 @@
+//! Administration: roster imports and API tokens (ADMIN token).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{Role, sync_run};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::error::Error;
+use crate::graphql::access::RoleGuard;
+use crate::graphql::ids;
+use crate::graphql::pagination::{ConnectionTotals, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
+use crate::graphql::types::SyncRun;
+
+/// An API token, without its secret (only its hash is stored).
+#[derive(SimpleObject)]
+pub struct ApiToken {
+    /// Who holds it.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Refused after this time.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Refused since this time.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Administration queries.
+#[derive(Default)]
+pub struct AdminQuery;
+
+/// Cursors of sync runs: their id (runs are listed newest first, ids only grow).
+fn run_cursor(id: i32) -> String {
+    ids::encode("SyncRunCursor", id).to_string()
+}
+
+#[Object]
+impl AdminQuery {
+    /// Roster imports, newest first. ADMIN token.
+    #[graphql(
+        guard = "RoleGuard(Role::Admin)",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+    )]
+    async fn sync_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+    ) -> Result<Page<SyncRun>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let size = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n as usize,
+            Some(_) => {
+                return Err(Error::bad_input(
+                    format!("first must be between 0 and {MAX_PAGE_SIZE}"),
+                    &["first"],
+                )
+                .into());
+            }
+        };
+        let after = after
+            .map(|cursor| {
+                ids::decode_as(&cursor, "SyncRunCursor", "after")
+                    .map_err(|_| Error::bad_input("after is not a cursor of this list", &["after"]))
+            })
+            .transpose()?;
+        let total = sync_run::Entity::find()
+            .count(db)
+            .await
+            .map_err(Error::from)?;
+        let mut query = sync_run::Entity::find().order_by_desc(sync_run::Column::Id);
+        if let Some(after) = after {
+            query = query.filter(sync_run::Column::Id.lt(after));
+        }
+        let mut runs = query
+            .limit(size as u64 + 1)
+            .all(db)
+            .await
+            .map_err(Error::from)?;
+        let has_next = runs.len() > size;
+        runs.truncate(size);
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            ConnectionTotals {
+                total_count: i32::try_from(total).unwrap_or(i32::MAX),
+            },
+        );
+        connection.edges.extend(
+            runs.into_iter()
+                .map(|model| Edge::new(run_cursor(model.id), SyncRun::summary(model))),
+        );
+        Ok(connection)
+    }
+
+    /// One roster import. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn sync_run(&self, ctx: &Context<'_>, id: ID) -> Result<Option<SyncRun>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let id = ids::decode_as(&id, ids::SYNC_RUN, "id")?;
+        Ok(sync_run::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .map_err(Error::from)?
+            .map(SyncRun::summary))
+    }
+
+    /// Every API token (never their secrets), oldest first. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(crate::access::list_tokens(db)
+            .await?
+            .into_iter()
+            .map(|t| ApiToken {
+                name: t.name,
+                role: t.role,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,143 @@
+//! `Coordinator`: a territory coordinator, as the HR roster describes them.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::Role;
+use entity::normalize::display_phone;
+
+use super::{LocalBody, Project, Territory};
+use crate::directory::{CoordinatorRow, Snapshot};
+use crate::graphql::access::{RoleGuard, viewer};
+use crate::graphql::ids;
+
+/// A territory coordinator (*coordonnateur / coordonnatrice de territoire*).
+///
+/// Identity, contact and territory come from the HR roster, imported every night: the
+/// API does not edit them (the next import would undo it). The e-mail and phone are the
+/// professional contacts the Département publishes; they leave public view as soon as the
+/// person leaves the roster (EDITOR tokens still see them until they are erased).
+pub struct Coordinator<'a> {
+    pub(crate) dir: &'a Snapshot,
+    pub(crate) row: &'a CoordinatorRow,
+}
+
+impl<'a> Coordinator<'a> {
+    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+        dir.coordinators.get(index).map(|row| Self { dir, row })
+    }
+
+    fn contact<'b>(&'b self, ctx: &Context<'_>, value: Option<&'b str>) -> Option<&'b str> {
+        (self.row.model.active || viewer(ctx).has(Role::Editor))
+            .then_some(value)
+            .flatten()
+    }
+}
+
+/// One period of a coordinator on a territory.
+#[derive(SimpleObject)]
+pub struct Assignment<'a> {
+    /// The territory.
+    pub territory: Option<Territory<'a>>,
+    /// Start of the period.
+    pub started_at: DateTime<Utc>,
+    /// End of the period; null while current.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[Object]
+impl<'a> Coordinator<'a> {
+    /// Opaque global ID (see `node`).
+    pub(crate) async fn id(&self) -> ID {
+        ids::encode(ids::COORDINATOR, self.row.model.id)
+    }
+
+    /// HR employee id (*matricule*). ADMIN token only.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn employee_id(&self) -> Option<&str> {
+        self.row.model.employee_id.as_deref()
+    }
+
+    /// First name, as written by HR.
+    async fn first_name(&self) -> &str {
+        &self.row.model.first_name
+    }
+
+    /// Last name, as written by HR (often upper case: "LARA").
+    async fn last_name(&self) -> &str {
+        &self.row.model.last_name
+    }
+
+    /// First and last name, e.g. "Sandrine LARA".
+    async fn full_name(&self) -> String {
+        format!("{} {}", self.row.model.first_name, self.row.model.last_name)
+    }
+
+    /// Job title, e.g. "Coordonnatrice de territoire 1".
+    async fn title(&self) -> Option<&str> {
+        self.row.model.title.as_deref()
+    }
+
+    /// Professional e-mail, lower case; null once the person has left the roster.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.contact(ctx, self.row.model.email.as_deref())
+    }
+
+    /// Professional phone as the Département publishes it, e.g. "07 60 77 99 05"; null
+    /// once the person has left the roster.
+    async fn phone(&self, ctx: &Context<'_>) -> Option<String> {
+        self.contact(ctx, self.row.model.phone.as_deref())
+            .map(display_phone)
+    }
+
+    /// The same phone in E.164, for `tel:` links, e.g. "+33760779905".
+    async fn phone_e164(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.contact(ctx, self.row.model.phone.as_deref())
+    }
+
+    /// Whether the person is in the current HR roster.
+    async fn active(&self) -> bool {
+        self.row.model.active
+    }
+
+    /// The person's main territory: the earliest of their current assignments; null if
+    /// they have none.
+    async fn territory(&self) -> Option<Territory<'a>> {
+        self.row
+            .territories
+            .first()
+            .and_then(|&i| Territory::at(self.dir, i))
+    }
+
+    /// Every territory the person currently covers (two during an interim).
+    async fn territories(&self) -> Vec<Territory<'a>> {
+        self.row
+            .territories
+            .iter()
+            .filter_map(|&i| Territory::at(self.dir, i))
+            .collect()
+    }
+
+    /// The history of the person's territories, most recent first.
+    async fn assignments(&self) -> Vec<Assignment<'a>> {
+        self.row
+            .history
+            .iter()
+            .map(|a| Assignment {
+                territory: Territory::at(self.dir, a.territory),
+                started_at: a.started_at,
+                ended_at: a.ended_at,
+            })
+            .collect()
+    }
+
+    /// The local bodies where the person represents the Département (not archived), by
+    /// name.
+    async fn representations(&self) -> Vec<LocalBody<'a>> {
+        LocalBody::visible(self.dir, &self.row.representations)
+    }
+
+    /// The projects the person leads (not archived), most recently updated first.
+    async fn projects(&self) -> Vec<Project<'a>> {
+        Project::visible(self.dir, &self.row.projects_led)
+    }
+}

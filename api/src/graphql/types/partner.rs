@@ -1,0 +1,146 @@
+//! `Partner`: a local partner of the Département.
+
+use async_graphql::{ID, Object};
+use chrono::{DateTime, Utc};
+use entity::normalize::display_phone;
+use entity::{Labelled, PartnerKind, Role, partner_expectation};
+
+use super::{Commune, Date, Project, Territory};
+use crate::directory::{PartnerRow, Snapshot};
+use crate::graphql::access::RoleGuard;
+use crate::graphql::ids;
+
+/// A local partner (*acteur local*): collège staff, municipal youth service, specialised
+/// prevention, project leader, association… Its name and kind are public; its contact and
+/// the expectations recorded by coordinators need an EDITOR token.
+pub struct Partner<'a> {
+    pub(crate) dir: &'a Snapshot,
+    pub(crate) row: &'a PartnerRow,
+}
+
+impl<'a> Partner<'a> {
+    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+        dir.partners.get(index).map(|row| Self { dir, row })
+    }
+
+    /// The partners at `positions` that are not archived.
+    pub(crate) fn visible(dir: &'a Snapshot, positions: &[usize]) -> Vec<Self> {
+        positions
+            .iter()
+            .filter_map(|&i| Self::at(dir, i))
+            .filter(|p| p.row.model.archived_at.is_none())
+            .collect()
+    }
+}
+
+/// What a partner expects from the Département, as recorded by a coordinator.
+pub struct PartnerExpectation<'a>(pub(crate) &'a partner_expectation::Model);
+
+#[Object]
+impl PartnerExpectation<'_> {
+    /// Opaque ID of the recorded expectation.
+    pub(crate) async fn id(&self) -> ID {
+        ids::encode(ids::PARTNER_EXPECTATION, self.0.id)
+    }
+
+    /// The expectation, in the partner's words.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// When it was recorded.
+    async fn recorded_on(&self) -> Date {
+        Date(self.0.recorded_on)
+    }
+}
+
+#[Object]
+impl<'a> Partner<'a> {
+    /// Opaque global ID (see `node`).
+    pub(crate) async fn id(&self) -> ID {
+        ids::encode(ids::PARTNER, self.row.model.id)
+    }
+
+    /// Name, e.g. "Service jeunesse de Bagneux".
+    async fn name(&self) -> &str {
+        &self.row.model.name
+    }
+
+    /// The kind of partner.
+    async fn kind(&self) -> PartnerKind {
+        self.row.model.kind
+    }
+
+    /// The kind in French, e.g. "Prévention spécialisée".
+    async fn kind_label(&self) -> &'static str {
+        self.row.model.kind.label()
+    }
+
+    /// The territory it works in (set, or its commune's).
+    async fn territory(&self) -> Option<Territory<'a>> {
+        self.row.territory.and_then(|t| Territory::at(self.dir, t))
+    }
+
+    /// The commune it works in, if any.
+    async fn commune(&self) -> Option<Commune<'a>> {
+        self.row.commune.and_then(|c| Commune::at(self.dir, c))
+    }
+
+    /// Contact person. EDITOR token.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn contact_name(&self) -> Option<&str> {
+        self.row.model.contact_name.as_deref()
+    }
+
+    /// Contact e-mail. EDITOR token.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn contact_email(&self) -> Option<&str> {
+        self.row.model.contact_email.as_deref()
+    }
+
+    /// Contact phone, e.g. "01 41 37 11 11". EDITOR token.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn contact_phone(&self) -> Option<String> {
+        self.row.model.contact_phone.as_deref().map(display_phone)
+    }
+
+    /// What the partner expects from the Département, oldest first. EDITOR token.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn expectations(&self) -> Vec<PartnerExpectation<'a>> {
+        self.row
+            .expectations
+            .iter()
+            .map(PartnerExpectation)
+            .collect()
+    }
+
+    /// The projects it takes part in (not archived), most recently updated first.
+    async fn projects(&self) -> Vec<Project<'a>> {
+        Project::visible(self.dir, &self.row.projects)
+    }
+
+    /// Whether the partner is archived (no longer listed; still readable with a token).
+    async fn archived(&self) -> bool {
+        self.row.model.archived_at.is_some()
+    }
+
+    /// When it was archived.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.row.model.archived_at
+    }
+
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.model.created_at
+    }
+
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.row.model.updated_at
+    }
+
+    /// Incremented on every change; send it back as `expectedVersion` when updating.
+    async fn version(&self) -> i32 {
+        self.row.model.version
+    }
+}

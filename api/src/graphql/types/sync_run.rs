@@ -1,0 +1,182 @@
+//! `SyncRun`: one roster import attempt.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{
+    Labelled, ProblemSeverity, Role, SyncStatus, SyncTrigger, sync_run, sync_run_problem,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::error::Error;
+use crate::graphql::access::RoleGuard;
+use crate::graphql::ids;
+
+/// A roster import attempt (*import de l'annuaire RH*), whatever its outcome. Counts and
+/// status are public on the territory overview; the file, its author and the problems
+/// found need an ADMIN token.
+#[derive(Clone)]
+pub struct SyncRun {
+    pub(crate) model: sync_run::Model,
+}
+
+impl SyncRun {
+    /// Wraps a stored run.
+    pub fn summary(model: sync_run::Model) -> Self {
+        Self { model }
+    }
+}
+
+/// A problem found in a roster file.
+#[derive(SimpleObject, Clone)]
+pub struct SyncProblem {
+    /// ERROR (blocks the import) or WARNING.
+    pub severity: ProblemSeverity,
+    /// Spreadsheet row number as the spreadsheet program shows it; null for the file.
+    pub row: Option<i32>,
+    /// Column header as written in the file; null for the row or the file.
+    pub column: Option<String>,
+    /// Stable code, e.g. "INVALID_EMAIL".
+    pub code: String,
+    /// What is wrong and how to fix it, in French.
+    pub message: String,
+}
+
+/// Loads the problems of many runs in one query.
+pub struct ProblemsLoader(pub DatabaseConnection);
+
+impl Loader<i32> for ProblemsLoader {
+    type Value = Vec<SyncProblem>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = sync_run_problem::Entity::find()
+            .filter(sync_run_problem::Column::SyncRunId.is_in(keys.iter().copied()))
+            .order_by_asc(sync_run_problem::Column::Id)
+            .all(&self.0)
+            .await
+            .map_err(|e| Arc::new(Error::from(e)))?;
+        let mut problems: HashMap<i32, Vec<SyncProblem>> = HashMap::new();
+        for p in rows {
+            problems
+                .entry(p.sync_run_id)
+                .or_default()
+                .push(SyncProblem {
+                    severity: p.severity,
+                    row: p.row_number,
+                    column: p.column_name,
+                    code: p.code,
+                    message: p.message,
+                });
+        }
+        Ok(problems)
+    }
+}
+
+#[Object]
+impl SyncRun {
+    /// Opaque global ID (see `node`).
+    pub(crate) async fn id(&self) -> ID {
+        ids::encode(ids::SYNC_RUN, self.model.id)
+    }
+
+    /// What started it.
+    async fn trigger(&self) -> SyncTrigger {
+        self.model.trigger
+    }
+
+    /// How it ended.
+    async fn status(&self) -> SyncStatus {
+        self.model.status
+    }
+
+    /// The outcome in French, e.g. "Rejeté".
+    async fn status_label(&self) -> &'static str {
+        self.model.status.label()
+    }
+
+    /// A dry run plans without changing anything.
+    async fn dry_run(&self) -> bool {
+        self.model.dry_run
+    }
+
+    /// Forced past the deactivation guard and the same-file check.
+    async fn forced(&self) -> bool {
+        self.model.forced
+    }
+
+    /// People added.
+    async fn added(&self) -> i32 {
+        self.model.added
+    }
+
+    /// People whose details changed.
+    async fn updated(&self) -> i32 {
+        self.model.updated
+    }
+
+    /// People who changed territory.
+    async fn moved(&self) -> i32 {
+        self.model.moved
+    }
+
+    /// People who left the roster.
+    async fn deactivated(&self) -> i32 {
+        self.model.deactivated
+    }
+
+    /// People who came back.
+    async fn reactivated(&self) -> i32 {
+        self.model.reactivated
+    }
+
+    /// People unchanged.
+    async fn unchanged(&self) -> i32 {
+        self.model.unchanged
+    }
+
+    /// Start time.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.model.started_at
+    }
+
+    /// End time.
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.model.finished_at
+    }
+
+    /// Who started it: a token's name, `cli` or `schedule`. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn actor(&self) -> &str {
+        &self.model.actor
+    }
+
+    /// The file's name. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn file_name(&self) -> Option<&str> {
+        self.model.file_name.as_deref()
+    }
+
+    /// SHA-256 of the file, hex. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn file_sha256(&self) -> Option<&str> {
+        self.model.file_sha256.as_deref()
+    }
+
+    /// The detailed plan, as JSON (who is added, updated — which fields —, moved,
+    /// deactivated…). ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn plan(&self) -> Option<&str> {
+        self.model.plan.as_deref()
+    }
+
+    /// The problems found in the file, in file order. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn problems(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SyncProblem>> {
+        let loader = ctx.data::<DataLoader<ProblemsLoader>>()?;
+        Ok(loader.load_one(self.model.id).await?.unwrap_or_default())
+    }
+}
