@@ -69,7 +69,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-query-complexity",
         env = "GRAPHQL_MAX_COMPLEXITY",
-        default_value_t = 10_000
+        default_value_t = 5_000
     )]
     pub max_query_complexity: usize,
 
@@ -90,7 +90,7 @@ impl ServerConfig {
             cors_origins: Vec::new(),
             max_body_bytes: 256 * 1024,
             max_query_depth: 16,
-            max_query_complexity: 10_000,
+            max_query_complexity: 5_000,
             query_timeout_secs: 10,
         }
     }

@@ -10,6 +10,7 @@
 
 mod app;
 mod database;
+pub mod seed;
 
 pub use app::{TestApp, error_code, spawn_app, spawn_app_on};
 pub use database::TestDb;

@@ -181,13 +181,13 @@ impl ProjectFilter {
             (None, None, None) => None,
             (Some(on), None, None) => Some((Some(on.0), Some(on.0))),
             (None, from, to) => {
-                if let (Some(from), Some(to)) = (from, to) {
-                    if to < from {
-                        return Err(Error::bad_input(
-                            "activeTo is before activeFrom",
-                            &["filter", "activeTo"],
-                        ));
-                    }
+                if let (Some(from), Some(to)) = (from, to)
+                    && to < from
+                {
+                    return Err(Error::bad_input(
+                        "activeTo is before activeFrom",
+                        &["filter", "activeTo"],
+                    ));
                 }
                 Some((from.map(|d| d.0), to.map(|d| d.0)))
             }

@@ -26,6 +26,7 @@ use crate::error::Error;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     queries::DirectoryQuery,
     queries::WorkQuery,
@@ -51,7 +52,7 @@ impl Default for QueryLimits {
     fn default() -> Self {
         Self {
             max_depth: 16,
-            max_complexity: 10_000,
+            max_complexity: 5_000,
         }
     }
 }

@@ -3,7 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod auth;
+mod hardening;
 mod health;
+mod lists;
 mod lookups;
+mod node;
+mod projects;
 mod reference_data;
 mod restart;
+mod search;
+mod statements;
