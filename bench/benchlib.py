@@ -14,6 +14,12 @@
   table RESULTS_JSONL [--against SERVER_PREFIX]
       Prints the markdown table of the results, with the ratio to the best
       comparison server on each query.
+  import-result SIDE RUN WALL_MS STDOUT_FILE
+      One JSON line from an import command's wall time and its JSON output: the
+      `timings` object if there is one (keys like read_ms, validate_ms, plan_ms,
+      apply_ms, total_ms; *_s or *_seconds are converted), else the wall time only.
+  import-table RESULTS_JSONL
+      The markdown table of the import benchmark (medians over the runs).
   free-port
       Prints a free TCP port on 127.0.0.1.
 """
@@ -304,6 +310,110 @@ def cmd_table(args) -> None:
         )
 
 
+# ---------------------------------------------------------------- import
+
+PHASES = {
+    "startup": "startup",
+    "read": "read", "reading": "read", "parse": "read",
+    "validate": "validate", "validation": "validate", "validating": "validate",
+    "normalize": "validate", "normalise": "validate",
+    "plan": "plan", "planning": "plan", "diff": "plan",
+    "apply": "apply", "applying": "apply", "write": "apply",
+    "total": "total",
+}
+
+
+def find_timings(value):
+    if isinstance(value, dict):
+        if isinstance(value.get("timings"), dict):
+            return value["timings"]
+        for v in value.values():
+            found = find_timings(v)
+            if found is not None:
+                return found
+    return None
+
+
+def to_ms(key: str, value) -> tuple[str, float] | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    for suffix, factor in (("_ms", 1.0), ("_millis", 1.0), ("_us", 1e-3), ("_micros", 1e-3),
+                           ("_seconds", 1000.0), ("_secs", 1000.0), ("_s", 1000.0)):
+        if key.endswith(suffix):
+            return key[: -len(suffix)], value * factor
+    return key, float(value)  # no unit: milliseconds
+
+
+def cmd_import_result(args) -> None:
+    with open(args.stdout, encoding="utf-8") as f:
+        text = f.read()
+    output = None
+    try:
+        output = json.loads(text)
+    except ValueError:
+        start, end = text.find("{"), text.rfind("}")
+        if start >= 0 and end > start:
+            try:
+                output = json.loads(text[start : end + 1])
+            except ValueError:
+                output = None
+    phases, extra = {}, {}
+    timings = find_timings(output) if output is not None else None
+    for key, value in (timings or {}).items():
+        converted = to_ms(key, value)
+        if converted is None:
+            continue
+        name, ms = converted
+        if name in PHASES:
+            phases[PHASES[name]] = phases.get(PHASES[name], 0.0) + ms
+        else:
+            extra[name] = ms
+    print(json.dumps({"side": args.side, "run": args.run, "wall_ms": args.wall_ms,
+                      "phases": phases, "extra": extra, "has_timings": timings is not None}))
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    if n == 0:
+        return None
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def fmt_s(ms) -> str:
+    return "—" if ms is None else f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+def cmd_import_table(args) -> None:
+    with open(args.results, encoding="utf-8") as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    sides = []
+    for r in results:
+        if r["side"] not in sides:
+            sides.append(r["side"])
+    rows = {}
+    for side in sides:
+        runs = [r for r in results if r["side"] == side]
+        row = {"runs": len(runs), "wall": median([r["wall_ms"] for r in runs])}
+        for phase in ("startup", "read", "validate", "plan", "apply", "total"):
+            row[phase] = median([r["phases"][phase] for r in runs if phase in r["phases"]])
+        rows[side] = row
+    baseline = rows.get(args.baseline)
+    print("| import of the roster | runs | read | validate | plan | apply | end to end (wall) | speed-up |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for side, row in rows.items():
+        speedup = ""
+        if baseline and side != args.baseline and row["wall"]:
+            speedup = f"**×{baseline['wall'] / row['wall']:.1f}**"
+        print(f"| {side} | {row['runs']} | {fmt_s(row['read'])} | {fmt_s(row['validate'])} "
+              f"| {fmt_s(row['plan'])} | {fmt_s(row['apply'])} | {fmt_s(row['wall'])} | {speedup} |")
+    notes = [f"{side}: interpreter start and imports {fmt_s(row['startup'])}"
+             for side, row in rows.items() if row["startup"] is not None]
+    if notes:
+        print()
+        print("Medians over the runs. " + "; ".join(notes) + " (inside end to end).")
+
+
 def cmd_free_port(_args) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -347,6 +457,18 @@ def main() -> None:
     p.add_argument("results")
     p.add_argument("--against", default="postgraphile")
     p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("import-result")
+    p.add_argument("side")
+    p.add_argument("run", type=int)
+    p.add_argument("wall_ms", type=float)
+    p.add_argument("stdout")
+    p.set_defaults(func=cmd_import_result)
+
+    p = sub.add_parser("import-table")
+    p.add_argument("results")
+    p.add_argument("--baseline", default="python (pandas + openpyxl + psycopg)")
+    p.set_defaults(func=cmd_import_table)
 
     p = sub.add_parser("free-port")
     p.set_defaults(func=cmd_free_port)

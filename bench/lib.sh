@@ -36,7 +36,7 @@ bench_cleanup() {
   exit "$status"
 }
 
-psql_admin() { psql "$PG_BASE_URL/postgres" -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql "$PG_BASE_URL/postgres" -X -q -v ON_ERROR_STOP=1 "$@"; }
 db_url() { echo "$PG_BASE_URL/$1"; }
 
 # Tools ---------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ seed_db() { # NAME
 
 wait_http() { # URL what [seconds]
   local deadline=$((SECONDS + ${3:-60}))
-  until curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' \
+  until curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' \
     --data '{"query":"{__typename}"}' "$1"; do
     ((SECONDS < deadline)) || fail "$2 did not answer at $1 within ${3:-60} s"
     sleep 0.3
