@@ -15,6 +15,7 @@ mod m20261129_000003_create_sync_runs;
 mod m20261129_000004_load_reference_data;
 mod m20261129_000005_create_api_tokens;
 mod m20261129_000006_create_audit_log;
+mod m20261129_000010_create_sync_lock;
 mod reference;
 
 /// All migrations, in order.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_load_reference_data::Migration),
             Box::new(m20261129_000005_create_api_tokens::Migration),
             Box::new(m20261129_000006_create_audit_log::Migration),
+            Box::new(m20261129_000010_create_sync_lock::Migration),
         ]
     }
 }

@@ -1,1 +1,56 @@
-//! placeholder
+//! Roster sync: the import of the HR spreadsheet of coordinators.
+//!
+//! Reads the file (.xlsx, .xls, .ods or .csv), finds the header row and the columns by
+//! name, checks every row, compares it with the stored roster and, if the whole file is
+//! valid, applies the changes in one transaction — or rejects it, changing nothing.
+//! Every attempt is recorded as a sync run with its plan and problems.
+//!
+//! Entry points, all plain functions:
+//! - [`import_roster`]: import one file (command line, upload, tests);
+//! - [`process_drop_folder`] / [`run_nightly`]: the drop folder and the nightly job;
+//! - [`start_scheduler`]: the schedule inside `serve`, correct across daylight saving;
+//! - [`write_template`] / [`export_roster`]: the spreadsheets administrators start from;
+//! - [`purge_expired_contacts`] / [`purge_archive`]: retention of personal data.
+//!
+//! Outcomes that concern the file (applied, unchanged, skipped, rejected, refused) are
+//! [`SyncReport`]s; only what prevented an import from running is a [`SyncError`].
+
+mod apply;
+mod config;
+mod drop_folder;
+mod error;
+mod import;
+mod lock;
+mod plan;
+mod problem;
+mod read;
+mod reference;
+mod report;
+mod retention;
+mod schedule;
+mod validate;
+mod workbook;
+
+pub use apply::AUDIT_ACTOR;
+pub use config::*;
+pub use drop_folder::{
+    ARCHIVE_DIR, DropOutcome, NightlyOutcome, ProcessedFile, REJECTED_DIR, is_ignored_name,
+    process_drop_folder, purge_archive, run_nightly,
+};
+pub use error::SyncError;
+pub use import::{
+    ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
+    sha256_hex,
+};
+pub use plan::{ChangeKind, CommuneMove, Counts, FieldDiff, PersonChange, Plan};
+pub use problem::{Problem, ProblemCode};
+pub use retention::purge_expired_contacts;
+pub use schedule::{
+    Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,
+};
+pub use workbook::{
+    ExportSummary, HEADERS, export_bytes, export_roster, template_bytes, write_template,
+};
+
+/// Re-exported so callers need not depend on `entity` for the outcome types.
+pub use entity::{ProblemSeverity, SyncStatus, SyncTrigger};

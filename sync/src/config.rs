@@ -1,0 +1,81 @@
+//! The roster sync settings, with their documented defaults.
+//!
+//! A plain struct: the binary fills it from the environment (clap `env`), tests build it
+//! by hand. Nothing in this crate reads environment variables.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default cron expression: every day at 03:30 local time (6 fields, seconds first),
+/// outside the daylight-saving gap (02:00–03:00 in March) and overlap (02:00–03:00 in
+/// October) of Europe/Paris.
+pub const DEFAULT_CRON: &str = "0 30 3 * * *";
+/// Default time zone of the schedule.
+pub const DEFAULT_TIMEZONE: &str = "Europe/Paris";
+/// Default maximum file size: 10 MiB, far above a roster of thousands of people.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Default maximum number of data rows.
+pub const DEFAULT_MAX_ROWS: usize = 50_000;
+/// Default share of active coordinators a file may deactivate without `force`.
+pub const DEFAULT_MAX_DEACTIVATION_RATIO: f64 = 0.3;
+/// Default number of days a deactivated coordinator's phone and e-mail are kept.
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+/// Default number of days archived and rejected files are kept.
+pub const DEFAULT_ARCHIVE_DAYS: u32 = 90;
+/// Default time a dropped file must stay unchanged before it is taken.
+pub const DEFAULT_SETTLE_TIME: Duration = Duration::from_secs(10);
+/// Default age after which an import lock row (SQLite) is considered abandoned.
+pub const DEFAULT_LOCK_STALE_AFTER: Duration = Duration::from_secs(30 * 60);
+
+/// Settings of the roster sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncConfig {
+    /// `SYNC_DROP_DIR`: the folder administrators drop roster files into; `archive/` and
+    /// `rejected/` are created inside it. Default `data/inbox`.
+    pub drop_dir: PathBuf,
+    /// `SYNC_CRON`: when the nightly job runs, 6 fields with seconds first, interpreted in
+    /// [`timezone`](Self::timezone). Default [`DEFAULT_CRON`].
+    pub cron: String,
+    /// `SYNC_TIMEZONE`: an IANA time zone name. Default [`DEFAULT_TIMEZONE`].
+    pub timezone: String,
+    /// `SYNC_MAX_DEACTIVATION_RATIO`: a file that would deactivate more than this share of
+    /// the active coordinators is refused unless forced. Default 0.3.
+    pub max_deactivation_ratio: f64,
+    /// `ROSTER_RETENTION_DAYS`: a deactivated coordinator's phone and e-mail are erased
+    /// this many days after deactivation. Default 365.
+    pub retention_days: u32,
+    /// `SYNC_ARCHIVE_DAYS`: archived and rejected files (and their reports) are deleted
+    /// after this many days. Default 90.
+    pub archive_days: u32,
+    /// `SYNC_ALERT_WEBHOOK`: an `http(s)://` URL that receives a JSON POST when a
+    /// scheduled import is rejected, refused or fails. Default none.
+    pub alert_webhook: Option<String>,
+    /// `SYNC_MAX_FILE_SIZE`: larger files are rejected unread. Default 10 MiB.
+    pub max_file_size: u64,
+    /// Larger files (in data rows) are rejected. Default 50,000.
+    pub max_rows: usize,
+    /// A dropped file is taken only once unchanged for this long, so a file still being
+    /// copied is never read half-written. Default 10 s; tests use 0.
+    pub settle_time: Duration,
+    /// On SQLite (no advisory locks), an import lock older than this is taken to belong
+    /// to a crashed process and is taken over. Default 30 min.
+    pub lock_stale_after: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            drop_dir: PathBuf::from("data/inbox"),
+            cron: DEFAULT_CRON.to_owned(),
+            timezone: DEFAULT_TIMEZONE.to_owned(),
+            max_deactivation_ratio: DEFAULT_MAX_DEACTIVATION_RATIO,
+            retention_days: DEFAULT_RETENTION_DAYS,
+            archive_days: DEFAULT_ARCHIVE_DAYS,
+            alert_webhook: None,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_rows: DEFAULT_MAX_ROWS,
+            settle_time: DEFAULT_SETTLE_TIME,
+            lock_stale_after: DEFAULT_LOCK_STALE_AFTER,
+        }
+    }
+}

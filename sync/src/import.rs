@@ -1,0 +1,680 @@
+//! The import itself: one plain function, called by the command line, the schedule, the
+//! upload mutation and the tests alike. It reads, validates, plans, guards and applies,
+//! and records every attempt as a sync run, whatever its outcome.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use entity::{ProblemSeverity, SyncStatus, SyncTrigger, sync_run, sync_run_problem};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::SyncConfig;
+use crate::error::SyncError;
+use crate::lock;
+use crate::plan::{Counts, Current, Plan};
+use crate::problem::{Problem, ProblemCode, Problems};
+use crate::read::{self, Columns, RawRow};
+use crate::reference::Reference;
+use crate::validate::{ValidRoster, validate};
+
+/// Which part of the import is running, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Phase {
+    /// Reading the file (one step: the spreadsheet library reads it whole).
+    Reading,
+    /// Checking the rows.
+    Validating,
+    /// Writing the changes.
+    Applying,
+}
+
+/// A progress report: `done` out of `total` units (rows or people) of `phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The phase.
+    pub phase: Phase,
+    /// Units done.
+    pub done: u64,
+    /// Units in the phase.
+    pub total: u64,
+}
+
+/// Called as the import progresses (from the import's task; keep it quick).
+pub type ProgressHook = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// The file to import.
+#[derive(Debug, Clone)]
+pub enum RosterSource {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Bytes already in memory (an upload), with the file's name as given.
+    Bytes {
+        /// The name, for the report and to word format errors.
+        file_name: String,
+        /// The content.
+        bytes: Vec<u8>,
+    },
+}
+
+impl RosterSource {
+    /// A file on disk.
+    pub fn path(path: impl Into<PathBuf>) -> Self {
+        Self::Path(path.into())
+    }
+
+    /// An uploaded file.
+    pub fn bytes(file_name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self::Bytes {
+            file_name: file_name.into(),
+            bytes,
+        }
+    }
+}
+
+/// How to run one import.
+#[derive(Clone)]
+pub struct ImportOptions {
+    /// What started it.
+    pub trigger: SyncTrigger,
+    /// Who started it: a token name, `cli` or `schedule`.
+    pub actor: String,
+    /// Plan and record, change nothing.
+    pub dry_run: bool,
+    /// Import even past the deactivation guard or when the file was already imported.
+    pub force: bool,
+    /// Larger files are rejected unread.
+    pub max_file_size: u64,
+    /// Files with more data rows are rejected.
+    pub max_rows: usize,
+    /// Share of active coordinators a file may deactivate without `force`.
+    pub max_deactivation_ratio: f64,
+    /// SQLite lock rows older than this are taken over.
+    pub lock_stale_after: std::time::Duration,
+    /// Progress callback.
+    pub progress: Option<ProgressHook>,
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("trigger", &self.trigger)
+            .field("actor", &self.actor)
+            .field("dry_run", &self.dry_run)
+            .field("force", &self.force)
+            .field("max_file_size", &self.max_file_size)
+            .field("max_rows", &self.max_rows)
+            .field("max_deactivation_ratio", &self.max_deactivation_ratio)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImportOptions {
+    /// Options with the default limits of [`SyncConfig`].
+    pub fn new(trigger: SyncTrigger, actor: impl Into<String>) -> Self {
+        SyncConfig::default().import_options(trigger, actor)
+    }
+
+    /// The same options as a dry run (or not).
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// The same options, forced (or not).
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// The same options with a progress callback.
+    pub fn with_progress(mut self, progress: ProgressHook) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn report_progress(&self, phase: Phase, done: u64, total: u64) {
+        if let Some(progress) = &self.progress {
+            progress(Progress { phase, done, total });
+        }
+    }
+}
+
+impl SyncConfig {
+    /// Import options carrying this configuration's limits.
+    pub fn import_options(&self, trigger: SyncTrigger, actor: impl Into<String>) -> ImportOptions {
+        ImportOptions {
+            trigger,
+            actor: actor.into(),
+            dry_run: false,
+            force: false,
+            max_file_size: self.max_file_size,
+            max_rows: self.max_rows,
+            max_deactivation_ratio: self.max_deactivation_ratio,
+            lock_stale_after: self.lock_stale_after,
+            progress: None,
+        }
+    }
+}
+
+/// Time spent in each part of the import, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    /// Reading the file into rows.
+    pub reading_ms: f64,
+    /// Checking rows, loading the current roster, planning.
+    pub validating_ms: f64,
+    /// Writing the changes and the run (one transaction).
+    pub applying_ms: f64,
+}
+
+/// The outcome of an import, recorded as a sync run: also the report shown to people
+/// (see [`SyncReport::to_text`]) and serialised as JSON.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// The sync run recording this import.
+    pub run_id: Option<i32>,
+    /// Outcome.
+    pub status: SyncStatus,
+    /// What started it.
+    pub trigger: SyncTrigger,
+    /// Who started it.
+    pub actor: String,
+    /// The file's name.
+    pub file_name: Option<String>,
+    /// SHA-256 of the file, hex.
+    pub file_sha256: Option<String>,
+    /// A dry run changes nothing.
+    pub dry_run: bool,
+    /// Forced past the guard and the same-file check.
+    pub forced: bool,
+    /// The sheet read.
+    pub sheet: Option<String>,
+    /// The header row found (as people see it).
+    pub header_row: Option<u32>,
+    /// Counts.
+    pub counts: Counts,
+    /// The plan, when the file was valid.
+    pub plan: Option<Plan>,
+    /// Problems found (errors and warnings).
+    pub problems: Vec<Problem>,
+    /// A one-line French summary.
+    pub summary: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub finished_at: DateTime<Utc>,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+impl SyncReport {
+    /// Whether the import is "done" for the command line (exit 0): applied, unchanged or
+    /// skipped. Rejected and refused files exit 1.
+    pub fn is_success(&self) -> bool {
+        matches!(
+            self.status,
+            SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped
+        )
+    }
+
+    /// The command line's exit code: 0 done, 1 rejected or refused, 3 busy or failed.
+    pub fn exit_code(&self) -> i32 {
+        match self.status {
+            SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped => 0,
+            SyncStatus::Rejected | SyncStatus::Refused => 1,
+            SyncStatus::Busy | SyncStatus::Failed => 3,
+        }
+    }
+
+    /// Errors only.
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.is_error())
+    }
+
+    /// Warnings only.
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| !p.is_error())
+    }
+
+    /// The whole report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+/// The hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+/// A run being built.
+struct Run<'a> {
+    options: &'a ImportOptions,
+    report: SyncReport,
+}
+
+impl<'a> Run<'a> {
+    fn new(options: &'a ImportOptions, file_name: Option<String>, sha: Option<String>) -> Self {
+        let now = Utc::now();
+        Self {
+            options,
+            report: SyncReport {
+                run_id: None,
+                status: SyncStatus::Failed,
+                trigger: options.trigger,
+                actor: options.actor.clone(),
+                file_name,
+                file_sha256: sha,
+                dry_run: options.dry_run,
+                forced: options.force,
+                sheet: None,
+                header_row: None,
+                counts: Counts::default(),
+                plan: None,
+                problems: Vec::new(),
+                summary: String::new(),
+                started_at: now,
+                finished_at: now,
+                timings: Timings::default(),
+            },
+        }
+    }
+
+    /// Sets the outcome and records the run (in `db`, a connection or a transaction).
+    async fn finish(
+        mut self,
+        db: &impl ConnectionTrait,
+        status: SyncStatus,
+        message: Option<String>,
+    ) -> Result<SyncReport, DbErr> {
+        self.report.status = status;
+        self.report.finished_at = Utc::now();
+        if let Some(plan) = &self.report.plan {
+            self.report.counts = plan.counts;
+        }
+        self.report.summary = crate::report::summary(&self.report);
+        let run_id = record_run(db, &self.report, message).await?;
+        self.report.run_id = Some(run_id);
+        tracing::info!(
+            run_id,
+            status = ?status,
+            trigger = ?self.options.trigger,
+            dry_run = self.options.dry_run,
+            added = self.report.counts.added,
+            updated = self.report.counts.updated,
+            moved = self.report.counts.moved,
+            deactivated = self.report.counts.deactivated,
+            reactivated = self.report.counts.reactivated,
+            errors = self.report.errors().count(),
+            "roster import finished"
+        );
+        Ok(self.report)
+    }
+}
+
+fn to_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Inserts the sync run and its problems; returns the run's id.
+async fn record_run(
+    db: &impl ConnectionTrait,
+    report: &SyncReport,
+    message: Option<String>,
+) -> Result<i32, DbErr> {
+    let counts = report.counts;
+    let plan = report
+        .plan
+        .as_ref()
+        .and_then(|plan| serde_json::to_string(plan).ok());
+    let run = sync_run::ActiveModel {
+        id: NotSet,
+        trigger: Set(report.trigger),
+        actor: Set(report.actor.clone()),
+        file_name: Set(report.file_name.clone()),
+        file_sha256: Set(report.file_sha256.clone()),
+        dry_run: Set(report.dry_run),
+        forced: Set(report.forced),
+        status: Set(report.status),
+        added: Set(to_i32(counts.added)),
+        updated: Set(to_i32(counts.updated)),
+        moved: Set(to_i32(counts.moved)),
+        deactivated: Set(to_i32(counts.deactivated)),
+        reactivated: Set(to_i32(counts.reactivated)),
+        unchanged: Set(to_i32(counts.unchanged)),
+        plan: Set(plan),
+        message: Set(message.or_else(|| Some(report.summary.clone()))),
+        started_at: Set(report.started_at),
+        finished_at: Set(Some(report.finished_at)),
+    }
+    .insert(db)
+    .await?;
+    for chunk in report.problems.chunks(500) {
+        let problems = chunk.iter().map(|p| sync_run_problem::ActiveModel {
+            id: NotSet,
+            sync_run_id: Set(run.id),
+            severity: Set(p.severity),
+            row_number: Set(p.row.map(to_i32)),
+            column_name: Set(p.column.clone()),
+            code: Set(p.code.as_str().to_owned()),
+            message: Set(p.message.clone()),
+        });
+        sync_run_problem::Entity::insert_many(problems)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(run.id)
+}
+
+/// The SHA-256 of the last import that left the roster equal to its file: a non-dry run
+/// that was applied or found nothing to change.
+async fn last_applied_sha(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    let sha = sync_run::Entity::find()
+        .select_only()
+        .column(sync_run::Column::FileSha256)
+        .filter(sync_run::Column::DryRun.eq(false))
+        .filter(sync_run::Column::Status.is_in([SyncStatus::Applied, SyncStatus::Unchanged]))
+        .order_by_desc(sync_run::Column::Id)
+        .into_tuple::<Option<String>>()
+        .one(db)
+        .await?;
+    Ok(sha.flatten())
+}
+
+/// What reading produced.
+struct ReadOutcome {
+    problems: Problems,
+    columns: Option<Columns>,
+    sheet_name: Option<String>,
+    rows: Vec<RawRow>,
+}
+
+/// Reads and parses the file into raw rows (CPU only: run on a blocking thread).
+fn read_rows(bytes: &[u8], file_name: &str, max_rows: usize) -> ReadOutcome {
+    let mut outcome = ReadOutcome {
+        problems: Problems::default(),
+        columns: None,
+        sheet_name: None,
+        rows: Vec::new(),
+    };
+    let sheets = match read::read_sheets(bytes, file_name) {
+        Ok(sheets) => sheets,
+        Err(problem) => {
+            outcome.problems.push(problem);
+            return outcome;
+        }
+    };
+    match read::find_header(&sheets) {
+        Ok(columns) => {
+            if let Some(sheet) = sheets.get(columns.sheet) {
+                outcome.rows = read::extract_rows(sheet, &columns, max_rows, &mut outcome.problems);
+                outcome.sheet_name = Some(sheet.name.clone());
+            }
+            outcome.columns = Some(columns);
+        }
+        Err(problems) => {
+            for problem in problems {
+                outcome.problems.push(problem);
+            }
+        }
+    }
+    outcome
+}
+
+/// Imports a roster file: see the crate documentation for the rules.
+///
+/// Returns a report for every outcome where the file was looked at — applied, unchanged,
+/// skipped, rejected (problems in the file), refused (deactivation guard) — and an error
+/// when the import could not run: the file is missing ([`SyncError::FileNotFound`]),
+/// another import holds the lock ([`SyncError::Busy`], recorded as BUSY) or the database
+/// failed ([`SyncError::Failed`], recorded as FAILED when possible). Either way nothing
+/// is half-applied.
+#[tracing::instrument(skip_all, fields(trigger = ?options.trigger, dry_run = options.dry_run, force = options.force))]
+pub async fn import_roster(
+    db: &DatabaseConnection,
+    source: RosterSource,
+    options: &ImportOptions,
+) -> Result<SyncReport, SyncError> {
+    options.report_progress(Phase::Reading, 0, 1);
+    let (file_name, bytes) = match source {
+        RosterSource::Path(path) => {
+            let file_name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let metadata = match tokio::fs::metadata(&path).await {
+                Ok(metadata) => metadata,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(SyncError::FileNotFound(path));
+                }
+                Err(e) => return Err(SyncError::io(format!("cannot read {}", path.display()), e)),
+            };
+            if !metadata.is_file() {
+                return Err(SyncError::NotAFile(path));
+            }
+            if metadata.len() > options.max_file_size {
+                return reject_too_large(db, options, file_name, metadata.len()).await;
+            }
+            let bytes = tokio::fs::read(&path)
+                .await
+                .map_err(|e| SyncError::io(format!("cannot read {}", path.display()), e))?;
+            (file_name, bytes)
+        }
+        RosterSource::Bytes { file_name, bytes } => (file_name, bytes),
+    };
+    if bytes.len() as u64 > options.max_file_size {
+        return reject_too_large(db, options, file_name, bytes.len() as u64).await;
+    }
+    let sha = sha256_hex(&bytes);
+
+    // A dry run writes no roster data: it needs no lock and never blocks a real import.
+    let held = if options.dry_run {
+        None
+    } else {
+        match lock::try_acquire(db, options.lock_stale_after).await {
+            Ok(Some(held)) => Some(held),
+            Ok(None) => {
+                let run = Run::new(options, Some(file_name), Some(sha));
+                let run_id = run
+                    .finish(
+                        db,
+                        SyncStatus::Busy,
+                        Some("another roster import is running".into()),
+                    )
+                    .await
+                    .ok()
+                    .and_then(|r| r.run_id);
+                return Err(SyncError::Busy { run_id });
+            }
+            Err(error) => return Err(fail(db, options, file_name, sha, error.into()).await),
+        }
+    };
+    let result = run_import(db, options, file_name.clone(), sha.clone(), bytes).await;
+    if let Some(held) = held {
+        held.release().await;
+    }
+    match result {
+        Ok(report) => Ok(report),
+        Err(error) => Err(fail(db, options, file_name, sha, error).await),
+    }
+}
+
+/// Records a FAILED run (best effort: the database may be what failed).
+async fn fail(
+    db: &DatabaseConnection,
+    options: &ImportOptions,
+    file_name: String,
+    sha: String,
+    error: SyncError,
+) -> SyncError {
+    tracing::error!(%error, "roster import failed");
+    let run = Run::new(options, Some(file_name), Some(sha));
+    let run_id = run
+        .finish(db, SyncStatus::Failed, Some(error.to_string()))
+        .await
+        .ok()
+        .and_then(|r| r.run_id);
+    SyncError::Failed {
+        run_id,
+        source: Box::new(error),
+    }
+}
+
+async fn reject_too_large(
+    db: &DatabaseConnection,
+    options: &ImportOptions,
+    file_name: String,
+    size: u64,
+) -> Result<SyncReport, SyncError> {
+    let mut run = Run::new(options, Some(file_name), None);
+    run.report.problems.push(Problem::new(
+        ProblemCode::FileTooLarge,
+        format!(
+            "Le fichier pèse {} Kio, au-delà de la limite de {} Kio : il n'a pas été lu. \
+             Vérifiez qu'il s'agit bien de la liste des coordonnateurs.",
+            size.div_ceil(1024),
+            options.max_file_size / 1024
+        ),
+    ));
+    Ok(run.finish(db, SyncStatus::Rejected, None).await?)
+}
+
+async fn run_import(
+    db: &DatabaseConnection,
+    options: &ImportOptions,
+    file_name: String,
+    sha: String,
+    bytes: Vec<u8>,
+) -> Result<SyncReport, SyncError> {
+    let mut run = Run::new(options, Some(file_name.clone()), Some(sha.clone()));
+
+    if !options.force && last_applied_sha(db).await?.as_deref() == Some(sha.as_str()) {
+        return Ok(run.finish(db, SyncStatus::Skipped, None).await?);
+    }
+
+    // Reading: on a blocking thread (CPU work), where a panic in a parser fed a hostile
+    // file is caught and reported as an unreadable file.
+    let clock = Instant::now();
+    let max_rows = options.max_rows;
+    let name = file_name.clone();
+    let outcome = tokio::task::spawn_blocking(move || read_rows(&bytes, &name, max_rows)).await;
+    run.report.timings.reading_ms = clock.elapsed().as_secs_f64() * 1000.0;
+    options.report_progress(Phase::Reading, 1, 1);
+    let ReadOutcome {
+        mut problems,
+        columns,
+        sheet_name,
+        rows,
+    } = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            tracing::error!(%error, "the spreadsheet reader failed");
+            let mut problems = Problems::default();
+            problems.push(Problem::new(
+                ProblemCode::UnreadableFile,
+                "Le fichier n'a pas pu être lu : son contenu est endommagé ou inattendu. \
+                 Ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.",
+            ));
+            ReadOutcome {
+                problems,
+                columns: None,
+                sheet_name: None,
+                rows: Vec::new(),
+            }
+        }
+    };
+    run.report.sheet = sheet_name;
+    run.report.header_row = columns.as_ref().map(|c| c.header_row);
+    let Some(columns) = columns.filter(|_| !problems.has_errors()) else {
+        run.report.problems = problems.items;
+        return Ok(run.finish(db, SyncStatus::Rejected, None).await?);
+    };
+
+    let clock = Instant::now();
+    let reference = Reference::load(db).await?;
+    let total = rows.len() as u64;
+    options.report_progress(Phase::Validating, 0, total);
+    let roster: ValidRoster = validate(&rows, &columns, &reference, &mut problems, |done| {
+        options.report_progress(Phase::Validating, done as u64, total);
+    });
+    if problems.has_errors() {
+        run.report.timings.validating_ms = clock.elapsed().as_secs_f64() * 1000.0;
+        run.report.problems = problems.items;
+        return Ok(run.finish(db, SyncStatus::Rejected, None).await?);
+    }
+    let current = Current::load(db, &reference).await?;
+    let plan = crate::plan::plan(&roster, &current, &reference);
+    run.report.timings.validating_ms = clock.elapsed().as_secs_f64() * 1000.0;
+    run.report.problems = problems.items;
+
+    let ratio = plan.deactivation_ratio();
+    let refused = !options.force && ratio > options.max_deactivation_ratio;
+    let empty = plan.is_empty();
+    run.report.plan = Some(plan);
+    if refused {
+        return Ok(run.finish(db, SyncStatus::Refused, None).await?);
+    }
+    if empty {
+        return Ok(run.finish(db, SyncStatus::Unchanged, None).await?);
+    }
+    if options.dry_run {
+        return Ok(run.finish(db, SyncStatus::Applied, None).await?);
+    }
+
+    // One transaction: the changes, their audit, the data version and the run itself
+    // commit together, so readers see the old roster or the new one, never a mix.
+    let clock = Instant::now();
+    let txn = begin_write(db).await?;
+    let now = Utc::now();
+    let plan_ref = run
+        .report
+        .plan
+        .as_ref()
+        .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
+    let progress = |done: u64, total: u64| options.report_progress(Phase::Applying, done, total);
+    crate::apply::apply(&txn, plan_ref, &current, &reference, now, &progress).await?;
+    run.report.timings.applying_ms = clock.elapsed().as_secs_f64() * 1000.0;
+    let report = run.finish(&txn, SyncStatus::Applied, None).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at BEGIN, not at the
+/// first write, so a concurrent writer waits (busy timeout) instead of failing half-way.
+pub(crate) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    let options = match db.get_database_backend() {
+        DbBackend::Sqlite => TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    db.begin_with_options(options).await
+}
+
+/// Warnings count as problems too: used by reports.
+pub(crate) fn severity_label(severity: ProblemSeverity) -> &'static str {
+    match severity {
+        ProblemSeverity::Error => "Erreur",
+        ProblemSeverity::Warning => "Avertissement",
+    }
+}

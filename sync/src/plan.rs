@@ -1,0 +1,695 @@
+//! Planning: what the import would change, computed from the valid file and the current
+//! roster without writing anything — the same plan serves the dry run, the deactivation
+//! guard, the report and the apply step.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::normalize::fold;
+use entity::{coordinator, coordinator_assignment};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+
+use crate::reference::Reference;
+use crate::validate::{Key, Person, ValidRoster};
+
+/// What happens to one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeKind {
+    /// New in the roster.
+    Added,
+    /// Back in the roster after a deactivation.
+    Reactivated,
+    /// Changed territory (details may have changed too: see `fields`).
+    Moved,
+    /// Details changed (name, title, e-mail, phone, matricule).
+    Updated,
+    /// Missing from the file: deactivated, never deleted.
+    Deactivated,
+}
+
+impl ChangeKind {
+    /// French label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Added => "Ajout",
+            Self::Reactivated => "Réactivation",
+            Self::Moved => "Changement de territoire",
+            Self::Updated => "Modification",
+            Self::Deactivated => "Désactivation",
+        }
+    }
+}
+
+/// A field that changes, with its value before and after (null when empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    /// The field, named as in the API: `employeeId`, `firstName`, `lastName`, `title`,
+    /// `email`, `phone`.
+    pub field: String,
+    /// Before.
+    pub before: Option<String>,
+    /// After.
+    pub after: Option<String>,
+}
+
+impl FieldDiff {
+    fn new(field: &str, before: Option<&str>, after: Option<&str>) -> Self {
+        Self {
+            field: field.to_owned(),
+            before: before.map(str::to_owned),
+            after: after.map(str::to_owned),
+        }
+    }
+
+    /// French name of the field, for reports.
+    pub fn label(&self) -> &str {
+        match self.field.as_str() {
+            "employeeId" => "matricule",
+            "firstName" => "prénom",
+            "lastName" => "nom",
+            "title" => "fonction",
+            "email" => "courriel",
+            "phone" => "téléphone",
+            other => other,
+        }
+    }
+}
+
+/// The values a coordinator row has after the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub employee_id: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// One person's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonChange {
+    /// What happens.
+    pub kind: ChangeKind,
+    /// The coordinator's id (none for an addition).
+    pub coordinator_id: Option<i32>,
+    /// Matricule after the import.
+    pub employee_id: Option<String>,
+    /// First name after the import.
+    pub first_name: String,
+    /// Last name after the import.
+    pub last_name: String,
+    /// The spreadsheet rows describing the person (none for a deactivation).
+    pub rows: Vec<u32>,
+    /// Changed fields.
+    pub fields: Vec<FieldDiff>,
+    /// Territory numbers before (current assignments).
+    pub territories_before: Vec<i32>,
+    /// Territory numbers after.
+    pub territories_after: Vec<i32>,
+    #[serde(skip)]
+    pub(crate) apply: ApplyDetails,
+}
+
+/// What the apply step needs beyond the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ApplyDetails {
+    /// Index into [`Current::coordinators`].
+    pub current: Option<usize>,
+    pub target: Option<Target>,
+    /// Open assignments to close: (id, started_at).
+    pub close: Vec<(i32, DateTime<Utc>)>,
+    /// Territory numbers to open.
+    pub open: Vec<i32>,
+}
+
+impl PersonChange {
+    /// Whether the territory set changes.
+    pub fn territories_changed(&self) -> bool {
+        self.territories_before != self.territories_after
+    }
+}
+
+/// A commune that changes territory because the file lists it under another one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommuneMove {
+    /// The commune's id.
+    pub commune_id: i32,
+    /// Its INSEE code.
+    pub insee_code: String,
+    /// Its official name.
+    pub name: String,
+    /// Territory number before.
+    pub from_territory: i32,
+    /// Territory number after.
+    pub to_territory: i32,
+    /// The row that lists it.
+    pub row: u32,
+}
+
+/// How many people each kind of change concerns. A person both moved and updated counts
+/// in both `moved` and `updated`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// New people.
+    pub added: u32,
+    /// People whose details changed.
+    pub updated: u32,
+    /// People whose territories changed.
+    pub moved: u32,
+    /// People deactivated.
+    pub deactivated: u32,
+    /// People reactivated.
+    pub reactivated: u32,
+    /// People in the file with nothing to change.
+    pub unchanged: u32,
+    /// Communes moved to another territory.
+    pub communes_moved: u32,
+}
+
+/// The whole plan of an import.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Changed people (unchanged ones are only counted).
+    pub changes: Vec<PersonChange>,
+    /// Communes moving between territories.
+    pub commune_moves: Vec<CommuneMove>,
+    /// Counts, as stored on the sync run.
+    pub counts: Counts,
+    /// Active coordinators before the import (the deactivation guard's base).
+    pub active_before: u32,
+}
+
+impl Plan {
+    /// Whether applying would change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.commune_moves.is_empty()
+    }
+
+    /// Share of the active coordinators the plan deactivates.
+    pub fn deactivation_ratio(&self) -> f64 {
+        if self.active_before == 0 {
+            0.0
+        } else {
+            f64::from(self.counts.deactivated) / f64::from(self.active_before)
+        }
+    }
+}
+
+/// A coordinator as stored, with their open assignments.
+#[derive(Debug, Clone)]
+pub(crate) struct CurrentCoordinator {
+    pub model: coordinator::Model,
+    /// (assignment id, territory number, started_at).
+    pub open: Vec<(i32, i32, DateTime<Utc>)>,
+}
+
+impl CurrentCoordinator {
+    fn territories(&self) -> Vec<i32> {
+        let set: BTreeSet<i32> = self.open.iter().map(|(_, t, _)| *t).collect();
+        set.into_iter().collect()
+    }
+}
+
+/// The roster as stored.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Current {
+    pub coordinators: Vec<CurrentCoordinator>,
+}
+
+impl Current {
+    /// Loads every coordinator (active or not) and their open assignments.
+    pub async fn load(db: &impl ConnectionTrait, reference: &Reference) -> Result<Self, DbErr> {
+        let number_by_id: HashMap<i32, i32> = reference
+            .territories
+            .values()
+            .map(|t| (t.id, t.number))
+            .collect();
+        let mut open: HashMap<i32, Vec<(i32, i32, DateTime<Utc>)>> = HashMap::new();
+        for a in coordinator_assignment::Entity::find()
+            .filter(coordinator_assignment::Column::EndedAt.is_null())
+            .all(db)
+            .await?
+        {
+            let number = number_by_id
+                .get(&a.territory_id)
+                .copied()
+                .unwrap_or_default();
+            open.entry(a.coordinator_id)
+                .or_default()
+                .push((a.id, number, a.started_at));
+        }
+        let coordinators = coordinator::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|model| CurrentCoordinator {
+                open: open.remove(&model.id).unwrap_or_default(),
+                model,
+            })
+            .collect();
+        Ok(Self { coordinators })
+    }
+
+    /// Active coordinators.
+    pub fn active_count(&self) -> u32 {
+        let count = self.coordinators.iter().filter(|c| c.model.active).count();
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+}
+
+/// Matches each person to a stored coordinator: by matricule first, then by e-mail —
+/// a person known by e-mail gains a matricule without being duplicated, but an e-mail
+/// never joins two different matricules.
+fn match_people(persons: &[Person], current: &Current) -> Vec<Option<usize>> {
+    let mut by_matricule: HashMap<&str, usize> = HashMap::new();
+    let mut by_email: HashMap<&str, usize> = HashMap::new();
+    for (index, c) in current.coordinators.iter().enumerate() {
+        if let Some(m) = &c.model.employee_id {
+            by_matricule.insert(m.as_str(), index);
+        }
+        if let Some(e) = &c.model.email {
+            by_email.insert(e.as_str(), index);
+        }
+    }
+    let mut matched = vec![None; persons.len()];
+    let mut taken = HashSet::new();
+    for (slot, person) in matched.iter_mut().zip(persons) {
+        if let Key::EmployeeId(m) = &person.key
+            && let Some(&index) = by_matricule.get(m.as_str())
+            && taken.insert(index)
+        {
+            *slot = Some(index);
+        }
+    }
+    for (slot, person) in matched.iter_mut().zip(persons) {
+        if slot.is_some() {
+            continue;
+        }
+        let Some(&index) = by_email.get(person.email.as_str()) else {
+            continue;
+        };
+        let stored = &current.coordinators[index].model.employee_id;
+        let compatible = person.employee_id.is_none() || stored.is_none();
+        if compatible && taken.insert(index) {
+            *slot = Some(index);
+        }
+    }
+    matched
+}
+
+/// Computes the plan.
+pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Reference) -> Plan {
+    let matched = match_people(&roster.persons, current);
+    let taken: HashSet<usize> = matched.iter().flatten().copied().collect();
+
+    // A stored coordinator who leaves the roster gives up their e-mail if a person of the
+    // file takes it (the e-mail is unique even among inactive rows).
+    let email_holders: HashMap<&str, usize> = current
+        .coordinators
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.model.email.as_deref().map(|e| (e, i)))
+        .collect();
+    let mut released: HashSet<usize> = HashSet::new();
+    for (person, slot) in roster.persons.iter().zip(&matched) {
+        if let Some(&holder) = email_holders.get(person.email.as_str())
+            && Some(holder) != *slot
+            && !taken.contains(&holder)
+        {
+            released.insert(holder);
+        }
+    }
+
+    let mut plan = Plan {
+        active_before: current.active_count(),
+        ..Plan::default()
+    };
+    for (person, slot) in roster.persons.iter().zip(&matched) {
+        let after: Vec<i32> = person.territories.iter().copied().collect();
+        match slot.and_then(|i| current.coordinators.get(i).map(|c| (i, c))) {
+            None => {
+                let target = Target {
+                    employee_id: person.employee_id.clone(),
+                    first_name: person.first_name.clone(),
+                    last_name: person.last_name.clone(),
+                    title: person.title.clone().flatten(),
+                    email: Some(person.email.clone()),
+                    phone: person.phone.clone().flatten(),
+                };
+                let fields = diff(None, &target);
+                plan.counts.added += 1;
+                plan.changes.push(PersonChange {
+                    kind: ChangeKind::Added,
+                    coordinator_id: None,
+                    employee_id: target.employee_id.clone(),
+                    first_name: target.first_name.clone(),
+                    last_name: target.last_name.clone(),
+                    rows: person.rows.clone(),
+                    fields,
+                    territories_before: Vec::new(),
+                    territories_after: after.clone(),
+                    apply: ApplyDetails {
+                        current: None,
+                        target: Some(target),
+                        close: Vec::new(),
+                        open: after,
+                    },
+                });
+            }
+            Some((index, stored)) => {
+                let model = &stored.model;
+                let target = Target {
+                    employee_id: person
+                        .employee_id
+                        .clone()
+                        .or_else(|| model.employee_id.clone()),
+                    first_name: person.first_name.clone(),
+                    last_name: person.last_name.clone(),
+                    title: person.title.clone().unwrap_or_else(|| model.title.clone()),
+                    email: Some(person.email.clone()),
+                    phone: person.phone.clone().unwrap_or_else(|| model.phone.clone()),
+                };
+                let fields = diff(Some(model), &target);
+                let before = stored.territories();
+                let close: Vec<(i32, DateTime<Utc>)> = stored
+                    .open
+                    .iter()
+                    .filter(|(_, t, _)| !person.territories.contains(t))
+                    .map(|(id, _, started)| (*id, *started))
+                    .collect();
+                let open: Vec<i32> = after
+                    .iter()
+                    .copied()
+                    .filter(|t| !before.contains(t))
+                    .collect();
+                let kind = if !model.active {
+                    plan.counts.reactivated += 1;
+                    ChangeKind::Reactivated
+                } else if before != after {
+                    plan.counts.moved += 1;
+                    if !fields.is_empty() {
+                        plan.counts.updated += 1;
+                    }
+                    ChangeKind::Moved
+                } else if !fields.is_empty() {
+                    plan.counts.updated += 1;
+                    ChangeKind::Updated
+                } else {
+                    plan.counts.unchanged += 1;
+                    continue;
+                };
+                plan.changes.push(PersonChange {
+                    kind,
+                    coordinator_id: Some(model.id),
+                    employee_id: target.employee_id.clone(),
+                    first_name: target.first_name.clone(),
+                    last_name: target.last_name.clone(),
+                    rows: person.rows.clone(),
+                    fields,
+                    territories_before: before,
+                    territories_after: after,
+                    apply: ApplyDetails {
+                        current: Some(index),
+                        target: Some(target),
+                        close,
+                        open,
+                    },
+                });
+            }
+        }
+    }
+
+    for (index, stored) in current.coordinators.iter().enumerate() {
+        if taken.contains(&index) {
+            continue;
+        }
+        let model = &stored.model;
+        let release = released.contains(&index);
+        if !model.active && !release {
+            continue;
+        }
+        let mut target = Target {
+            employee_id: model.employee_id.clone(),
+            first_name: model.first_name.clone(),
+            last_name: model.last_name.clone(),
+            title: model.title.clone(),
+            email: model.email.clone(),
+            phone: model.phone.clone(),
+        };
+        if release {
+            target.email = None;
+        }
+        let fields = diff(Some(model), &target);
+        let kind = if model.active {
+            plan.counts.deactivated += 1;
+            ChangeKind::Deactivated
+        } else {
+            plan.counts.updated += 1;
+            ChangeKind::Updated
+        };
+        plan.changes.push(PersonChange {
+            kind,
+            coordinator_id: Some(model.id),
+            employee_id: model.employee_id.clone(),
+            first_name: model.first_name.clone(),
+            last_name: model.last_name.clone(),
+            rows: Vec::new(),
+            fields,
+            territories_before: stored.territories(),
+            territories_after: Vec::new(),
+            apply: ApplyDetails {
+                current: Some(index),
+                target: Some(target),
+                close: stored.open.iter().map(|(id, _, s)| (*id, *s)).collect(),
+                open: Vec::new(),
+            },
+        });
+    }
+    plan.changes.sort_by_cached_key(|c| {
+        (
+            c.kind,
+            fold(&c.last_name),
+            fold(&c.first_name),
+            c.coordinator_id,
+        )
+    });
+
+    for claim in &roster.claims {
+        let Some(commune) = reference.communes.get(claim.commune) else {
+            continue;
+        };
+        if commune.territory != claim.territory {
+            plan.commune_moves.push(CommuneMove {
+                commune_id: commune.id,
+                insee_code: commune.insee_code.clone(),
+                name: commune.name.clone(),
+                from_territory: commune.territory,
+                to_territory: claim.territory,
+                row: claim.row,
+            });
+        }
+    }
+    plan.counts.communes_moved = u32::try_from(plan.commune_moves.len()).unwrap_or(u32::MAX);
+    plan
+}
+
+/// The fields that differ between the stored row (none for an addition) and the target.
+fn diff(stored: Option<&coordinator::Model>, target: &Target) -> Vec<FieldDiff> {
+    let before = |f: fn(&coordinator::Model) -> Option<&str>| stored.and_then(f);
+    let pairs: [(&str, Option<&str>, Option<&str>); 6] = [
+        (
+            "employeeId",
+            before(|m| m.employee_id.as_deref()),
+            target.employee_id.as_deref(),
+        ),
+        (
+            "lastName",
+            before(|m| Some(m.last_name.as_str())),
+            Some(target.last_name.as_str()),
+        ),
+        (
+            "firstName",
+            before(|m| Some(m.first_name.as_str())),
+            Some(target.first_name.as_str()),
+        ),
+        (
+            "title",
+            before(|m| m.title.as_deref()),
+            target.title.as_deref(),
+        ),
+        (
+            "email",
+            before(|m| m.email.as_deref()),
+            target.email.as_deref(),
+        ),
+        (
+            "phone",
+            before(|m| m.phone.as_deref()),
+            target.phone.as_deref(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(field, before, after)| FieldDiff::new(field, before, after))
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::reference::tests::sample;
+    use crate::validate::CommuneClaim;
+
+    fn stored(
+        id: i32,
+        matricule: Option<&str>,
+        email: &str,
+        active: bool,
+        territories: &[i32],
+    ) -> CurrentCoordinator {
+        let now = Utc::now();
+        CurrentCoordinator {
+            model: coordinator::Model {
+                id,
+                employee_id: matricule.map(str::to_owned),
+                first_name: format!("P{id}"),
+                last_name: format!("N{id}"),
+                title: None,
+                email: Some(email.to_owned()),
+                phone: None,
+                active,
+                deactivated_at: None,
+                contact_erased_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+            open: territories
+                .iter()
+                .map(|t| (id * 100 + t, *t, now))
+                .collect(),
+        }
+    }
+
+    fn person(id: i32, matricule: Option<&str>, email: &str, territories: &[i32]) -> Person {
+        Person {
+            key: match matricule {
+                Some(m) => Key::EmployeeId(m.to_owned()),
+                None => Key::Email(email.to_owned()),
+            },
+            employee_id: matricule.map(str::to_owned),
+            last_name: format!("N{id}"),
+            first_name: format!("P{id}"),
+            title: None,
+            email: email.to_owned(),
+            phone: None,
+            territories: territories.iter().copied().collect(),
+            rows: vec![u32::try_from(id).unwrap() + 1],
+        }
+    }
+
+    #[test]
+    fn people_known_by_email_gain_a_matricule() {
+        let current = Current {
+            coordinators: vec![
+                stored(1, None, "a@x.fr", true, &[1]),
+                stored(2, None, "b@x.fr", true, &[2]),
+            ],
+        };
+        let roster = ValidRoster {
+            persons: vec![
+                person(1, Some("0042"), "a@x.fr", &[1]),
+                person(2, None, "b@x.fr", &[2]),
+            ],
+            claims: vec![],
+        };
+        let plan = plan(&roster, &current, &sample());
+        assert_eq!(plan.counts.updated, 1);
+        assert_eq!(plan.counts.unchanged, 1);
+        assert_eq!(
+            plan.changes[0].fields,
+            vec![FieldDiff::new("employeeId", None, Some("0042"))]
+        );
+    }
+
+    #[test]
+    fn moves_interims_deactivations_and_reactivations() {
+        let current = Current {
+            coordinators: vec![
+                stored(1, Some("1"), "a@x.fr", true, &[1]),
+                stored(2, Some("2"), "b@x.fr", true, &[2]),
+                stored(3, Some("3"), "c@x.fr", true, &[3]),
+                stored(4, Some("4"), "d@x.fr", false, &[]),
+            ],
+        };
+        let roster = ValidRoster {
+            persons: vec![
+                person(1, Some("1"), "a@x.fr", &[2]),
+                person(2, Some("2"), "b@x.fr", &[2, 3]),
+                person(4, Some("4"), "d@x.fr", &[3]),
+                person(5, Some("5"), "e@x.fr", &[1]),
+            ],
+            claims: vec![CommuneClaim {
+                commune: 0,
+                territory: 2,
+                row: 2,
+            }],
+        };
+        let plan = plan(&roster, &current, &sample());
+        let kinds: Vec<(ChangeKind, Option<i32>)> = plan
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.coordinator_id))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (ChangeKind::Added, None),
+                (ChangeKind::Reactivated, Some(4)),
+                (ChangeKind::Moved, Some(1)),
+                (ChangeKind::Moved, Some(2)),
+                (ChangeKind::Deactivated, Some(3)),
+            ]
+        );
+        let interim = &plan.changes[3];
+        assert_eq!(interim.territories_after, vec![2, 3]);
+        assert!(interim.apply.close.is_empty());
+        assert_eq!(interim.apply.open, vec![3]);
+        assert_eq!(plan.counts.deactivated, 1);
+        assert_eq!(plan.active_before, 3);
+        assert!((plan.deactivation_ratio() - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(plan.commune_moves.len(), 1);
+        assert_eq!(plan.commune_moves[0].name, "Asnières-sur-Seine");
+    }
+
+    #[test]
+    fn a_leaver_gives_up_an_email_a_newcomer_takes() {
+        let current = Current {
+            coordinators: vec![stored(1, Some("1"), "t3@x.fr", true, &[3])],
+        };
+        let roster = ValidRoster {
+            persons: vec![person(2, Some("2"), "t3@x.fr", &[3])],
+            claims: vec![],
+        };
+        let plan = plan(&roster, &current, &sample());
+        let leaver = plan
+            .changes
+            .iter()
+            .find(|c| c.kind == ChangeKind::Deactivated)
+            .unwrap();
+        assert_eq!(
+            leaver.fields,
+            vec![FieldDiff::new("email", Some("t3@x.fr"), None)]
+        );
+        assert_eq!(plan.counts.added, 1);
+    }
+}

@@ -1,0 +1,589 @@
+//! Finding the header row and the columns by name, then reading the data rows under it.
+//!
+//! Names are compared once folded (case, accents, punctuation and spaces removed), so
+//! "E-mail", "EMAIL" and "e mail" are one column, with the aliases HR systems use.
+
+use entity::normalize::fold;
+
+use super::{Cell, Sheet};
+use crate::problem::{Problem, ProblemCode, Problems};
+
+/// Rows searched for the header at the top of each sheet (title lines come first).
+const HEADER_SEARCH_ROWS: usize = 30;
+/// Longest text accepted in a cell: longer is a pasting accident, not a name.
+const MAX_CELL_CHARS: usize = 2000;
+
+/// A column the import uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Field {
+    EmployeeId,
+    LastName,
+    FirstName,
+    Title,
+    Territory,
+    Phone,
+    Email,
+    Communes,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::EmployeeId,
+        Field::LastName,
+        Field::FirstName,
+        Field::Title,
+        Field::Territory,
+        Field::Phone,
+        Field::Email,
+        Field::Communes,
+    ];
+
+    pub const REQUIRED: [Field; 4] = [
+        Field::LastName,
+        Field::FirstName,
+        Field::Email,
+        Field::Territory,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The header the template uses, for messages about a missing column.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::EmployeeId => "Matricule",
+            Field::LastName => "Nom",
+            Field::FirstName => "Prénom",
+            Field::Title => "Fonction",
+            Field::Territory => "Territoire",
+            Field::Phone => "Téléphone",
+            Field::Email => "Courriel",
+            Field::Communes => "Communes",
+        }
+    }
+
+    /// The accepted names, for messages.
+    pub fn aliases(self) -> &'static str {
+        match self {
+            Field::EmployeeId => "Matricule",
+            Field::LastName => "Nom, NOM, Nom de famille",
+            Field::FirstName => "Prénom",
+            Field::Title => "Fonction, Libellé emploi, Poste",
+            Field::Territory => "Territoire, Affectation",
+            Field::Phone => "Téléphone, Tél. portable, Mobile",
+            Field::Email => "Courriel, E-mail, Adresse mail",
+            Field::Communes => "Communes",
+        }
+    }
+}
+
+/// The field a header names, if any: compared without case, accents, punctuation or spaces.
+pub(crate) fn field_for_header(header: &str) -> Option<Field> {
+    let key: String = fold(header).split(' ').collect();
+    let field = match key.as_str() {
+        "matricule" | "nmatricule" | "numeromatricule" | "matriculeagent" | "matriculerh" => {
+            Field::EmployeeId
+        }
+        "nom" | "nomdefamille" | "nomdusage" | "nomusuel" | "nompatronymique" => Field::LastName,
+        "prenom" | "prenoms" | "prenomusuel" => Field::FirstName,
+        "fonction" | "libelleemploi" | "libelledelemploi" | "poste" | "intituleduposte"
+        | "intituledeposte" | "emploi" => Field::Title,
+        "territoire"
+        | "affectation"
+        | "territoiredaffectation"
+        | "nterritoire"
+        | "numeroterritoire" => Field::Territory,
+        "telephone"
+        | "tel"
+        | "telportable"
+        | "telephoneportable"
+        | "portable"
+        | "mobile"
+        | "telmobile"
+        | "telephonemobile"
+        | "telephoneprofessionnel"
+        | "telpro" => Field::Phone,
+        "courriel"
+        | "email"
+        | "mail"
+        | "mel"
+        | "adressemail"
+        | "adresseemail"
+        | "adressecourriel"
+        | "adresseelectronique"
+        | "courrielprofessionnel"
+        | "emailprofessionnel" => Field::Email,
+        "communes" | "commune" | "communesduterritoire" => Field::Communes,
+        _ => return None,
+    };
+    Some(field)
+}
+
+/// Where each field is, in the header row found.
+#[derive(Debug, Clone)]
+pub(crate) struct Columns {
+    /// Index of the sheet in the workbook.
+    pub sheet: usize,
+    /// Index of the header row in the sheet's rows.
+    pub header_index: usize,
+    /// The header row number as people see it.
+    pub header_row: u32,
+    positions: [Option<usize>; 8],
+    headers: [String; 8],
+    /// Columns not used (index, header as written).
+    pub ignored: Vec<(usize, String)>,
+    /// Repeated columns (index, header as written): the first of each is used.
+    pub duplicates: Vec<(usize, String)>,
+}
+
+impl Columns {
+    /// The column index of `field`, if the file has it.
+    pub fn position(&self, field: Field) -> Option<usize> {
+        self.positions[field.index()]
+    }
+
+    /// The header of `field` as written in the file (the template's name if absent).
+    pub fn header(&self, field: Field) -> &str {
+        let written = &self.headers[field.index()];
+        if written.is_empty() {
+            field.label()
+        } else {
+            written
+        }
+    }
+
+    /// Reads a row as a header: which fields it names, and where.
+    fn from_row(sheet: usize, header_index: usize, header_row: u32, row: &[Cell]) -> Self {
+        let mut columns = Columns {
+            sheet,
+            header_index,
+            header_row,
+            positions: [None; 8],
+            headers: Default::default(),
+            ignored: Vec::new(),
+            duplicates: Vec::new(),
+        };
+        for (index, cell) in row.iter().enumerate() {
+            let Cell::Text(text) = cell else { continue };
+            match field_for_header(text) {
+                Some(field) if columns.positions[field.index()].is_none() => {
+                    columns.positions[field.index()] = Some(index);
+                    columns.headers[field.index()] = text.clone();
+                }
+                Some(_) => columns.duplicates.push((index, text.clone())),
+                None => columns.ignored.push((index, text.clone())),
+            }
+        }
+        columns
+    }
+
+    fn found(&self) -> usize {
+        self.positions.iter().filter(|p| p.is_some()).count()
+    }
+
+    fn missing_required(&self) -> Vec<Field> {
+        Field::REQUIRED
+            .into_iter()
+            .filter(|f| self.position(*f).is_none())
+            .collect()
+    }
+}
+
+/// Finds the header row: in the first sheet that has one, the first row (among the top
+/// rows) naming every required column. Without one, the problems say which columns are
+/// missing from the row that came closest.
+pub(crate) fn find_header(sheets: &[Sheet]) -> Result<Columns, Vec<Problem>> {
+    let mut best: Option<Columns> = None;
+    let mut any_cell = false;
+    for (sheet_index, sheet) in sheets.iter().enumerate() {
+        for (row_index, row) in sheet.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+            if row.iter().any(|c| !c.is_empty()) {
+                any_cell = true;
+            }
+            let columns =
+                Columns::from_row(sheet_index, row_index, sheet.row_number(row_index), row);
+            if columns.missing_required().is_empty() {
+                return Ok(columns);
+            }
+            if columns.found() > best.as_ref().map_or(0, Columns::found) {
+                best = Some(columns);
+            }
+        }
+        if sheet
+            .rows
+            .iter()
+            .skip(HEADER_SEARCH_ROWS)
+            .any(|r| r.iter().any(|c| !c.is_empty()))
+        {
+            any_cell = true;
+        }
+    }
+    if !any_cell {
+        return Err(vec![Problem::new(
+            ProblemCode::EmptyFile,
+            "Le fichier ne contient aucune donnée : aucune feuille n'a de cellule remplie.",
+        )]);
+    }
+    Err(match best {
+        Some(columns) => {
+            let sheet_name = sheets.get(columns.sheet).map_or("", |s| s.name.as_str());
+            columns
+                .missing_required()
+                .into_iter()
+                .map(|field| {
+                    Problem::new(
+                        ProblemCode::MissingColumn,
+                        format!(
+                            "La colonne obligatoire « {} » est absente de la ligne d'en-tête \
+                             (feuille « {sheet_name} », ligne {}). Noms acceptés : {}.",
+                            field.label(),
+                            columns.header_row,
+                            field.aliases()
+                        ),
+                    )
+                    .at_row(columns.header_row)
+                    .in_column(field.label())
+                })
+                .collect()
+        }
+        None => vec![Problem::new(
+            ProblemCode::MissingColumn,
+            format!(
+                "Aucune ligne d'en-tête n'a été trouvée dans les {HEADER_SEARCH_ROWS} premières \
+                 lignes des feuilles. Les colonnes obligatoires sont : Nom, Prénom, Courriel et \
+                 Territoire (voir le modèle de fichier)."
+            ),
+        )],
+    })
+}
+
+/// A data row: the trimmed text of each field present and non-empty.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawRow {
+    /// Row number as people see it.
+    pub row: u32,
+    values: [Option<String>; 8],
+}
+
+impl RawRow {
+    /// The text of `field`, if given.
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.values[field.index()].as_deref()
+    }
+}
+
+/// Reads the rows under the header. Blank rows are skipped (a warning when more rows
+/// follow them); cells holding a spreadsheet error or an absurd length are errors.
+pub(crate) fn extract_rows(
+    sheet: &Sheet,
+    columns: &Columns,
+    max_rows: usize,
+    problems: &mut Problems,
+) -> Vec<RawRow> {
+    for (_, header) in &columns.ignored {
+        problems.push(
+            Problem::new(
+                ProblemCode::IgnoredColumn,
+                format!(
+                    "La colonne « {header} » n'est pas utilisée par l'import : elle est ignorée."
+                ),
+            )
+            .at_row(columns.header_row)
+            .in_column(header.clone()),
+        );
+    }
+    for (_, header) in &columns.duplicates {
+        problems.push(
+            Problem::new(
+                ProblemCode::DuplicateColumn,
+                format!(
+                    "La colonne « {header} » apparaît plusieurs fois : seule la première est lue."
+                ),
+            )
+            .at_row(columns.header_row)
+            .in_column(header.clone()),
+        );
+    }
+
+    let data = sheet.rows.iter().enumerate().skip(columns.header_index + 1);
+    let candidate_rows = data
+        .clone()
+        .filter(|(_, row)| row.iter().any(|c| !c.is_empty()))
+        .count();
+    if candidate_rows > max_rows {
+        problems.push(Problem::new(
+            ProblemCode::TooManyRows,
+            format!(
+                "Le fichier compte {candidate_rows} lignes de données, au-delà de la limite de \
+                 {max_rows} lignes. Vérifiez qu'il s'agit bien de la liste des coordonnateurs."
+            ),
+        ));
+        return Vec::new();
+    }
+
+    let mut rows = Vec::with_capacity(candidate_rows);
+    let mut pending_blank: Vec<u32> = Vec::new();
+    for (index, cells) in data {
+        let number = sheet.row_number(index);
+        let mut raw = RawRow {
+            row: number,
+            ..Default::default()
+        };
+        let mut blank = true;
+        for field in Field::ALL {
+            let Some(position) = columns.position(field) else {
+                continue;
+            };
+            match cells.get(position) {
+                Some(Cell::Text(text)) => {
+                    blank = false;
+                    if text.chars().count() > MAX_CELL_CHARS {
+                        problems.push(
+                            Problem::new(
+                                ProblemCode::TextTooLong,
+                                format!(
+                                    "La cellule compte plus de {MAX_CELL_CHARS} caractères : \
+                                     ce n'est sans doute pas la bonne donnée."
+                                ),
+                            )
+                            .at_row(number)
+                            .in_column(columns.header(field)),
+                        );
+                    } else {
+                        raw.values[field.index()] = Some(text.clone());
+                    }
+                }
+                Some(Cell::Error(error)) => {
+                    blank = false;
+                    problems.push(
+                        Problem::new(
+                            ProblemCode::CellError,
+                            format!(
+                                "La cellule contient l'erreur {error} (formule en erreur) au lieu \
+                                 d'une valeur."
+                            ),
+                        )
+                        .at_row(number)
+                        .in_column(columns.header(field)),
+                    );
+                }
+                Some(Cell::Empty) | None => {}
+            }
+        }
+        if blank {
+            pending_blank.push(number);
+            continue;
+        }
+        for blank_row in pending_blank.drain(..) {
+            problems.push(
+                Problem::new(
+                    ProblemCode::BlankLine,
+                    "Ligne vide entre deux coordonnateurs : elle est ignorée.",
+                )
+                .at_row(blank_row),
+            );
+        }
+        rows.push(raw);
+    }
+    if rows.is_empty() {
+        problems.push(
+            Problem::new(
+                ProblemCode::NoDataRows,
+                "Le fichier contient la ligne d'en-tête mais aucun coordonnateur en dessous. \
+                 Un fichier sans personne désactiverait tout l'annuaire : il est refusé.",
+            )
+            .at_row(columns.header_row),
+        );
+    }
+    rows
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn sheet(first_row: u32, rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            name: "Feuil1".into(),
+            first_row,
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|t| Cell::text(t)).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn headers_match_with_aliases_case_accents_and_punctuation() {
+        for (header, field) in [
+            ("Nom", Field::LastName),
+            ("NOM", Field::LastName),
+            ("Prénom", Field::FirstName),
+            ("PRENOM", Field::FirstName),
+            ("Courriel", Field::Email),
+            ("E-mail", Field::Email),
+            ("email", Field::Email),
+            ("Adresse mail", Field::Email),
+            ("Territoire", Field::Territory),
+            ("Affectation", Field::Territory),
+            ("Matricule", Field::EmployeeId),
+            ("N° matricule", Field::EmployeeId),
+            ("Fonction", Field::Title),
+            ("Libellé emploi", Field::Title),
+            ("Poste", Field::Title),
+            ("Téléphone", Field::Phone),
+            ("Tél. portable", Field::Phone),
+            ("Mobile", Field::Phone),
+            ("Communes", Field::Communes),
+            (" communes ", Field::Communes),
+        ] {
+            assert_eq!(field_for_header(header), Some(field), "{header}");
+        }
+        for other in ["Direction", "Service", "Date d'entrée", "", "Nom Prénom"] {
+            assert_eq!(field_for_header(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn header_found_below_title_lines_in_any_order() {
+        let s = sheet(
+            0,
+            &[
+                &["Direction des ressources humaines - extraction"],
+                &["Extraction du 27/11/2026"],
+                &[],
+                &[
+                    "Matricule",
+                    "NOM",
+                    "Prénom",
+                    "Service",
+                    "Affectation",
+                    "Adresse mail",
+                ],
+                &[
+                    "104200",
+                    "LARA",
+                    "Sandrine",
+                    "SAEC",
+                    "Territoire 1",
+                    "x@y.fr",
+                ],
+            ],
+        );
+        let columns = find_header(std::slice::from_ref(&s)).unwrap();
+        assert_eq!(columns.header_row, 4);
+        assert_eq!(columns.position(Field::Email), Some(5));
+        assert_eq!(columns.header(Field::Territory), "Affectation");
+        assert_eq!(columns.header(Field::Phone), "Téléphone");
+        assert_eq!(columns.ignored, vec![(3, "Service".to_owned())]);
+
+        let mut problems = Problems::default();
+        let rows = extract_rows(&s, &columns, 10, &mut problems);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].row, 5);
+        assert_eq!(rows[0].get(Field::EmployeeId), Some("104200"));
+        assert_eq!(problems.items.len(), 1);
+        assert_eq!(problems.items[0].code, ProblemCode::IgnoredColumn);
+        assert!(!problems.has_errors());
+    }
+
+    #[test]
+    fn the_first_sheet_with_a_header_is_read() {
+        let notes = sheet(0, &[&["Notes"], &["Nom", "Prénom"]]);
+        let roster = sheet(
+            2,
+            &[
+                &["Nom", "Prénom", "Courriel", "Territoire"],
+                &["A", "B", "c@d.fr", "1"],
+            ],
+        );
+        let columns = find_header(&[notes, roster]).unwrap();
+        assert_eq!(columns.sheet, 1);
+        // calamine's range started at row index 2: the header is on row 3.
+        assert_eq!(columns.header_row, 3);
+    }
+
+    #[test]
+    fn missing_columns_are_named_from_the_closest_row() {
+        let s = sheet(
+            0,
+            &[
+                &["Liste"],
+                &["Nom", "Prénom", "Territoire"],
+                &["A", "B", "1"],
+            ],
+        );
+        let problems = find_header(&[s]).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, ProblemCode::MissingColumn);
+        assert_eq!(problems[0].row, Some(2));
+        assert_eq!(problems[0].column.as_deref(), Some("Courriel"));
+
+        let unrelated = sheet(0, &[&["Bonjour"], &["rien", "ici"]]);
+        let problems = find_header(&[unrelated]).unwrap_err();
+        assert_eq!(problems[0].code, ProblemCode::MissingColumn);
+
+        let empty = sheet(0, &[]);
+        let problems = find_header(&[empty]).unwrap_err();
+        assert_eq!(problems[0].code, ProblemCode::EmptyFile);
+    }
+
+    #[test]
+    fn blank_lines_warn_only_between_rows_and_headers_alone_is_an_error() {
+        let s = sheet(
+            0,
+            &[
+                &["Nom", "Prénom", "Courriel", "Territoire"],
+                &["A", "B", "c@d.fr", "1"],
+                &[],
+                &["", "", "", ""],
+                &["E", "F", "g@h.fr", "2"],
+                &[],
+            ],
+        );
+        let columns = find_header(std::slice::from_ref(&s)).unwrap();
+        let mut problems = Problems::default();
+        let rows = extract_rows(&s, &columns, 10, &mut problems);
+        assert_eq!(rows.len(), 2);
+        let blanks: Vec<_> = problems.items.iter().map(|p| (p.code, p.row)).collect();
+        assert_eq!(
+            blanks,
+            vec![
+                (ProblemCode::BlankLine, Some(3)),
+                (ProblemCode::BlankLine, Some(4))
+            ]
+        );
+
+        let headers_only = sheet(0, &[&["Nom", "Prénom", "Courriel", "Territoire"]]);
+        let columns = find_header(std::slice::from_ref(&headers_only)).unwrap();
+        let mut problems = Problems::default();
+        assert!(extract_rows(&headers_only, &columns, 10, &mut problems).is_empty());
+        assert_eq!(problems.items[0].code, ProblemCode::NoDataRows);
+    }
+
+    #[test]
+    fn row_limit_and_cell_errors() {
+        let s = sheet(
+            0,
+            &[
+                &["Nom", "Prénom", "Courriel", "Territoire"],
+                &["A", "B", "c@d.fr", "1"],
+                &["E", "F", "g@h.fr", "2"],
+            ],
+        );
+        let columns = find_header(std::slice::from_ref(&s)).unwrap();
+        let mut problems = Problems::default();
+        extract_rows(&s, &columns, 1, &mut problems);
+        assert_eq!(problems.items[0].code, ProblemCode::TooManyRows);
+
+        let mut with_error = s.clone();
+        with_error.rows[1][2] = Cell::Error("#N/A".into());
+        let mut problems = Problems::default();
+        extract_rows(&with_error, &columns, 10, &mut problems);
+        assert_eq!(problems.items[0].code, ProblemCode::CellError);
+        assert_eq!(problems.items[0].row, Some(2));
+        assert_eq!(problems.items[0].column.as_deref(), Some("Courriel"));
+    }
+}

@@ -1,0 +1,140 @@
+//! Workbooks (.xlsx, .xls, .ods) through calamine.
+
+use std::io::Cursor;
+
+use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, open_workbook_from_rs};
+
+use super::{Cell, Format, Sheet};
+use crate::problem::{Problem, ProblemCode};
+
+/// Reads every sheet, in workbook order. A sheet that cannot be read is skipped when
+/// another can; a workbook none of whose sheets can be read is unreadable.
+pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> {
+    let cursor = Cursor::new(bytes);
+    let result = match format {
+        Format::Xls => open_workbook_from_rs::<Xls<_>, _>(cursor)
+            .map_err(|e| e.to_string())
+            .and_then(|mut book| all_sheets(&mut book)),
+        Format::Ods => open_workbook_from_rs::<Ods<_>, _>(cursor)
+            .map_err(|e| e.to_string())
+            .and_then(|mut book| all_sheets(&mut book)),
+        _ => open_workbook_from_rs::<Xlsx<_>, _>(cursor)
+            .map_err(|e| e.to_string())
+            .and_then(|mut book| all_sheets(&mut book)),
+    };
+    result.map_err(|detail| {
+        tracing::info!(format = ?format, detail, "roster workbook unreadable");
+        Problem::new(ProblemCode::UnreadableFile, unreadable_message(format))
+    })
+}
+
+fn unreadable_message(format: Format) -> String {
+    let what = match format {
+        Format::Xls => "un classeur Excel 97-2003 (.xls)",
+        Format::Ods => "un classeur OpenDocument (.ods)",
+        _ => "un classeur Excel (.xlsx)",
+    };
+    format!(
+        "Le fichier ne peut pas être lu comme {what} : il est endommagé, incomplet, protégé \
+         par un mot de passe ou d'un autre format. Ouvrez-le dans Excel ou LibreOffice et \
+         enregistrez-le à nouveau."
+    )
+}
+
+fn all_sheets<R, RS>(book: &mut R) -> Result<Vec<Sheet>, String>
+where
+    R: Reader<RS>,
+    RS: std::io::Read + std::io::Seek,
+    R::Error: std::fmt::Display,
+{
+    let names = book.sheet_names();
+    let mut sheets = Vec::with_capacity(names.len());
+    let mut last_error = None;
+    for name in names {
+        match book.worksheet_range(&name) {
+            Ok(range) => sheets.push(sheet(name, &range)),
+            Err(e) => last_error = Some(e.to_string()),
+        }
+    }
+    match (sheets.is_empty(), last_error) {
+        (true, Some(error)) => Err(error),
+        _ => Ok(sheets),
+    }
+}
+
+fn sheet(name: String, range: &Range<Data>) -> Sheet {
+    let first_row = range.start().map_or(0, |(row, _)| row);
+    let rows = range
+        .rows()
+        .map(|row| row.iter().map(cell).collect())
+        .collect();
+    Sheet {
+        name,
+        first_row,
+        rows,
+    }
+}
+
+/// One calamine value as text. Dates are matched before numbers: `as_datetime()` would
+/// also turn a plain number into a date (upstream issue #400).
+fn cell(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::DateTime(value) => match value.as_datetime() {
+            Some(moment) if moment.time() == chrono::NaiveTime::MIN => {
+                Cell::Text(moment.format("%d/%m/%Y").to_string())
+            }
+            Some(moment) => Cell::Text(moment.format("%d/%m/%Y %H:%M").to_string()),
+            None => Cell::Text(number_text(value.as_f64())),
+        },
+        Data::DateTimeIso(text) | Data::DurationIso(text) | Data::String(text) => Cell::text(text),
+        Data::Int(value) => Cell::Text(value.to_string()),
+        Data::Float(value) => Cell::Text(number_text(*value)),
+        Data::Bool(value) => Cell::Text(if *value { "VRAI" } else { "FAUX" }.to_owned()),
+        Data::Error(error) => Cell::Error(error.to_string()),
+    }
+}
+
+/// A number as people typed it: `104200`, not `104200.0`.
+pub(crate) fn number_text(value: f64) -> String {
+    if value.is_finite() && value.fract() == 0.0 && value.abs() < 1e15 {
+        // Exact: an integral value below 2^53 converts without loss.
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integral_numbers_read_like_typed_text() {
+        assert_eq!(number_text(104200.0), "104200");
+        assert_eq!(number_text(760779905.0), "760779905");
+        assert_eq!(number_text(-3.0), "-3");
+        assert_eq!(number_text(3.5), "3.5");
+        assert_eq!(cell(&Data::Int(104200)), Cell::Text("104200".into()));
+        assert_eq!(cell(&Data::Float(3.0)), Cell::Text("3".into()));
+        assert_eq!(
+            cell(&Data::String("  0042 ".into())),
+            Cell::Text("0042".into())
+        );
+        assert_eq!(cell(&Data::String("   ".into())), Cell::Empty);
+    }
+
+    #[test]
+    fn dates_are_read_as_dates_and_errors_as_errors() {
+        let date = Data::DateTime(calamine::ExcelDateTime::new(
+            43344.0,
+            calamine::ExcelDateTimeType::DateTime,
+            false,
+        ));
+        assert_eq!(cell(&date), Cell::Text("01/09/2018".into()));
+        assert_eq!(
+            cell(&Data::Error(calamine::CellErrorType::NA)),
+            Cell::Error("#N/A".into())
+        );
+    }
+}

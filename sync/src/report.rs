@@ -1,0 +1,218 @@
+//! Reports for people: a one-line French summary, and a readable table of the plan and
+//! the problems (printed by the command line, written beside archived files).
+
+use std::fmt::Write as _;
+
+use entity::{Labelled, SyncStatus};
+
+use crate::import::{SyncReport, severity_label};
+use crate::plan::{ChangeKind, PersonChange};
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    if n <= 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The one-line French summary of a report.
+pub(crate) fn summary(report: &SyncReport) -> String {
+    let c = report.counts;
+    let counts = format!(
+        "{}, {}, {}, {}, {}, {}",
+        plural(c.added, "ajout", "ajouts"),
+        plural(c.updated, "modification", "modifications"),
+        plural(
+            c.moved,
+            "changement de territoire",
+            "changements de territoire"
+        ),
+        plural(c.deactivated, "désactivation", "désactivations"),
+        plural(c.reactivated, "réactivation", "réactivations"),
+        plural(c.unchanged, "inchangé", "inchangés"),
+    );
+    let errors = report.errors().count();
+    let dry = if report.dry_run {
+        " (essai à blanc : rien n'a été modifié)"
+    } else {
+        ""
+    };
+    match report.status {
+        SyncStatus::Applied => format!("Import appliqué{dry} : {counts}."),
+        SyncStatus::Unchanged => format!("Aucun changement : l'annuaire correspond déjà au fichier{dry}."),
+        SyncStatus::Skipped => "Fichier ignoré : identique au dernier fichier importé (utilisez « forcer » pour le réimporter).".to_owned(),
+        SyncStatus::Rejected => format!(
+            "Fichier rejeté : {} ; rien n'a été modifié.",
+            plural(u32::try_from(errors).unwrap_or(u32::MAX), "erreur", "erreurs")
+        ),
+        SyncStatus::Refused => {
+            let active = report.plan.as_ref().map_or(0, |p| p.active_before);
+            format!(
+                "Fichier refusé : il désactiverait {} sur {active} coordonnateurs actifs, au-delà \
+                 du seuil de sécurité ; rien n'a été modifié. Si c'est voulu, relancez l'import \
+                 en le forçant.",
+                c.deactivated
+            )
+        }
+        SyncStatus::Busy => "Import non lancé : un autre import était en cours.".to_owned(),
+        SyncStatus::Failed => "Échec technique de l'import : rien n'a été modifié.".to_owned(),
+    }
+}
+
+fn territories(list: &[i32]) -> String {
+    if list.is_empty() {
+        "—".to_owned()
+    } else {
+        list.iter()
+            .map(|t| format!("T{t}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn details(change: &PersonChange) -> String {
+    let mut parts = Vec::new();
+    if change.kind != ChangeKind::Added && change.territories_changed() {
+        parts.push(format!(
+            "territoire {} → {}",
+            territories(&change.territories_before),
+            territories(&change.territories_after)
+        ));
+    }
+    if change.kind != ChangeKind::Added {
+        for field in &change.fields {
+            parts.push(format!(
+                "{} : {} → {}",
+                field.label(),
+                field.before.as_deref().unwrap_or("(vide)"),
+                field.after.as_deref().unwrap_or("(vide)")
+            ));
+        }
+    }
+    parts.join(" ; ")
+}
+
+/// Pads `text` to `width` characters (not bytes: names carry accents).
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len >= width {
+        text.to_owned()
+    } else {
+        format!("{text}{}", " ".repeat(width - len))
+    }
+}
+
+impl SyncReport {
+    /// The report as readable French text: outcome, changes table, communes, problems.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let file = self.file_name.as_deref().unwrap_or("(sans nom)");
+        let _ = writeln!(out, "Import de la liste des coordonnateurs — {file}");
+        let _ = writeln!(
+            out,
+            "Statut : {} ({}){}{}",
+            self.status.label(),
+            self.status.code(),
+            if self.dry_run {
+                " — essai à blanc"
+            } else {
+                ""
+            },
+            if self.forced { " — forcé" } else { "" },
+        );
+        if let Some(id) = self.run_id {
+            let _ = writeln!(
+                out,
+                "Import n° {id}, lancé par {} ({})",
+                self.actor,
+                self.trigger.label()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "Début : {}  Fin : {}",
+            self.started_at.format("%d/%m/%Y %H:%M:%S UTC"),
+            self.finished_at.format("%d/%m/%Y %H:%M:%S UTC")
+        );
+        if let (Some(sheet), Some(row)) = (&self.sheet, self.header_row) {
+            let _ = writeln!(out, "Feuille lue : « {sheet} », en-têtes ligne {row}");
+        }
+        let _ = writeln!(out, "\n{}", self.summary);
+
+        if let Some(plan) = &self.plan {
+            if !plan.changes.is_empty() {
+                let _ = writeln!(out, "\nChangements ({}) :", plan.changes.len());
+                let rows: Vec<[String; 5]> = plan
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        [
+                            c.kind.label().to_owned(),
+                            format!("{} {}", c.last_name, c.first_name),
+                            territories(&c.territories_after),
+                            c.rows
+                                .iter()
+                                .map(u32::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            details(c),
+                        ]
+                    })
+                    .collect();
+                let headers = ["Action", "Personne", "Territoire", "Ligne", "Détail"];
+                let mut widths = headers.map(|h| h.chars().count());
+                for row in &rows {
+                    for (width, cell) in widths.iter_mut().zip(row.iter()).take(4) {
+                        *width = (*width).max(cell.chars().count());
+                    }
+                }
+                let line = |cells: [&str; 5]| {
+                    let mut text = String::from("  ");
+                    for (i, cell) in cells.iter().enumerate() {
+                        if i < 4 {
+                            text.push_str(&pad(cell, widths[i]));
+                            text.push_str("  ");
+                        } else {
+                            text.push_str(cell);
+                        }
+                    }
+                    text.trim_end().to_owned()
+                };
+                let _ = writeln!(out, "{}", line(headers));
+                for row in &rows {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        line([&row[0], &row[1], &row[2], &row[3], &row[4]])
+                    );
+                }
+            }
+            if !plan.commune_moves.is_empty() {
+                let _ = writeln!(out, "\nCommunes changeant de territoire :");
+                for moved in &plan.commune_moves {
+                    let _ = writeln!(
+                        out,
+                        "  {} : Territoire {} → Territoire {} (ligne {})",
+                        moved.name, moved.from_territory, moved.to_territory, moved.row
+                    );
+                }
+            }
+        }
+
+        if !self.problems.is_empty() {
+            let _ = writeln!(out, "\nProblèmes ({}) :", self.problems.len());
+            for problem in &self.problems {
+                let _ = writeln!(
+                    out,
+                    "  [{}] {} — {} : {}",
+                    severity_label(problem.severity),
+                    problem.location(),
+                    problem.code,
+                    problem.message
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,591 @@
+//! From raw rows to people: every cell normalised and checked, rows of one person merged
+//! (an interim covers several territories), communes resolved and their claims checked.
+//!
+//! Every problem is collected, so one report lists them all; any error rejects the file.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use entity::normalize::{fold, fold_tokens, normalize_email, normalize_phone};
+
+use crate::problem::{Problem, ProblemCode, Problems};
+use crate::read::{Columns, Field, RawRow};
+use crate::reference::{CommuneLookup, Reference};
+
+/// How a person is recognised from one import to the next.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Key {
+    /// The HR matricule, when the row has one.
+    EmployeeId(String),
+    /// The e-mail otherwise.
+    Email(String),
+}
+
+/// A value of an optional column: `None` when the file has no such column (the stored
+/// value is kept); `Some(None)` for an empty cell (the stored value is cleared).
+pub(crate) type Optional = Option<Option<String>>;
+
+/// One person of the file, rows merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Person {
+    pub key: Key,
+    /// The matricule, if the row has one (an empty cell keeps the stored one).
+    pub employee_id: Option<String>,
+    pub last_name: String,
+    pub first_name: String,
+    pub title: Optional,
+    pub email: String,
+    /// E.164.
+    pub phone: Optional,
+    /// Territory numbers: more than one during an interim.
+    pub territories: BTreeSet<i32>,
+    /// Spreadsheet rows describing the person.
+    pub rows: Vec<u32>,
+}
+
+/// A commune listed in the Communes column: it belongs to `territory` after the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CommuneClaim {
+    /// Index into [`Reference::communes`].
+    pub commune: usize,
+    pub territory: i32,
+    pub row: u32,
+}
+
+/// A file that passed every check.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ValidRoster {
+    pub persons: Vec<Person>,
+    pub claims: Vec<CommuneClaim>,
+}
+
+/// Reads a territory as people write it: "Territoire 3", "T3", "T 3", "3", "03",
+/// "Territoire n° 3", "Territoire 3 - Clichy, Levallois…". `None` if no number is found
+/// where one is expected.
+pub(crate) fn parse_territory(text: &str) -> Option<i32> {
+    let tokens = fold_tokens(text);
+    let number = |token: &str| -> Option<i32> {
+        if !token.is_empty() && token.len() <= 4 && token.bytes().all(|b| b.is_ascii_digit()) {
+            token.parse().ok()
+        } else {
+            None
+        }
+    };
+    let first = tokens.first()?;
+    if let Some(n) = number(first) {
+        return Some(n);
+    }
+    if let Some(n) = first.strip_prefix('t').and_then(number) {
+        return Some(n);
+    }
+    if matches!(first.as_str(), "territoire" | "t" | "terr" | "ter") {
+        let mut rest = tokens.iter().skip(1).map(String::as_str);
+        let mut next = rest.next()?;
+        if matches!(next, "n" | "no" | "numero") {
+            next = rest.next()?;
+        }
+        return number(next);
+    }
+    None
+}
+
+/// Splits a Communes cell on commas, semicolons and line breaks.
+pub(crate) fn split_communes(text: &str) -> Vec<&str> {
+    text.split([',', ';', '\n', '\r'])
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// One row, checked: `None` if any of its cells is wrong (problems recorded).
+struct CheckedRow {
+    row: u32,
+    person: Person,
+    communes: Vec<usize>,
+}
+
+/// The folded identity of a person, to tell an interim row from a key collision.
+fn identity(person: &Person) -> (String, String, String) {
+    (
+        fold(&person.last_name),
+        fold(&person.first_name),
+        person.email.clone(),
+    )
+}
+
+/// Checks every row and merges them into people.
+pub(crate) fn validate(
+    rows: &[RawRow],
+    columns: &Columns,
+    reference: &Reference,
+    problems: &mut Problems,
+    mut progress: impl FnMut(usize),
+) -> ValidRoster {
+    let mut checked = Vec::with_capacity(rows.len());
+    for (index, raw) in rows.iter().enumerate() {
+        if let Some(row) = check_row(raw, columns, reference, problems) {
+            checked.push(row);
+        }
+        if index % 1000 == 999 {
+            progress(index + 1);
+        }
+    }
+    progress(rows.len());
+
+    let mut roster = ValidRoster::default();
+    let mut by_key: HashMap<Key, usize> = HashMap::new();
+    let mut by_email: HashMap<String, usize> = HashMap::new();
+    let mut claimed: BTreeMap<usize, (i32, u32)> = BTreeMap::new();
+    let key_header = |key: &Key| match key {
+        Key::EmployeeId(_) => columns.header(Field::EmployeeId).to_owned(),
+        Key::Email(_) => columns.header(Field::Email).to_owned(),
+    };
+
+    for CheckedRow {
+        row,
+        person,
+        communes,
+    } in checked
+    {
+        let territory = person.territories.first().copied().unwrap_or_default();
+        match by_key.get(&person.key).copied() {
+            Some(index) => {
+                let existing = &mut roster.persons[index];
+                let first_row = existing.rows.first().copied().unwrap_or_default();
+                if identity(existing) != identity(&person) {
+                    let what = match &person.key {
+                        Key::EmployeeId(m) => format!("Le matricule {m}"),
+                        Key::Email(e) => format!("L'adresse {e}"),
+                    };
+                    problems.push(
+                        Problem::new(
+                            ProblemCode::DuplicateKey,
+                            format!(
+                                "{what} figure déjà ligne {first_row} pour une autre personne \
+                                 ({} {}, {}). Une même clé ne peut désigner qu'une personne.",
+                                existing.last_name, existing.first_name, existing.email
+                            ),
+                        )
+                        .at_row(row)
+                        .in_column(key_header(&person.key)),
+                    );
+                    continue;
+                }
+                if existing.territories.contains(&territory) {
+                    problems.push(
+                        Problem::new(
+                            ProblemCode::DuplicateRow,
+                            format!(
+                                "Cette ligne répète la ligne {first_row} (même personne, même \
+                                 territoire) : elle est ignorée."
+                            ),
+                        )
+                        .at_row(row),
+                    );
+                } else {
+                    existing.territories.insert(territory);
+                }
+                for (field, mine, theirs) in [
+                    (Field::Title, &existing.title, &person.title),
+                    (Field::Phone, &existing.phone, &person.phone),
+                ] {
+                    if mine != theirs {
+                        problems.push(
+                            Problem::new(
+                                ProblemCode::ConflictingDetails,
+                                format!(
+                                    "Cette ligne décrit la même personne que la ligne {first_row} \
+                                     avec une autre valeur : celle de la ligne {first_row} est \
+                                     retenue."
+                                ),
+                            )
+                            .at_row(row)
+                            .in_column(columns.header(field)),
+                        );
+                    }
+                }
+                existing.rows.push(row);
+            }
+            None => {
+                if let Some(&other) = by_email.get(&person.email) {
+                    let existing = &roster.persons[other];
+                    problems.push(
+                        Problem::new(
+                            ProblemCode::DuplicateEmail,
+                            format!(
+                                "L'adresse {} est déjà celle de {} {} (ligne {}) : deux personnes \
+                                 ne peuvent pas partager une adresse.",
+                                person.email,
+                                existing.last_name,
+                                existing.first_name,
+                                existing.rows.first().copied().unwrap_or_default()
+                            ),
+                        )
+                        .at_row(row)
+                        .in_column(columns.header(Field::Email)),
+                    );
+                    continue;
+                }
+                by_key.insert(person.key.clone(), roster.persons.len());
+                by_email.insert(person.email.clone(), roster.persons.len());
+                roster.persons.push(person);
+            }
+        }
+
+        for commune in communes {
+            match claimed.get(&commune) {
+                Some((other, _)) if *other == territory => {}
+                Some((other, other_row)) => {
+                    let name = reference
+                        .communes
+                        .get(commune)
+                        .map_or("", |c| c.name.as_str());
+                    problems.push(
+                        Problem::new(
+                            ProblemCode::CommuneClaimedTwice,
+                            format!(
+                                "La commune {name} est déjà rattachée au {} ligne {other_row} : \
+                                 une commune ne peut appartenir qu'à un seul territoire.",
+                                reference.territory_name(*other)
+                            ),
+                        )
+                        .at_row(row)
+                        .in_column(columns.header(Field::Communes)),
+                    );
+                }
+                None => {
+                    claimed.insert(commune, (territory, row));
+                    roster.claims.push(CommuneClaim {
+                        commune,
+                        territory,
+                        row,
+                    });
+                }
+            }
+        }
+    }
+    roster
+}
+
+fn check_row(
+    raw: &RawRow,
+    columns: &Columns,
+    reference: &Reference,
+    problems: &mut Problems,
+) -> Option<CheckedRow> {
+    let errors_before = problems.error_count();
+    let row = raw.row;
+    let problem = |code: ProblemCode, field: Field, message: String| {
+        Problem::new(code, message)
+            .at_row(row)
+            .in_column(columns.header(field))
+    };
+    let mut required = |field: Field| -> Option<String> {
+        let value = raw.get(field).map(str::to_owned);
+        if value.is_none() {
+            problems.push(problem(
+                ProblemCode::EmptyCell,
+                field,
+                format!(
+                    "La cellule « {} » est vide : elle est obligatoire.",
+                    columns.header(field)
+                ),
+            ));
+        }
+        value
+    };
+    let last_name = required(Field::LastName);
+    let first_name = required(Field::FirstName);
+    let email_text = required(Field::Email);
+    let territory_text = required(Field::Territory);
+
+    let email = email_text.and_then(|text| match normalize_email(&text) {
+        Ok(email) => Some(email),
+        Err(_) => {
+            problems.push(problem(
+                ProblemCode::InvalidEmail,
+                Field::Email,
+                format!(
+                    "« {text} » n'est pas une adresse électronique valide \
+                     (attendu : nom@domaine.fr)."
+                ),
+            ));
+            None
+        }
+    });
+
+    let phone: Optional = columns.position(Field::Phone).map(|_| {
+        raw.get(Field::Phone)
+            .and_then(|text| match normalize_phone(text) {
+                Ok(phone) => Some(phone),
+                Err(_) => {
+                    problems.push(problem(
+                        ProblemCode::InvalidPhone,
+                        Field::Phone,
+                        format!(
+                            "« {text} » n'est pas un numéro de téléphone valide (10 chiffres, par \
+                         exemple 07 60 77 99 05 ou +33 7 60 77 99 05)."
+                        ),
+                    ));
+                    None
+                }
+            })
+    });
+
+    let territory = territory_text.and_then(|text| match parse_territory(&text) {
+        Some(number) if reference.territories.contains_key(&number) => Some(number),
+        Some(number) => {
+            let known: Vec<String> = reference.territories.keys().map(i32::to_string).collect();
+            problems.push(problem(
+                ProblemCode::UnknownTerritory,
+                Field::Territory,
+                format!(
+                    "Le territoire {number} n'existe pas (territoires existants : {}).",
+                    known.join(", ")
+                ),
+            ));
+            None
+        }
+        None => {
+            problems.push(problem(
+                ProblemCode::UnknownTerritory,
+                Field::Territory,
+                format!(
+                    "« {text} » n'est pas un territoire : écrivez par exemple « Territoire 3 », \
+                     « T3 » ou « 3 »."
+                ),
+            ));
+            None
+        }
+    });
+
+    let mut communes = Vec::new();
+    if let Some(text) = raw.get(Field::Communes) {
+        for name in split_communes(text) {
+            match reference.commune_named(name) {
+                CommuneLookup::Found(index) => {
+                    if !communes.contains(&index) {
+                        communes.push(index);
+                    }
+                }
+                CommuneLookup::Unknown => problems.push(problem(
+                    ProblemCode::UnknownCommune,
+                    Field::Communes,
+                    format!(
+                        "La commune « {name} » est inconnue : ce n'est ni le nom officiel ni un \
+                         nom d'usage d'une commune du département."
+                    ),
+                )),
+                CommuneLookup::Ambiguous(candidates) => {
+                    let names: Vec<&str> = candidates
+                        .iter()
+                        .filter_map(|i| reference.communes.get(*i))
+                        .map(|c| c.name.as_str())
+                        .collect();
+                    problems.push(problem(
+                        ProblemCode::AmbiguousCommune,
+                        Field::Communes,
+                        format!(
+                            "« {name} » peut désigner plusieurs communes ({}) : écrivez le nom \
+                             complet.",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    if problems.error_count() > errors_before {
+        return None;
+    }
+    let (last_name, first_name, email, territory) = (last_name?, first_name?, email?, territory?);
+    let employee_id = raw.get(Field::EmployeeId).map(str::to_owned);
+    let key = match &employee_id {
+        Some(matricule) => Key::EmployeeId(matricule.clone()),
+        None => Key::Email(email.clone()),
+    };
+    let title: Optional = columns
+        .position(Field::Title)
+        .map(|_| raw.get(Field::Title).map(str::to_owned));
+    Some(CheckedRow {
+        row,
+        person: Person {
+            key,
+            employee_id,
+            last_name,
+            first_name,
+            title,
+            email,
+            phone,
+            territories: BTreeSet::from([territory]),
+            rows: vec![row],
+        },
+        communes,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::read::{Cell, Sheet, find_header};
+    use crate::reference::tests::sample;
+
+    #[test]
+    fn territories_in_every_form() {
+        for (text, expected) in [
+            ("Territoire 3", Some(3)),
+            ("territoire 3", Some(3)),
+            ("TERRITOIRE 03", Some(3)),
+            ("T3", Some(3)),
+            ("t 3", Some(3)),
+            ("3", Some(3)),
+            (" 7 ", Some(7)),
+            ("Territoire n° 3", Some(3)),
+            ("Territoire 3 - Clichy, Levallois-Perret", Some(3)),
+            ("Territoire 12", Some(12)),
+            ("Clichy", None),
+            ("Territoire", None),
+            ("", None),
+            ("T", None),
+            ("Tx3", None),
+            ("99999", None),
+        ] {
+            assert_eq!(parse_territory(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn communes_split_on_commas_semicolons_and_line_breaks() {
+        assert_eq!(
+            split_communes("Antony, Bagneux; Bourg-la-Reine\nFontenay-aux-Roses\r\nSceaux,,"),
+            vec![
+                "Antony",
+                "Bagneux",
+                "Bourg-la-Reine",
+                "Fontenay-aux-Roses",
+                "Sceaux"
+            ]
+        );
+        assert!(split_communes(" ; , \n").is_empty());
+    }
+
+    fn run(rows: &[&[&str]]) -> (ValidRoster, Vec<Problem>) {
+        let sheet = Sheet {
+            name: "s".into(),
+            first_row: 0,
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|t| Cell::text(t)).collect())
+                .collect(),
+        };
+        let columns = find_header(std::slice::from_ref(&sheet)).unwrap();
+        let mut problems = Problems::default();
+        let raw = crate::read::extract_rows(&sheet, &columns, 100, &mut problems);
+        let roster = validate(&raw, &columns, &sample(), &mut problems, |_| {});
+        (roster, problems.items)
+    }
+
+    const HEADER: &[&str] = &[
+        "Matricule",
+        "Nom",
+        "Prénom",
+        "Courriel",
+        "Territoire",
+        "Tél.",
+        "Communes",
+    ];
+
+    #[test]
+    fn a_valid_row_is_normalised() {
+        let (roster, problems) = run(&[
+            HEADER,
+            &[
+                "0042",
+                " LARA ",
+                "Sandrine",
+                "SLARA@Hauts-de-Seine.FR",
+                "T1",
+                "760779905",
+                "Asnières, Gennevilliers",
+            ],
+        ]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let person = &roster.persons[0];
+        assert_eq!(person.key, Key::EmployeeId("0042".into()));
+        assert_eq!(person.last_name, "LARA");
+        assert_eq!(person.email, "slara@hauts-de-seine.fr");
+        assert_eq!(person.phone, Some(Some("+33760779905".into())));
+        assert_eq!(person.title, None);
+        assert_eq!(roster.claims.len(), 2);
+    }
+
+    #[test]
+    fn every_cell_problem_is_reported_with_row_and_column() {
+        let (_, problems) = run(&[
+            HEADER,
+            &[
+                "",
+                "",
+                "Sandrine",
+                "pas-une-adresse",
+                "Territoire 9",
+                "12",
+                "Paris, Garenne",
+            ],
+            &["", "A", "B", "a@b.fr", "Clichy", "", ""],
+        ]);
+        let found: Vec<(Option<u32>, Option<&str>, ProblemCode)> = problems
+            .iter()
+            .map(|p| (p.row, p.column.as_deref(), p.code))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (Some(2), Some("Nom"), ProblemCode::EmptyCell),
+                (Some(2), Some("Courriel"), ProblemCode::InvalidEmail),
+                (Some(2), Some("Tél."), ProblemCode::InvalidPhone),
+                (Some(2), Some("Territoire"), ProblemCode::UnknownTerritory),
+                (Some(2), Some("Communes"), ProblemCode::UnknownCommune),
+                (Some(2), Some("Communes"), ProblemCode::AmbiguousCommune),
+                (Some(3), Some("Territoire"), ProblemCode::UnknownTerritory),
+            ]
+        );
+        assert!(problems.iter().all(|p| !p.message.is_empty()));
+    }
+
+    #[test]
+    fn an_interim_merges_and_a_key_collision_is_an_error() {
+        let (roster, problems) = run(&[
+            HEADER,
+            &["1", "LARA", "Sandrine", "slara@x.fr", "1", "", ""],
+            &["1", "Lara", "Sandrine", "SLARA@x.fr", "2", "", ""],
+            &["1", "LARA", "Sandrine", "slara@x.fr", "2", "", ""],
+            &["1", "MERLIN", "Hannan", "hmerlin@x.fr", "3", "", ""],
+            &["2", "CUQ", "Aude", "slara@x.fr", "3", "", ""],
+        ]);
+        assert_eq!(roster.persons.len(), 1);
+        assert_eq!(roster.persons[0].territories, BTreeSet::from([1, 2]));
+        let codes: Vec<_> = problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (Some(4), ProblemCode::DuplicateRow),
+                (Some(5), ProblemCode::DuplicateKey),
+                (Some(6), ProblemCode::DuplicateEmail),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_commune_under_two_territories_is_an_error() {
+        let (_, problems) = run(&[
+            HEADER,
+            &["1", "A", "A", "a@x.fr", "1", "", "Clichy"],
+            &["2", "B", "B", "b@x.fr", "1", "", "Clichy"],
+            &["3", "C", "C", "c@x.fr", "3", "", "clichy"],
+        ]);
+        let codes: Vec<_> = problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(codes, vec![(Some(4), ProblemCode::CommuneClaimedTwice)]);
+    }
+}
