@@ -280,12 +280,17 @@ def cmd_wrk_result(args) -> None:
     }
     if args.rss_before is not None:
         result["rss_before_kb"] = args.rss_before
+    if args.rss_after is not None:
         result["rss_after_kb"] = args.rss_after
     print(json.dumps(result, ensure_ascii=False))
 
 
 def fmt_ms(value: float) -> str:
     return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+
+
+def rss(kb) -> str:
+    return "—" if kb is None else f"{kb / 1024:.0f} MiB"
 
 
 def cmd_table(args) -> None:
@@ -297,8 +302,8 @@ def cmd_table(args) -> None:
             best = best_other.get(r["query"])
             if best is None or r["rps"] > best["rps"]:
                 best_other[r["query"]] = r
-    print("| server | query | req/s | p50 | p99 | errors (non-2xx + socket) | vs best PostGraphile |")
-    print("|---|---|--:|--:|--:|--:|--:|")
+    print("| server | query | req/s | p50 | p99 | errors (non-2xx + socket) | RSS after | vs best PostGraphile |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|")
     for r in results:
         ratio = ""
         other = best_other.get(r["query"])
@@ -306,7 +311,8 @@ def cmd_table(args) -> None:
             ratio = f"**×{r['rps'] / other['rps']:.1f}**"
         print(
             f"| {r['server']} | {r['query']} | {r['rps']:,.0f} | {fmt_ms(r['p50_ms'])} "
-            f"| {fmt_ms(r['p99_ms'])} | {r['non_2xx'] + r['socket_errors']} | {ratio} |"
+            f"| {fmt_ms(r['p99_ms'])} | {r['non_2xx'] + r['socket_errors']} "
+            f"| {rss(r.get('rss_after_kb'))} | {ratio} |"
         )
 
 

@@ -47,6 +47,7 @@ for side in territoires postgraphile; do
   done
 done
 
+warn_if_busy
 ensure_base_tools
 ensure_wrk
 ensure_postgraphile
@@ -105,7 +106,7 @@ for q in "$DIRECTORY_QUERY" lookup; do
     run_wrk "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" "$DURATION" "$CONNECTIONS" "$THREADS" \
       "$RUN_DIR/$name-$q.wrk.txt"
     python3 "$BENCH_DIR/benchlib.py" wrk-result "$RUN_DIR/$name-$q.wrk.txt" "$name" "$q" \
-      --connections "$CONNECTIONS" >>"$RESULTS"
+      --connections "$CONNECTIONS" --rss-after "$(rss_kb "${PID[$name]}")" >>"$RESULTS"
     # The answers are still right after the load.
     python3 "$BENCH_DIR/benchlib.py" verify "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" \
       "$name" "$q" "$RUN_DIR/$name-$q.after.json" >/dev/null
@@ -115,10 +116,7 @@ done
 {
   echo "## Directory and lookup: territoires vs PostGraphile 4.14.1"
   echo
-  echo "$(date -Iseconds) · $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))" \
-    "· PostgreSQL $(psql_admin -At -c "SHOW server_version" | cut -d" " -f1)" \
-    "· node $(node --version) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" \
-    "· territoires $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD -- api sync entity migration 2>/dev/null || echo '+uncommitted')"
+  machine_line "node $(node --version) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo
   echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up), load generator on the same machine;" \
     "queries: bench/queries/*/$DIRECTORY_QUERY.graphql and lookup.graphql (36 communes in turn)."

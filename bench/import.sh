@@ -37,6 +37,7 @@ mkdir -p "$RUN_DIR"
 RESULTS="$RUN_DIR/results.jsonl"
 : >"$RESULTS"
 
+warn_if_busy
 ensure_base_tools
 ensure_venv
 ensure_binary
@@ -149,10 +150,7 @@ fi
 {
   echo "## Roster import: $ROWS rows (.xlsx), PostgreSQL"
   echo
-  echo "$(date -Iseconds) · $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))" \
-    "· PostgreSQL $(psql_admin -At -c 'SHOW server_version' | cut -d' ' -f1)" \
-    "· $("$VENV_PY" -c 'import sys, pandas, openpyxl, psycopg; print(f"Python {sys.version.split()[0]}, pandas {pandas.__version__}, openpyxl {openpyxl.__version__}, psycopg {psycopg.__version__}")')" \
-    "· territoires $(git -C "$REPO_DIR" rev-parse --short HEAD)$(git -C "$REPO_DIR" diff --quiet HEAD -- api sync entity migration 2>/dev/null || echo '+uncommitted')"
+  machine_line "$("$VENV_PY" -c 'import sys, pandas, openpyxl, psycopg; print(f"Python {sys.version.split()[0]}, pandas {pandas.__version__}, openpyxl {openpyxl.__version__}, psycopg {psycopg.__version__}")')"
   echo
   python3 "$BENCH_DIR/benchlib.py" import-table "$RESULTS" --baseline "$PY_SIDE"
   echo

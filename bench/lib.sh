@@ -43,14 +43,18 @@ db_url() { echo "$PG_BASE_URL/$1"; }
 
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
 
+apt_install() { # package
+  if [[ $(id -u) -ne 0 ]]; then fail "install the Debian package $1 (apt-get install $1)"; fi
+  log "installing $1 (apt)"
+  apt-get install -y -qq "$1" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1
+    apt-get install -y -qq "$1" >/dev/null
+  }
+}
+
 ensure_apt_tool() { # command package
   need_cmd "$1" && return 0
-  log "installing $2 (apt)"
-  if [[ $(id -u) -ne 0 ]]; then fail "$1 is missing: install the Debian package $2"; fi
-  apt-get install -y -qq "$2" >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null 2>&1
-    apt-get install -y -qq "$2" >/dev/null
-  }
+  apt_install "$2"
   need_cmd "$1" || fail "could not install $2"
 }
 
@@ -79,8 +83,9 @@ ensure_venv() {
   local venv="$BENCH_DIR/.venv" stamp="$BENCH_DIR/.venv/.requirements"
   if [[ ! -x "$venv/bin/python" ]]; then
     log "creating bench/.venv"
-    python3 -m venv "$venv" || {
-      ensure_apt_tool false python3-venv  # Debian splits venv out
+    python3 -m venv "$venv" 2>/dev/null || {
+      rm -rf "$venv"
+      apt_install python3-venv # Debian ships venv apart
       python3 -m venv "$venv"
     }
   fi
@@ -89,6 +94,7 @@ ensure_venv() {
     "$venv/bin/pip" install -q --disable-pip-version-check -r "$BENCH_DIR/requirements.txt"
     cp "$BENCH_DIR/requirements.txt" "$stamp"
   fi
+  # shellcheck disable=SC2034 # used by the scripts that source this file
   VENV_PY="$venv/bin/python"
 }
 
@@ -102,6 +108,25 @@ ensure_binary() {
       || fail "the release build failed"
   fi
   [[ -x "$TERRITOIRES_BIN" ]] || fail "no binary at $TERRITOIRES_BIN"
+}
+
+# One line describing the run: date, machine, versions, commit, load before the run.
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line() {
+  local dirty=""
+  git -C "$REPO_DIR" diff --quiet HEAD -- api sync entity migration 2>/dev/null || dirty="+uncommitted"
+  echo "$(date -Iseconds) · $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))" \
+    "· load average before the run $LOAD_AT_START" \
+    "· PostgreSQL $(psql_admin -At -c 'SHOW server_version' | cut -d' ' -f1)" \
+    "· territoires $(git -C "$REPO_DIR" rev-parse --short HEAD)$dirty${1:+ · $1}"
+}
+
+warn_if_busy() {
+  local one
+  one=$(cut -d' ' -f1 /proc/loadavg)
+  if python3 -c "import sys; sys.exit(0 if float('$one') > 1.0 else 1)"; then
+    log "WARNING: load average $one before the run: other work on this machine will skew the figures"
+  fi
 }
 
 free_port() { python3 "$BENCH_DIR/benchlib.py" free-port; }

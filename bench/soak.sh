@@ -41,6 +41,7 @@ RUN_DIR="$OUT_DIR/soak-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN_DIR"
 Q="$BENCH_DIR/queries/territoires"
 
+warn_if_busy
 ensure_base_tools
 ensure_wrk
 ensure_binary
@@ -121,13 +122,13 @@ else
     --connections "$((CONNECTIONS - CONNECTIONS / 2))" --rss-before "$rss_before" --rss-after "$rss_after" >>"$RESULTS"
 fi
 
-python3 - "$RESULTS" "$RUN_DIR/rss.txt" "$rss_start" "$rss_before" "$rss_after" \
+python3 - "$(machine_line "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)")" "$RESULTS" "$RUN_DIR/rss.txt" "$rss_start" "$rss_before" "$rss_after" \
   "$RSS_GROWTH_MAX_PCT" "$RSS_GROWTH_MIN_KB" "$SOAK_SECONDS" "$CONNECTIONS" "$SOAK_MODE" \
   <<'EOF' | tee "$RUN_DIR/results.md"
-import json, sys, time
-results_path, rss_path = sys.argv[1], sys.argv[2]
-start, before, after, max_pct, min_kb, seconds, connections = map(int, sys.argv[3:10])
-mode = sys.argv[10]
+import json, sys
+machine, results_path, rss_path = sys.argv[1:4]
+start, before, after, max_pct, min_kb, seconds, connections = map(int, sys.argv[4:11])
+mode = sys.argv[11]
 results = [json.loads(l) for l in open(results_path) if l.strip()]
 samples = [int(l.split()[1]) for l in open(rss_path) if l.strip()]
 errors = sum(r["non_2xx"] + r["socket_errors"] for r in results)
@@ -135,7 +136,7 @@ growth = after - before
 allowed = max(before * max_pct // 100, min_kb)
 print(f"## Soak: territoires, {connections} connections, {seconds} s ({mode})")
 print()
-print(time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+print(machine)
 print()
 print("| query | connections | requests | req/s | p50 | p99 | max | errors |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|")
