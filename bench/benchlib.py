@@ -16,8 +16,8 @@
       comparison server on each query.
   import-result SIDE RUN WALL_MS STDOUT_FILE
       One JSON line from an import command's wall time and its JSON output: the
-      `timings` object if there is one (keys like read_ms, validate_ms, plan_ms,
-      apply_ms, total_ms; *_s or *_seconds are converted), else the wall time only.
+      `timings` object if there is one (keys like read_ms / readingMs, validate_ms,
+      plan_ms, apply_ms, total_ms; *_s, *_us are converted), else the wall time only.
   import-table RESULTS_JSONL
       The markdown table of the import benchmark (medians over the runs).
   free-port
@@ -26,6 +26,7 @@
 
 import argparse
 import json
+import re
 import socket
 import sys
 import urllib.error
@@ -343,6 +344,7 @@ def find_timings(value):
 def to_ms(key: str, value) -> tuple[str, float] | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
+    key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()  # readingMs → reading_ms
     for suffix, factor in (("_ms", 1.0), ("_millis", 1.0), ("_us", 1e-3), ("_micros", 1e-3),
                            ("_seconds", 1000.0), ("_secs", 1000.0), ("_s", 1000.0)):
         if key.endswith(suffix):
