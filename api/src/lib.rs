@@ -7,6 +7,8 @@
 //! - [`db`]: connecting to SQLite or PostgreSQL and migrating;
 //! - [`directory`]: the in-memory read model every query is answered from, and how it
 //!   stays coherent with the database;
+//! - [`editing`]: the writes of projects, local bodies, partners, collèges and themes,
+//!   with version checks and the audit log;
 //! - [`graphql`]: the GraphQL schema frontend teams use;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
@@ -16,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod directory;
+pub mod editing;
 pub mod error;
 pub mod graphql;
 pub mod server;

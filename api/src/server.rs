@@ -48,7 +48,7 @@ impl AppState {
             max_complexity: config.max_query_complexity,
         };
         Ok(Self {
-            schema: build_schema(db.clone(), limits),
+            schema: build_schema(db.clone(), directory.clone(), limits),
             db,
             directory,
             config: Arc::new(config),

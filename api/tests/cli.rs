@@ -95,6 +95,8 @@ fn serve_starts_with_no_configuration_and_stops_gracefully_on_sigterm() {
         .build()
         .unwrap();
     let body = runtime.block_on(async {
+        // reqwest is built without a TLS crypto provider: install one for this process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::new();
         loop {
             assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
@@ -135,25 +137,54 @@ fn serve_starts_with_no_configuration_and_stops_gracefully_on_sigterm() {
 fn tokens_are_created_once_listed_without_secrets_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
-    let run = |args: &[&str]| territoires().args(args).env("DATABASE_URL", &url).output().unwrap();
+    let run = |args: &[&str]| {
+        territoires()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
 
-    let created = run(&["token", "create", "--role", "editor", "--name", "portail", "--expires-in", "30"]);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let created = run(&[
+        "token",
+        "create",
+        "--role",
+        "editor",
+        "--name",
+        "portail",
+        "--expires-in",
+        "30",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("terr_") && token.len() > 40, "{token}");
 
     let again = run(&["token", "create", "--role", "admin", "--name", "portail"]);
-    assert_eq!(again.status.code(), Some(2), "a duplicate name is a usage error");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "a duplicate name is a usage error"
+    );
 
     let listed = run(&["token", "list"]);
     let listing = String::from_utf8(listed.stdout).unwrap();
-    assert!(listing.contains("portail") && listing.contains("EDITOR"), "{listing}");
+    assert!(
+        listing.contains("portail") && listing.contains("EDITOR"),
+        "{listing}"
+    );
     assert!(!listing.contains(&token), "the secret is never shown again");
 
     assert!(run(&["token", "revoke", "portail"]).status.success());
     let listing = String::from_utf8(run(&["token", "list"]).stdout).unwrap();
     let line = listing.lines().find(|l| l.starts_with("portail")).unwrap();
-    assert!(!line.trim_end().ends_with('-'), "revocation date shown: {line}");
+    assert!(
+        !line.trim_end().ends_with('-'),
+        "revocation date shown: {line}"
+    );
     assert_eq!(run(&["token", "revoke", "nobody"]).status.code(), Some(2));
     let bad_role = run(&["token", "create", "--role", "root", "--name", "x"]);
     assert_eq!(bad_role.status.code(), Some(2));

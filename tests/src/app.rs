@@ -30,6 +30,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_on(TestDb::new().await).await
 }
 
+/// An HTTP client for the tests. reqwest is built without a TLS crypto provider (the
+/// service picks ring for its webhook), so one is installed for the test process first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// Serves the application on `database`.
 pub async fn spawn_app_on(database: TestDb) -> TestApp {
     let statements = Arc::new(AtomicUsize::new(0));
@@ -53,7 +60,7 @@ pub async fn spawn_app_on(database: TestDb) -> TestApp {
     TestApp {
         address,
         db: database.connect().await,
-        client: reqwest::Client::new(),
+        client: http_client(),
         statements,
         server,
         database,

@@ -12,5 +12,5 @@ mod app;
 mod database;
 pub mod seed;
 
-pub use app::{TestApp, error_code, spawn_app, spawn_app_on};
+pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on};
 pub use database::TestDb;

@@ -9,6 +9,7 @@ pub mod access;
 pub mod errors;
 pub mod ids;
 pub mod inputs;
+mod mutations;
 pub mod pagination;
 mod queries;
 pub mod types;
@@ -16,13 +17,12 @@ pub mod types;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder,
-};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::directory::Snapshot;
+use crate::directory::{DirectoryCache, Snapshot};
 use crate::error::Error;
+pub use mutations::MutationRoot;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
@@ -36,7 +36,7 @@ pub struct QueryRoot(
 );
 
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Limits that protect the server from hostile or careless queries.
 #[derive(Debug, Clone, Copy)]
@@ -57,19 +57,28 @@ impl Default for QueryLimits {
     }
 }
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .extension(errors::ErrorCodes)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(errors::ErrorCodes)
 }
 
-/// Builds the schema over `db` with `limits`. Per-request data (the snapshot and the
-/// requester) is added by the HTTP handler.
-pub fn build_schema(db: DatabaseConnection, limits: QueryLimits) -> AppSchema {
+/// Builds the schema over `db` and its directory cache, with `limits`. Per-request data
+/// (the snapshot and the requester) is added by the HTTP handler.
+pub fn build_schema(
+    db: DatabaseConnection,
+    directory: Arc<DirectoryCache>,
+    limits: QueryLimits,
+) -> AppSchema {
     let problems = DataLoader::new(types::ProblemsLoader(db.clone()), tokio::spawn);
     builder()
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .data(db)
+        .data(directory)
         .data(problems)
         .finish()
 }

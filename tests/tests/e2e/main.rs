@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod audit;
 mod auth;
+mod editing_others;
+mod editing_projects;
 mod hardening;
 mod health;
 mod lists;

@@ -9,11 +9,12 @@ use sea_orm::{
     QuerySelect,
 };
 
+use crate::editing::audit::AuditQuery;
 use crate::error::Error;
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
 use crate::graphql::pagination::{ConnectionTotals, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
-use crate::graphql::types::SyncRun;
+use crate::graphql::types::{AuditEntry, SyncRun};
 
 /// An API token, without its secret (only its hash is stored).
 #[derive(SimpleObject)]
@@ -39,6 +40,18 @@ fn run_cursor(id: i32) -> String {
     ids::encode("SyncRunCursor", id).to_string()
 }
 
+/// A page size for database-backed connections.
+fn page_size(first: Option<i32>) -> Result<usize, Error> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
+        Some(_) => Err(Error::bad_input(
+            format!("first must be between 0 and {MAX_PAGE_SIZE}"),
+            &["first"],
+        )),
+    }
+}
+
 #[Object]
 impl AdminQuery {
     /// Roster imports, newest first. ADMIN token.
@@ -53,17 +66,7 @@ impl AdminQuery {
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
     ) -> Result<Page<SyncRun>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let size = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n as usize,
-            Some(_) => {
-                return Err(Error::bad_input(
-                    format!("first must be between 0 and {MAX_PAGE_SIZE}"),
-                    &["first"],
-                )
-                .into());
-            }
-        };
+        let size = page_size(first)?;
         let after = after
             .map(|cursor| {
                 ids::decode_as(&cursor, "SyncRunCursor", "after")
@@ -101,7 +104,11 @@ impl AdminQuery {
 
     /// One roster import. ADMIN token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
-    async fn sync_run(&self, ctx: &Context<'_>, id: ID) -> Result<Option<SyncRun>> {
+    async fn sync_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+    ) -> Result<Option<SyncRun>> {
         let db = ctx.data::<DatabaseConnection>()?;
         let id = ids::decode_as(&id, ids::SYNC_RUN, "id")?;
         Ok(sync_run::Entity::find_by_id(id)
@@ -109,6 +116,66 @@ impl AdminQuery {
             .await
             .map_err(Error::from)?
             .map(SyncRun::summary))
+    }
+
+    /// The audit log, newest first: every write by a token or a roster import. ADMIN
+    /// token.
+    #[graphql(
+        guard = "RoleGuard(Role::Admin)",
+        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+    )]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first n entries (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Entries after this cursor.")] after: Option<String>,
+        #[graphql(
+            desc = "Only this kind of object: Project, LocalBody, Partner, College, Theme, Coordinator, Commune."
+        )]
+        entity: Option<String>,
+        #[graphql(desc = "Only this object (its global ID).")] entity_id: Option<ID>,
+    ) -> Result<Page<AuditEntry>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let size = page_size(first)?;
+        let before = after
+            .map(|cursor| {
+                cursor
+                    .strip_prefix("audit:")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .ok_or_else(|| {
+                        Error::bad_input("after is not a cursor of this list", &["after"])
+                    })
+            })
+            .transpose()?;
+        let (entity, entity_id) = match entity_id {
+            Some(id) => {
+                let (kind, id) = ids::decode(&id, "entityId")?;
+                if entity.as_ref().is_some_and(|e| *e != kind) {
+                    return Err(
+                        Error::bad_input("entityId is not of this entity", &["entityId"]).into(),
+                    );
+                }
+                (Some(kind), Some(id))
+            }
+            None => (entity, None),
+        };
+        let query = AuditQuery { entity, entity_id };
+        let (entries, total) = query.page(db, before, size as u64 + 1).await?;
+        let has_next = entries.len() > size;
+        let mut connection = Connection::with_additional_fields(
+            before.is_some(),
+            has_next,
+            ConnectionTotals {
+                total_count: i32::try_from(total).unwrap_or(i32::MAX),
+            },
+        );
+        connection.edges.extend(
+            entries
+                .into_iter()
+                .take(size)
+                .map(|e| Edge::new(format!("audit:{}", e.id), AuditEntry(e))),
+        );
+        Ok(connection)
     }
 
     /// Every API token (never their secrets), oldest first. ADMIN token.

@@ -112,7 +112,11 @@ impl DirectoryQuery {
 
     /// One coordinator by ID; null if unknown, or if they left the roster and the request
     /// has no EDITOR token.
-    async fn coordinator<'a>(&self, ctx: &Context<'a>, id: ID) -> Result<Option<Coordinator<'a>>> {
+    async fn coordinator<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(desc = "Its ID.")] id: ID,
+    ) -> Result<Option<Coordinator<'a>>> {
         let dir = snapshot(ctx)?;
         let id = ids::decode_as(&id, ids::COORDINATOR, "id")?;
         Ok(dir

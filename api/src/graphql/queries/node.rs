@@ -20,7 +20,11 @@ impl NodeQuery {
     /// The object with this global ID; null if there is none, or if it is archived (or a
     /// person who left the roster) and the request has no EDITOR token. Roster imports
     /// need an ADMIN token. A malformed ID is `BAD_USER_INPUT`.
-    async fn node<'a>(&self, ctx: &Context<'a>, id: ID) -> Result<Option<Node<'a>>> {
+    async fn node<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(desc = "Its ID.")] id: ID,
+    ) -> Result<Option<Node<'a>>> {
         let dir = snapshot(ctx)?;
         let (kind, id) = ids::decode(&id, "id")?;
         let editor = viewer(ctx).has(Role::Editor);

@@ -29,6 +29,7 @@ impl<'a> College<'a> {
     }
 }
 
+/// A public collège of the département, identified by its UAI code.
 #[Object]
 impl<'a> College<'a> {
     /// Opaque global ID (see `node`).

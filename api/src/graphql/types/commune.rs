@@ -19,6 +19,7 @@ impl<'a> Commune<'a> {
     }
 }
 
+/// A commune of the département, identified by its official INSEE code.
 #[Object]
 impl<'a> Commune<'a> {
     /// Opaque global ID (see `node`).

@@ -44,6 +44,12 @@ pub struct Assignment<'a> {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+/// A territory coordinator (*coordonnateur / coordonnatrice de territoire*).
+///
+/// Identity, contact and territory come from the HR roster, imported every night: the
+/// API does not edit them (the next import would undo it). The e-mail and phone are the
+/// professional contacts the Département publishes; they leave public view as soon as the
+/// person leaves the roster (EDITOR tokens still see them until they are erased).
 #[Object]
 impl<'a> Coordinator<'a> {
     /// Opaque global ID (see `node`).

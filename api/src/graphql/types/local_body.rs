@@ -30,6 +30,8 @@ impl<'a> LocalBody<'a> {
     }
 }
 
+/// A local body (*instance locale*: CLSPD, CESC, steering committee…) where a coordinator
+/// represents the Département.
 #[Object]
 impl<'a> LocalBody<'a> {
     /// Opaque global ID (see `node`).

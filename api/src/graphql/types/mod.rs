@@ -1,6 +1,7 @@
 //! The GraphQL object types. Each wraps a row of the request's snapshot (borrowed for
 //! the request's lifetime) and resolves relations through the snapshot's positions.
 
+mod audit;
 mod college;
 mod commune;
 mod coordinator;
@@ -15,6 +16,7 @@ mod territory;
 mod theme;
 mod vocabulary;
 
+pub use audit::{AuditChange, AuditEntry};
 pub use college::College;
 pub use commune::Commune;
 pub use coordinator::{Assignment, Coordinator};

@@ -39,6 +39,9 @@ pub struct TerritoryOverview<'a> {
     pub(crate) counts: Overview,
 }
 
+/// The *état des lieux* of a territory: what it holds, counted. Breakdowns list every
+/// value, zeros included, so charts need no client-side completion. Archived items are
+/// not counted.
 #[Object]
 impl TerritoryOverview<'_> {
     /// Communes.

@@ -36,6 +36,7 @@ impl<'a> Partner<'a> {
 /// What a partner expects from the Département, as recorded by a coordinator.
 pub struct PartnerExpectation<'a>(pub(crate) &'a partner_expectation::Model);
 
+/// What a partner expects from the Département, as recorded by a coordinator.
 #[Object]
 impl PartnerExpectation<'_> {
     /// Opaque ID of the recorded expectation.
@@ -54,6 +55,9 @@ impl PartnerExpectation<'_> {
     }
 }
 
+/// A local partner (*acteur local*): collège staff, municipal youth service, specialised
+/// prevention, project leader, association… Its name and kind are public; its contact and
+/// the expectations recorded by coordinators need an EDITOR token.
 #[Object]
 impl<'a> Partner<'a> {
     /// Opaque global ID (see `node`).

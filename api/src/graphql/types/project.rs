@@ -30,6 +30,8 @@ impl<'a> Project<'a> {
     }
 }
 
+/// A cross-cutting project (*action / projet transversal*): what it is, where, with whom,
+/// on which axes and themes.
 #[Object]
 impl<'a> Project<'a> {
     /// Opaque global ID (see `node`).

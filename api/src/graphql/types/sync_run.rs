@@ -76,6 +76,9 @@ impl Loader<i32> for ProblemsLoader {
     }
 }
 
+/// A roster import attempt (*import de l'annuaire RH*), whatever its outcome. Counts and
+/// status are public on the territory overview; the file, its author and the problems
+/// found need an ADMIN token.
 #[Object]
 impl SyncRun {
     /// Opaque global ID (see `node`).

@@ -25,6 +25,8 @@ impl<'a> Territory<'a> {
     }
 }
 
+/// A territory (*territoire*) of the département: its communes, collèges, coordinator,
+/// local bodies, partners and projects.
 #[Object]
 impl<'a> Territory<'a> {
     /// Opaque global ID (see `node`).

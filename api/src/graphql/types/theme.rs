@@ -17,6 +17,8 @@ impl<'a> Theme<'a> {
     }
 }
 
+/// A priority theme (social networks, mental health, fight prevention…), with its French
+/// label. The list is extensible by ADMIN tokens.
 #[Object]
 impl Theme<'_> {
     /// Opaque global ID (see `node`).

@@ -39,6 +39,7 @@ fn labels<T: Labelled + OutputType>() -> Vec<EnumLabel<T>> {
 #[derive(Default)]
 pub struct Vocabulary;
 
+/// The French labels of every enum value, in display order.
 #[Object]
 impl Vocabulary {
     /// Kinds of local body.

@@ -1,0 +1,291 @@
+//! Editing: the writes coordinators and SAEC staff make through the API — projects,
+//! local bodies, partners, and (ADMIN) collèges and themes.
+//!
+//! Every write runs in one transaction that checks the version the client read
+//! (optimistic concurrency: a stale `expectedVersion` is a `CONFLICT`, never a silent
+//! overwrite), records who changed which fields in the audit log, and bumps the data
+//! version so every replica's directory reloads. Nothing is hard-deleted: archiving keeps
+//! history and links. Coordinators are not edited here: they belong to the HR roster.
+
+pub mod audit;
+pub mod colleges;
+pub mod local_bodies;
+pub mod partners;
+pub mod projects;
+pub mod themes;
+
+use chrono::{DateTime, Utc};
+use entity::audit_log::{FieldChange, NewEntry};
+use entity::{AuditAction, audit_log, data_version};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+pub use colleges::{CollegeState, valid_uai};
+pub use local_bodies::LocalBodyState;
+pub use partners::{PartnerState, delete_expectation, record_expectation};
+pub use projects::ProjectState;
+pub use themes::ThemeState;
+
+use crate::error::{Error, Result};
+
+/// Who writes, and when (one time for the whole transaction).
+#[derive(Debug, Clone)]
+pub struct Author {
+    /// The token's name (or `roster-sync`), recorded in the audit log.
+    pub name: String,
+    /// The write's time.
+    pub now: DateTime<Utc>,
+}
+
+impl Author {
+    /// `name`, writing now.
+    pub fn now(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            now: Utc::now(),
+        }
+    }
+}
+
+/// Starts a write transaction; on SQLite it takes the write lock at once, so two writers
+/// queue on the busy timeout instead of failing on upgrade.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = match db.get_database_backend() {
+        DbBackend::Sqlite => TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        },
+        _ => TransactionOptions::default(),
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// The fields that changed between two states, each as JSON.
+pub fn diff<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Vec<FieldChange> {
+    let as_object = |state: Option<&T>| match state.map(serde_json::to_value) {
+        Some(Ok(Value::Object(map))) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (before, after) = (as_object(before), as_object(after));
+    let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
+    fields.sort();
+    fields.dedup();
+    fields
+        .into_iter()
+        .filter_map(|field| {
+            let old = before.get(field).cloned().unwrap_or(Value::Null);
+            let new = after.get(field).cloned().unwrap_or(Value::Null);
+            (old != new).then(|| FieldChange::new(field.clone(), old, new))
+        })
+        .collect()
+}
+
+/// Records the audit entry, bumps the data version and commits.
+pub async fn finish(
+    txn: DatabaseTransaction,
+    author: &Author,
+    entity: &'static str,
+    id: i32,
+    action: AuditAction,
+    changes: Vec<FieldChange>,
+) -> Result<()> {
+    audit_log::record(
+        &txn,
+        &author.name,
+        author.now,
+        vec![NewEntry {
+            entity,
+            entity_id: id,
+            action,
+            changes,
+        }],
+    )
+    .await?;
+    data_version::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The version and archive time of row `id` of `table`, or `NOT_FOUND`.
+pub async fn current_version(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    what: &str,
+    id: i32,
+) -> Result<(i32, Option<DateTime<Utc>>)> {
+    let mut select = Query::select();
+    select
+        .column(Alias::new("version"))
+        .column(Alias::new("archived_at"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("id")).eq(id));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        select.lock_exclusive();
+    }
+    let row = txn
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no {what} has this ID")))?;
+    Ok((row.try_get("", "version")?, row.try_get("", "archived_at")?))
+}
+
+/// `CONFLICT` unless the client read the current version.
+pub fn check_version(current: i32, expected: Option<i32>, what: &str) -> Result<()> {
+    match expected {
+        Some(expected) if expected != current => Err(Error::Conflict(format!(
+            "this {what} changed since you read it (version {expected}, now {current}); \
+             reload it and apply your change again"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Marks row `id` of `table` archived (or restores it), checking the version.
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    author: &Author,
+    table: &'static str,
+    entity: &'static str,
+    id: i32,
+    expected_version: Option<i32>,
+    archived: bool,
+) -> Result<()> {
+    let txn = begin_write(db).await?;
+    let (version, archived_at) = current_version(&txn, table, entity, id).await?;
+    check_version(version, expected_version, entity)?;
+    if archived_at.is_some() == archived {
+        return Ok(());
+    }
+    let at = archived.then_some(author.now);
+    txn.execute(
+        Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new("archived_at"), at)
+            .value(Alias::new("updated_at"), author.now)
+            .value(
+                Alias::new("version"),
+                Expr::col(Alias::new("version")).add(1),
+            )
+            .and_where(Expr::col(Alias::new("id")).eq(id)),
+    )
+    .await?;
+    let change = FieldChange::new("archived", !archived, archived);
+    let action = if archived {
+        AuditAction::Archive
+    } else {
+        AuditAction::Restore
+    };
+    finish(txn, author, entity, id, action, vec![change]).await
+}
+
+/// Replaces the set of `column` values linked to `owner` in `table`.
+pub async fn replace_links<V>(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    owner_column: &'static str,
+    owner: i32,
+    column: &'static str,
+    values: &[V],
+) -> Result<()>
+where
+    V: Clone + Into<sea_orm::Value>,
+{
+    txn.execute(
+        Query::delete()
+            .from_table(Alias::new(table))
+            .and_where(Expr::col(Alias::new(owner_column)).eq(owner)),
+    )
+    .await?;
+    if values.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(table))
+        .columns([Alias::new(owner_column), Alias::new(column)]);
+    for value in values {
+        insert
+            .values([Expr::val(owner), Expr::val(value.clone().into())])
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    txn.execute(&insert).await?;
+    Ok(())
+}
+
+/// Trims a text; empty becomes `None`.
+pub fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// A required, trimmed, non-empty text, else `BAD_USER_INPUT` about `field`.
+pub fn required(text: &str, field: &str) -> Result<String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        Err(Error::bad_input(
+            format!("{field} cannot be empty"),
+            &["input", field],
+        ))
+    } else if trimmed.chars().count() > 300 {
+        Err(Error::bad_input(
+            format!("{field} is longer than 300 characters"),
+            &["input", field],
+        ))
+    } else {
+        Ok(trimmed.to_owned())
+    }
+}
+
+/// Sorted, deduplicated.
+pub fn set<T: Ord>(mut values: Vec<T>) -> Vec<T> {
+    values.sort();
+    values.dedup();
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct S {
+        a: i32,
+        b: Vec<&'static str>,
+        c: Option<&'static str>,
+    }
+
+    #[test]
+    fn diff_lists_only_changed_fields() {
+        let before = S {
+            a: 1,
+            b: vec!["x"],
+            c: None,
+        };
+        let after = S {
+            a: 1,
+            b: vec!["x", "y"],
+            c: Some("z"),
+        };
+        let changes = diff(Some(&before), Some(&after));
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["b", "c"]);
+        assert_eq!(diff(None, Some(&after)).len(), 3);
+        assert!(diff(Some(&before), Some(&before)).is_empty());
+    }
+
+    #[test]
+    fn versions_and_required_texts() {
+        assert!(check_version(3, Some(3), "project").is_ok());
+        assert!(check_version(3, None, "project").is_ok());
+        assert!(matches!(
+            check_version(4, Some(3), "project"),
+            Err(Error::Conflict(_))
+        ));
+        assert!(required("  ", "title").is_err());
+        assert_eq!(required(" Titre ", "title").ok().as_deref(), Some("Titre"));
+    }
+}

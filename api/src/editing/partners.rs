@@ -1,0 +1,209 @@
+//! Creating, updating and archiving partners, and recording their expectations.
+
+use chrono::NaiveDate;
+use entity::{AuditAction, PartnerKind, partner, partner_expectation};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, ModelTrait};
+use serde::Serialize;
+
+use super::{
+    Author, begin_write, check_version, clean, current_version, diff, finish, required,
+    set_archived,
+};
+use crate::error::{Error, Result};
+
+/// Everything editable about a partner; references are database ids checked by the
+/// caller; contact already normalised. Serialised as the audit log's before/after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartnerState {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: PartnerKind,
+    /// Territory id.
+    pub territory: Option<i32>,
+    /// Commune id.
+    pub commune: Option<i32>,
+    /// Contact person.
+    pub contact_name: Option<String>,
+    /// Contact e-mail (lower case).
+    pub contact_email: Option<String>,
+    /// Contact phone (E.164).
+    pub contact_phone: Option<String>,
+}
+
+const TABLE: &str = "partners";
+const ENTITY: &str = "Partner";
+
+impl PartnerState {
+    fn checked(mut self) -> Result<Self> {
+        self.name = required(&self.name, "name")?;
+        self.contact_name = clean(self.contact_name);
+        if self.territory.is_none() && self.commune.is_none() {
+            return Err(Error::bad_input(
+                "a partner works in a territory or a commune: give one",
+                &["input", "territory"],
+            ));
+        }
+        Ok(self)
+    }
+
+    fn from_model(model: &partner::Model) -> Self {
+        Self {
+            name: model.name.clone(),
+            kind: model.kind,
+            territory: model.territory_id,
+            commune: model.commune_id,
+            contact_name: model.contact_name.clone(),
+            contact_email: model.contact_email.clone(),
+            contact_phone: model.contact_phone.clone(),
+        }
+    }
+
+    fn write(&self, active: &mut partner::ActiveModel) {
+        active.name = Set(self.name.clone());
+        active.kind = Set(self.kind);
+        active.territory_id = Set(self.territory);
+        active.commune_id = Set(self.commune);
+        active.contact_name = Set(self.contact_name.clone());
+        active.contact_email = Set(self.contact_email.clone());
+        active.contact_phone = Set(self.contact_phone.clone());
+    }
+}
+
+/// Creates a partner; returns its id.
+pub async fn create(db: &DatabaseConnection, author: &Author, state: PartnerState) -> Result<i32> {
+    let state = state.checked()?;
+    let txn = begin_write(db).await?;
+    let mut active = partner::ActiveModel {
+        archived_at: Set(None),
+        created_at: Set(author.now),
+        updated_at: Set(author.now),
+        version: Set(1),
+        ..Default::default()
+    };
+    state.write(&mut active);
+    let model = active.insert(&txn).await?;
+    finish(
+        txn,
+        author,
+        ENTITY,
+        model.id,
+        AuditAction::Create,
+        diff(None, Some(&state)),
+    )
+    .await?;
+    Ok(model.id)
+}
+
+/// Applies `change` to partner `id`, if the client read version `expected_version`.
+pub async fn update(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: i32,
+    change: impl FnOnce(&mut PartnerState) -> Result<()>,
+) -> Result<()> {
+    let txn = begin_write(db).await?;
+    let (version, _) = current_version(&txn, TABLE, "partner", id).await?;
+    check_version(version, Some(expected_version), "partner")?;
+    let model = partner::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("no partner has this ID".to_owned()))?;
+    let before = PartnerState::from_model(&model);
+    let mut after = before.clone();
+    change(&mut after)?;
+    let after = after.checked()?;
+    if after == before {
+        return Ok(());
+    }
+    let mut active: partner::ActiveModel = model.into();
+    after.write(&mut active);
+    active.updated_at = Set(author.now);
+    active.version = Set(version + 1);
+    active.update(&txn).await?;
+    let changes = diff(Some(&before), Some(&after));
+    finish(txn, author, ENTITY, id, AuditAction::Update, changes).await
+}
+
+/// Archives (or restores) partner `id`.
+pub async fn archive(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: Option<i32>,
+    archived: bool,
+) -> Result<()> {
+    set_archived(db, author, TABLE, ENTITY, id, expected_version, archived).await
+}
+
+/// Records what partner `partner_id` expects; returns the expectation's id. The
+/// partner's version is not changed: recording is an addition, not an edit.
+pub async fn record_expectation(
+    db: &DatabaseConnection,
+    author: &Author,
+    partner_id: i32,
+    text: &str,
+    recorded_on: NaiveDate,
+) -> Result<i32> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::bad_input(
+            "the expectation cannot be empty",
+            &["text"],
+        ));
+    }
+    let txn = begin_write(db).await?;
+    current_version(&txn, TABLE, "partner", partner_id).await?;
+    let model = partner_expectation::ActiveModel {
+        partner_id: Set(partner_id),
+        text: Set(text.to_owned()),
+        recorded_on: Set(recorded_on),
+        created_at: Set(author.now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let changes = vec![entity::audit_log::FieldChange::new(
+        "expectations",
+        serde_json::Value::Null,
+        serde_json::json!({ "id": model.id, "text": text, "recordedOn": recorded_on }),
+    )];
+    finish(
+        txn,
+        author,
+        ENTITY,
+        partner_id,
+        AuditAction::Update,
+        changes,
+    )
+    .await?;
+    Ok(model.id)
+}
+
+/// Removes a recorded expectation (a mistake); the audit log keeps its text. Returns
+/// the partner's id.
+pub async fn delete_expectation(db: &DatabaseConnection, author: &Author, id: i32) -> Result<i32> {
+    let txn = begin_write(db).await?;
+    let model = partner_expectation::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("no recorded expectation has this ID".to_owned()))?;
+    let partner_id = model.partner_id;
+    let changes = vec![entity::audit_log::FieldChange::new(
+        "expectations",
+        serde_json::json!({ "id": model.id, "text": model.text, "recordedOn": model.recorded_on }),
+        serde_json::Value::Null,
+    )];
+    model.delete(&txn).await?;
+    finish(
+        txn,
+        author,
+        ENTITY,
+        partner_id,
+        AuditAction::Update,
+        changes,
+    )
+    .await?;
+    Ok(partner_id)
+}

@@ -1,0 +1,121 @@
+//! Collège mutations (ADMIN token: collèges are official reference data).
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use entity::Role;
+
+use super::payloads::CollegePayload;
+use super::{author, fresh, resolve};
+use crate::editing::{CollegeState, colleges};
+use crate::graphql::{ids, snapshot};
+
+/// A new collège.
+#[derive(InputObject)]
+pub struct CreateCollegeInput {
+    /// UAI: 7 digits and their check letter, e.g. "0920068Z".
+    pub uai: String,
+    /// Official name.
+    pub name: String,
+    /// Commune (INSEE code or name).
+    pub commune: String,
+}
+
+/// Changes to a collège: only the fields given change.
+#[derive(InputObject, Default)]
+pub struct UpdateCollegeInput {
+    /// New UAI.
+    pub uai: Option<String>,
+    /// New official name.
+    pub name: Option<String>,
+    /// New commune.
+    pub commune: Option<String>,
+}
+
+/// Collège mutations.
+#[derive(Default)]
+pub struct CollegeMutation;
+
+#[Object]
+impl CollegeMutation {
+    /// Adds a collège (a new one opens). ADMIN token.
+    async fn create_college(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The values.")] input: CreateCollegeInput,
+    ) -> Result<CollegePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let dir = snapshot(ctx)?;
+        let state = CollegeState {
+            uai: input.uai,
+            name: input.name,
+            commune: resolve::commune(dir, &input.commune, &["input", "commune"])?,
+        };
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let id = colleges::create(db, &author, state).await?;
+        Ok(CollegePayload::of(fresh(ctx).await?, id)?)
+    }
+
+    /// Changes a collège read at `expectedVersion` (a new name…). ADMIN token.
+    async fn update_college(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+        #[graphql(desc = "The `version` you read.")] expected_version: i32,
+        #[graphql(desc = "The values.")] input: UpdateCollegeInput,
+    ) -> Result<CollegePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let dir = snapshot(ctx)?;
+        let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
+        let commune = input
+            .commune
+            .map(|c| resolve::commune(dir, &c, &["input", "commune"]))
+            .transpose()?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        colleges::update(db, &author, id, expected_version, |state| {
+            if let Some(uai) = input.uai {
+                state.uai = uai;
+            }
+            if let Some(name) = input.name {
+                state.name = name;
+            }
+            if let Some(commune) = commune {
+                state.commune = commune;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(CollegePayload::of(fresh(ctx).await?, id)?)
+    }
+
+    /// Archives a collège (it closed): it leaves lists, its projects and bodies keep it.
+    /// ADMIN token.
+    async fn archive_college(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+        #[graphql(desc = "The `version` you read, checked when given.")] expected_version: Option<
+            i32,
+        >,
+    ) -> Result<CollegePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        colleges::archive(db, &author, id, expected_version, true).await?;
+        Ok(CollegePayload::of(fresh(ctx).await?, id)?)
+    }
+
+    /// Brings an archived collège back. ADMIN token.
+    async fn restore_college(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+        #[graphql(desc = "The `version` you read, checked when given.")] expected_version: Option<
+            i32,
+        >,
+    ) -> Result<CollegePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        colleges::archive(db, &author, id, expected_version, false).await?;
+        Ok(CollegePayload::of(fresh(ctx).await?, id)?)
+    }
+}

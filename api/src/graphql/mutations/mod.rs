@@ -1,0 +1,53 @@
+//! The mutations: editing projects, local bodies and partners (EDITOR), collèges and
+//! themes (ADMIN).
+//!
+//! Each resolver resolves the input's names and IDs against the request's snapshot
+//! (`BAD_USER_INPUT` with the input path when one is unknown), calls the domain write
+//! of [`crate::editing`], then answers from a fresh snapshot that holds the write.
+
+mod colleges;
+mod local_bodies;
+mod partners;
+mod payloads;
+mod projects;
+mod resolve;
+mod themes;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, MergedObject};
+use entity::Role;
+
+use crate::directory::{DirectoryCache, Snapshot};
+use crate::editing::Author;
+use crate::error::{Error, Result};
+use crate::graphql::access::viewer;
+
+/// The root of every mutation.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    projects::ProjectMutation,
+    local_bodies::LocalBodyMutation,
+    partners::PartnerMutation,
+    colleges::CollegeMutation,
+    themes::ThemeMutation,
+);
+
+/// The author of a write: the token's name, once its role is checked.
+pub(crate) fn author(ctx: &Context<'_>, role: Role) -> Result<Author> {
+    let viewer = viewer(ctx);
+    viewer.require(role)?;
+    let name = viewer.token_name.clone().ok_or_else(|| {
+        Error::Internal("an authenticated request without a token name".to_owned())
+    })?;
+    Ok(Author::now(name))
+}
+
+/// A snapshot holding every write committed so far (this request's included).
+pub(crate) async fn fresh(ctx: &Context<'_>) -> Result<Arc<Snapshot>> {
+    let cache = ctx
+        .data_opt::<Arc<DirectoryCache>>()
+        .ok_or_else(|| Error::Internal("no directory cache in the schema".to_owned()))?;
+    Ok(cache.fresh().await?)
+}

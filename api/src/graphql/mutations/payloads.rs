@@ -1,0 +1,59 @@
+//! What mutations return: the object as it is after the write, read from a fresh
+//! snapshot the payload owns.
+
+use std::sync::Arc;
+
+use async_graphql::Object;
+
+use crate::directory::Snapshot;
+use crate::graphql::types::{College, LocalBody, Partner, Project, Theme};
+
+macro_rules! payload {
+    ($(#[$doc:meta])* $name:ident, $field:ident, $ty:ident, $find:ident, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name {
+            pub(crate) dir: Arc<Snapshot>,
+            pub(crate) index: usize,
+        }
+
+        impl $name {
+            /// The payload of the object with database id `id` in `dir`.
+            pub(crate) fn of(dir: Arc<Snapshot>, id: i32) -> crate::error::Result<Self> {
+                let index = dir.$find(id).ok_or_else(|| {
+                    crate::error::Error::Internal(format!("{} {id} missing after a write", $what))
+                })?;
+                Ok(Self { dir, index })
+            }
+        }
+
+        $(#[$doc])*
+        #[Object]
+        impl $name {
+            #[doc = concat!("The ", $what, " as it is after the change.")]
+            async fn $field(&self) -> Option<$ty<'_>> {
+                $ty::at(&self.dir, self.index)
+            }
+        }
+    };
+}
+
+payload!(
+    /// The result of a project mutation.
+    ProjectPayload, project, Project, project_by_id, "project"
+);
+payload!(
+    /// The result of a local body mutation.
+    LocalBodyPayload, local_body, LocalBody, local_body_by_id, "local body"
+);
+payload!(
+    /// The result of a partner mutation.
+    PartnerPayload, partner, Partner, partner_by_id, "partner"
+);
+payload!(
+    /// The result of a collège mutation.
+    CollegePayload, college, College, college_by_id, "collège"
+);
+payload!(
+    /// The result of a theme mutation.
+    ThemePayload, theme, Theme, theme_by_id, "theme"
+);

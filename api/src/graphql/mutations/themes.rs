@@ -1,0 +1,85 @@
+//! Theme mutations (ADMIN token).
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use entity::Role;
+
+use super::payloads::ThemePayload;
+use super::{author, fresh};
+use crate::editing::themes;
+use crate::graphql::ids;
+
+/// A new theme.
+#[derive(InputObject)]
+pub struct AddThemeInput {
+    /// Stable code: capital letters, digits, underscores, e.g. "SCHOOL_DROPOUT".
+    pub code: String,
+    /// French label, e.g. "Décrochage scolaire".
+    pub label: String,
+}
+
+/// Theme mutations.
+#[derive(Default)]
+pub struct ThemeMutation;
+
+#[Object]
+impl ThemeMutation {
+    /// Adds a theme at the end of the list. ADMIN token.
+    async fn add_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The values.")] input: AddThemeInput,
+    ) -> Result<ThemePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let id = themes::add(db, &author, &input.code, &input.label).await?;
+        Ok(ThemePayload::of(fresh(ctx).await?, id)?)
+    }
+
+    /// Gives a theme a new French label (its code never changes). ADMIN token.
+    async fn relabel_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+        #[graphql(desc = "The `version` you read.")] expected_version: i32,
+        #[graphql(desc = "The new French label.")] label: String,
+    ) -> Result<ThemePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let id = ids::decode_as(&id, ids::THEME, "id")?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        themes::relabel(db, &author, id, expected_version, &label).await?;
+        Ok(ThemePayload::of(fresh(ctx).await?, id)?)
+    }
+
+    /// Archives a theme: no longer offered, still shown on the projects that have it.
+    /// ADMIN token.
+    async fn archive_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+        #[graphql(desc = "The `version` you read, checked when given.")] expected_version: Option<
+            i32,
+        >,
+    ) -> Result<ThemePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let id = ids::decode_as(&id, ids::THEME, "id")?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        themes::archive(db, &author, id, expected_version, true).await?;
+        Ok(ThemePayload::of(fresh(ctx).await?, id)?)
+    }
+
+    /// Brings an archived theme back. ADMIN token.
+    async fn restore_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Its ID.")] id: ID,
+        #[graphql(desc = "The `version` you read, checked when given.")] expected_version: Option<
+            i32,
+        >,
+    ) -> Result<ThemePayload> {
+        let author = author(ctx, Role::Admin)?;
+        let id = ids::decode_as(&id, ids::THEME, "id")?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        themes::archive(db, &author, id, expected_version, false).await?;
+        Ok(ThemePayload::of(fresh(ctx).await?, id)?)
+    }
+}

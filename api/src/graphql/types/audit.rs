@@ -1,0 +1,72 @@
+//! `AuditEntry`: one write, as the audit log keeps it.
+
+use async_graphql::{ID, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::AuditAction;
+use entity::audit_log::{self, FieldChange};
+
+use crate::graphql::ids;
+
+/// One field changed by a write.
+#[derive(SimpleObject)]
+pub struct AuditChange {
+    /// The field, as named in the API (`title`, `territories`…).
+    pub field: String,
+    /// Its value before (null when created).
+    pub before: Json<serde_json::Value>,
+    /// Its value after (null when erased).
+    pub after: Json<serde_json::Value>,
+}
+
+/// One write — by a token or a roster import — with who, when, what, and the fields
+/// before and after.
+pub struct AuditEntry(pub audit_log::Model);
+
+/// One write — by a token or a roster import — with who, when, what, and the fields
+/// before and after.
+#[Object]
+impl AuditEntry {
+    /// Opaque ID of the entry.
+    async fn id(&self) -> ID {
+        ID(format!("AuditEntry:{}", self.0.id))
+    }
+
+    /// When the write was committed.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Who wrote: a token's name, or `roster-sync` for roster imports.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+
+    /// The kind of object written: `Project`, `LocalBody`, `Partner`, `College`, `Theme`,
+    /// `Coordinator`, `Commune`.
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+
+    /// The global ID of the object written (usable with `node`).
+    async fn entity_id(&self) -> ID {
+        ids::encode(&self.0.entity, self.0.entity_id)
+    }
+
+    /// What happened.
+    async fn action(&self) -> AuditAction {
+        self.0.action
+    }
+
+    /// The fields changed, before and after.
+    async fn changes(&self) -> Vec<AuditChange> {
+        serde_json::from_str::<Vec<FieldChange>>(&self.0.changes)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| AuditChange {
+                field: c.field,
+                before: Json(c.before),
+                after: Json(c.after),
+            })
+            .collect()
+    }
+}
