@@ -37,6 +37,28 @@ pub struct DatabaseConfig {
         global = true
     )]
     pub timeout_secs: u64,
+
+    /// Statements slower than this many milliseconds are logged (their SQL, never their
+    /// parameters) and counted in the metrics.
+    #[arg(
+        long = "slow-statement-ms",
+        env = "SLOW_STATEMENT_MS",
+        default_value_t = 250,
+        global = true
+    )]
+    pub slow_statement_ms: u64,
+}
+
+impl DatabaseConfig {
+    /// The defaults, for the database at `url` (tests, tools).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            pool_size: 16,
+            timeout_secs: 5,
+            slow_statement_ms: 250,
+        }
+    }
 }
 
 /// How `serve` listens and what it accepts.

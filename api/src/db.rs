@@ -71,9 +71,23 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection> {
                 .set_application_name("territoires");
         }
     }
-    Database::connect(options)
+    let mut db = Database::connect(options)
         .await
-        .map_err(Error::DatabaseUnreachable)
+        .map_err(Error::DatabaseUnreachable)?;
+    let threshold = Duration::from_millis(config.slow_statement_ms);
+    db.set_metric_callback(move |info| {
+        if info.elapsed >= threshold {
+            crate::metrics::global().record_slow_statement();
+            // The SQL, never the values: they may hold personal data.
+            tracing::warn!(
+                elapsed_ms = info.elapsed.as_millis() as u64,
+                failed = info.failed,
+                sql = %info.statement.sql,
+                "slow SQL statement"
+            );
+        }
+    });
+    Ok(db)
 }
 
 /// Creates the folder of a SQLite file (`sqlite://data/territoires.db` → `data/`).

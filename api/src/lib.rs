@@ -10,6 +10,7 @@
 //! - [`editing`]: the writes of projects, local bodies, partners, collèges and themes,
 //!   with version checks and the audit log;
 //! - [`graphql`]: the GraphQL schema frontend teams use;
+//! - [`metrics`]: the Prometheus metrics;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
 
@@ -21,6 +22,7 @@ pub mod directory;
 pub mod editing;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod server;
 pub mod telemetry;
 

@@ -1,23 +1,29 @@
 //! The HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`, `GET /healthz`
-//! (process up) and `GET /readyz` (database reachable), with a request body limit, a
-//! query timeout, CORS and graceful shutdown.
+//! (process up), `GET /readyz` (database reachable) and `GET /metrics` (Prometheus), with
+//! a request id per request, a request body limit, a query timeout, CORS and graceful
+//! shutdown.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::access::authenticate;
@@ -25,6 +31,7 @@ use crate::config::ServerConfig;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
+use crate::metrics;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -65,7 +72,13 @@ pub fn app(state: AppState) -> Router {
         .merge(graphql_routes)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .layer(TraceLayer::new_for_http());
+        .route("/metrics", get(metrics_text))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        );
     if let Some(cors) = cors(&state.config.cors_origins) {
         router = router.layer(cors);
     }
@@ -101,9 +114,31 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
+    let started = Instant::now();
+    let request = request.into_inner();
+    let operation = request
+        .operation_name
+        .clone()
+        .or_else(|| metrics::operation_name_in(&request.query).map(str::to_owned));
+    let (response, outcome) = answer(&state, &headers, request).await;
+    metrics::global().record_request(operation.as_deref(), &outcome, started.elapsed());
+    response
+}
+
+/// The response to a GraphQL request, and its outcome for metrics (`ok` or the first
+/// error's code, lower case).
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> (Response, String) {
+    let failed = |status, error: Error| {
+        let outcome = error.code().to_ascii_lowercase();
+        (graphql_error(status, error), outcome)
+    };
     let snapshot = match state.directory.fresh().await {
         Ok(snapshot) => snapshot,
-        Err(error) => return graphql_error(StatusCode::OK, Error::from(error)),
+        Err(error) => return failed(StatusCode::OK, Error::from(error)),
     };
     // A header that is not visible ASCII cannot hold a token: refused, not ignored.
     let authorization = headers
@@ -111,13 +146,24 @@ async fn graphql(
         .map(|value| value.to_str().unwrap_or_default());
     let viewer = match authenticate(authorization, &snapshot, Utc::now()) {
         Ok(viewer) => viewer,
-        Err(error) => return graphql_error(StatusCode::UNAUTHORIZED, error),
+        Err(error) => return failed(StatusCode::UNAUTHORIZED, error),
     };
-    let request = request.into_inner().data(snapshot).data(viewer);
+    let request = request.data(snapshot).data(viewer);
     let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
     match tokio::time::timeout(timeout, state.schema.execute(request)).await {
-        Ok(response) => GraphQLResponse::from(response).into_response(),
-        Err(_) => graphql_error(StatusCode::OK, Error::Timeout(timeout.as_secs())),
+        Ok(response) => {
+            let outcome = response
+                .errors
+                .first()
+                .and_then(|e| e.extensions.as_ref())
+                .and_then(|x| match x.get("code") {
+                    Some(async_graphql::Value::String(code)) => Some(code.to_ascii_lowercase()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "ok".to_owned());
+            (GraphQLResponse::from(response).into_response(), outcome)
+        }
+        Err(_) => failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
     }
 }
 
@@ -132,6 +178,52 @@ fn graphql_error(status: StatusCode, error: Error) -> Response {
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+/// Request ids: a random prefix per process and a counter, so ids are unique across
+/// replicas without a UUID dependency.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: Arc<str>,
+    next: Arc<AtomicU64>,
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        let prefix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            prefix: prefix.into(),
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The span of a request: its id (from `x-request-id`, set above or by the client's
+/// proxy), method and path — every log line of the request carries them.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    let version = state.directory.current().await.version;
+    let body = metrics::global().render(&state.db, version).await;
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 async fn graphiql() -> Html<String> {

@@ -174,9 +174,8 @@ impl TestDb {
 
     fn config_for(url: &str) -> DatabaseConfig {
         DatabaseConfig {
-            url: url.to_owned(),
             pool_size: 8,
-            timeout_secs: 5,
+            ..DatabaseConfig::new(url)
         }
     }
 

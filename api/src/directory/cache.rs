@@ -59,6 +59,7 @@ impl DirectoryCache {
                 "directory reloaded"
             );
             state.snapshot = Arc::new(snapshot);
+            crate::metrics::global().record_reload();
         }
         state.checked_at = Some(started);
         Ok(state.snapshot.clone())

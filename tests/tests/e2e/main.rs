@@ -12,6 +12,7 @@ mod health;
 mod lists;
 mod lookups;
 mod node;
+mod observability;
 mod projects;
 mod reference_data;
 mod restart;

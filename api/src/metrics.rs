@@ -1,0 +1,363 @@
+//! Prometheus metrics, served at `GET /metrics`.
+//!
+//! A small registry of our own (no metrics framework): GraphQL requests counted by
+//! operation name and outcome, their latency as a histogram, directory reloads and slow
+//! statements — all per process — plus, read from the database at scrape time so every
+//! replica reports the same, the connection pool, roster imports by outcome and the time
+//! of the last successful import.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use entity::{Labelled, sync_run};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// Distinct operation names kept before the rest are counted as `other` (clients choose
+/// operation names: unbounded label values would exhaust Prometheus).
+const MAX_OPERATIONS: usize = 100;
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    total: u64,
+}
+
+#[derive(Default)]
+struct Requests {
+    /// (operation, outcome) → count.
+    counts: HashMap<(String, String), u64>,
+    /// operation → latency histogram.
+    latency: HashMap<String, Histogram>,
+}
+
+/// The process's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<Requests>,
+    directory_reloads: AtomicU64,
+    slow_statements: AtomicU64,
+}
+
+/// The metrics of this process.
+pub fn global() -> &'static Metrics {
+    static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+    METRICS.get_or_init(Metrics::default)
+}
+
+/// A label value made of letters, digits and underscores, at most 64 characters.
+fn operation_label(name: Option<&str>) -> String {
+    match name {
+        Some(name) if !name.is_empty() => name
+            .chars()
+            .take(64)
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect(),
+        _ => "anonymous".to_owned(),
+    }
+}
+
+/// The name of the first operation of a document when the request did not say which
+/// one to run (`query Directory { … }` → `Directory`); comments are skipped.
+pub fn operation_name_in(document: &str) -> Option<&str> {
+    let body = document
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| line.trim_start_matches('\u{feff}'))
+        .next()?;
+    let rest = body
+        .strip_prefix("query")
+        .or_else(|| body.strip_prefix("mutation"))?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+impl Metrics {
+    /// Records one GraphQL request.
+    pub fn record_request(&self, operation: Option<&str>, outcome: &str, elapsed: Duration) {
+        let Ok(mut requests) = self.requests.lock() else {
+            return;
+        };
+        let mut operation = operation_label(operation);
+        if !requests.latency.contains_key(&operation) && requests.latency.len() >= MAX_OPERATIONS {
+            operation = "other".to_owned();
+        }
+        *requests
+            .counts
+            .entry((operation.clone(), outcome.to_owned()))
+            .or_default() += 1;
+        let histogram = requests.latency.entry(operation).or_default();
+        let seconds = elapsed.as_secs_f64();
+        for (count, bound) in histogram.counts.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *count += 1;
+            }
+        }
+        histogram.sum += seconds;
+        histogram.total += 1;
+    }
+
+    /// Counts a reload of the in-memory directory.
+    pub fn record_reload(&self) {
+        self.directory_reloads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a statement slower than the slow-statement threshold.
+    pub fn record_slow_statement(&self) {
+        self.slow_statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The metrics in the Prometheus text format, with those read from the database.
+    pub async fn render(&self, db: &DatabaseConnection, directory_version: i64) -> String {
+        let mut out = String::new();
+        self.render_requests(&mut out);
+        metric(
+            &mut out,
+            "territoires_directory_reloads_total",
+            "counter",
+            "Reloads of the in-memory directory after a write.",
+        );
+        let _ = writeln!(
+            out,
+            "territoires_directory_reloads_total {}",
+            self.directory_reloads.load(Ordering::Relaxed)
+        );
+        metric(
+            &mut out,
+            "territoires_directory_version",
+            "gauge",
+            "Data version the in-memory directory holds.",
+        );
+        let _ = writeln!(out, "territoires_directory_version {directory_version}");
+        metric(
+            &mut out,
+            "territoires_db_slow_statements_total",
+            "counter",
+            "SQL statements slower than SLOW_STATEMENT_MS.",
+        );
+        let _ = writeln!(
+            out,
+            "territoires_db_slow_statements_total {}",
+            self.slow_statements.load(Ordering::Relaxed)
+        );
+        render_pool(&mut out, db);
+        render_imports(&mut out, db).await;
+        out
+    }
+
+    fn render_requests(&self, out: &mut String) {
+        let Ok(requests) = self.requests.lock() else {
+            return;
+        };
+        metric(
+            out,
+            "territoires_graphql_requests_total",
+            "counter",
+            "GraphQL requests by operation name and outcome (ok or the first error code).",
+        );
+        let mut counts: Vec<_> = requests.counts.iter().collect();
+        counts.sort();
+        for ((operation, outcome), count) in counts {
+            let _ = writeln!(
+                out,
+                "territoires_graphql_requests_total{{operation=\"{operation}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        metric(
+            out,
+            "territoires_graphql_request_duration_seconds",
+            "histogram",
+            "Time to answer a GraphQL request, by operation name.",
+        );
+        let mut latency: Vec<_> = requests.latency.iter().collect();
+        latency.sort_by(|a, b| a.0.cmp(b.0));
+        for (operation, histogram) in latency {
+            for (count, bound) in histogram.counts.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "territoires_graphql_request_duration_seconds_bucket{{operation=\"{operation}\",le=\"{bound}\"}} {count}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "territoires_graphql_request_duration_seconds_bucket{{operation=\"{operation}\",le=\"+Inf\"}} {}",
+                histogram.total
+            );
+            let _ = writeln!(
+                out,
+                "territoires_graphql_request_duration_seconds_sum{{operation=\"{operation}\"}} {}",
+                histogram.sum
+            );
+            let _ = writeln!(
+                out,
+                "territoires_graphql_request_duration_seconds_count{{operation=\"{operation}\"}} {}",
+                histogram.total
+            );
+        }
+    }
+}
+
+fn metric(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+fn render_pool(out: &mut String, db: &DatabaseConnection) {
+    let (size, idle, max) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => return,
+    };
+    metric(
+        out,
+        "territoires_db_pool_connections",
+        "gauge",
+        "Database connections by state.",
+    );
+    let in_use = (size as usize).saturating_sub(idle);
+    let _ = writeln!(
+        out,
+        "territoires_db_pool_connections{{state=\"in_use\"}} {in_use}"
+    );
+    let _ = writeln!(
+        out,
+        "territoires_db_pool_connections{{state=\"idle\"}} {idle}"
+    );
+    metric(
+        out,
+        "territoires_db_pool_max_connections",
+        "gauge",
+        "Largest size of the connection pool.",
+    );
+    let _ = writeln!(out, "territoires_db_pool_max_connections {max}");
+}
+
+#[derive(FromQueryResult)]
+struct RunCount {
+    status: entity::SyncStatus,
+    trigger: entity::SyncTrigger,
+    runs: i64,
+}
+
+async fn render_imports(out: &mut String, db: &DatabaseConnection) {
+    let counts = sync_run::Entity::find()
+        .select_only()
+        .column(sync_run::Column::Status)
+        .column(sync_run::Column::Trigger)
+        .column_as(sync_run::Column::Id.count(), "runs")
+        .filter(sync_run::Column::DryRun.eq(false))
+        .group_by(sync_run::Column::Status)
+        .group_by(sync_run::Column::Trigger)
+        .into_model::<RunCount>()
+        .all(db)
+        .await;
+    metric(
+        out,
+        "territoires_roster_imports",
+        "gauge",
+        "Roster imports recorded (not dry runs), by outcome and trigger, across all replicas.",
+    );
+    if let Ok(counts) = counts {
+        for c in counts {
+            let _ = writeln!(
+                out,
+                "territoires_roster_imports{{status=\"{}\",trigger=\"{}\"}} {}",
+                c.status.code(),
+                c.trigger.code(),
+                c.runs
+            );
+        }
+    }
+    let last = sync_run::Entity::find()
+        .filter(sync_run::Column::DryRun.eq(false))
+        .filter(
+            sync_run::Column::Status
+                .is_in([entity::SyncStatus::Applied, entity::SyncStatus::Unchanged]),
+        )
+        .order_by_desc(sync_run::Column::Id)
+        .one(db)
+        .await;
+    metric(
+        out,
+        "territoires_roster_last_success_timestamp_seconds",
+        "gauge",
+        "When the last successful roster import finished (Unix time; 0: never).",
+    );
+    let at = match last {
+        Ok(Some(run)) => run.finished_at.unwrap_or(run.started_at).timestamp(),
+        _ => 0,
+    };
+    let _ = writeln!(
+        out,
+        "territoires_roster_last_success_timestamp_seconds {at}"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_come_from_the_document_when_not_given() {
+        assert_eq!(
+            operation_name_in("query Directory { a }"),
+            Some("Directory")
+        );
+        assert_eq!(
+            operation_name_in("# note\n  mutation Save($x: Int) { a }"),
+            Some("Save")
+        );
+        assert_eq!(operation_name_in("{ a }"), None);
+        assert_eq!(operation_name_in("query { a }"), None);
+        assert_eq!(operation_name_in("queryX { a }"), None);
+        assert_eq!(operation_name_in(""), None);
+    }
+
+    #[test]
+    fn operation_names_are_sanitised_and_bounded() {
+        assert_eq!(operation_label(Some("Directory")), "Directory");
+        assert_eq!(operation_label(Some("a\"b{c}")), "a_b_c_");
+        assert_eq!(operation_label(None), "anonymous");
+        let metrics = Metrics::default();
+        for i in 0..150 {
+            metrics.record_request(Some(&format!("Op{i}")), "ok", Duration::from_millis(1));
+        }
+        let requests = metrics
+            .requests
+            .lock()
+            .map(|r| r.latency.len())
+            .unwrap_or_default();
+        assert_eq!(requests, MAX_OPERATIONS + 1, "100 names and `other`");
+    }
+}
