@@ -311,6 +311,9 @@ fn webhook_client(url: &str) -> Result<reqwest::Client, SyncError> {
             "the URL must start with http:// or https://".into(),
         ));
     }
+    // Other reqwest clients in the process (built with `rustls-no-provider`) need a
+    // process-wide provider: install ring unless the binary already chose one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
