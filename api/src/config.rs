@@ -102,12 +102,22 @@ pub struct ServerConfig {
         default_value_t = 10
     )]
     pub query_timeout_secs: u64,
+
+    /// Memory for whole responses of repeated reads, in MiB (0 disables the cache).
+    /// Entries are dropped whenever the data changes.
+    #[arg(
+        long = "response-cache-mb",
+        env = "RESPONSE_CACHE_MB",
+        default_value_t = 64
+    )]
+    pub response_cache_mb: usize,
 }
 
 impl ServerConfig {
     /// The defaults, listening on `bind_addr` (for tests and embedding).
     pub fn on(bind_addr: SocketAddr) -> Self {
         Self {
+            response_cache_mb: 64,
             bind_addr,
             cors_origins: Vec::new(),
             max_body_bytes: 256 * 1024,

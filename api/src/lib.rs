@@ -11,6 +11,7 @@
 //!   with version checks and the audit log;
 //! - [`graphql`]: the GraphQL schema frontend teams use;
 //! - [`metrics`]: the Prometheus metrics;
+//! - [`response_cache`]: whole responses of repeated reads, per data version;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
 
@@ -23,6 +24,7 @@ pub mod editing;
 pub mod error;
 pub mod graphql;
 pub mod metrics;
+pub mod response_cache;
 pub mod server;
 pub mod telemetry;
 

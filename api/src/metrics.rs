@@ -48,6 +48,8 @@ pub struct Metrics {
     requests: Mutex<Requests>,
     directory_reloads: AtomicU64,
     slow_statements: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
 }
 
 /// The metrics of this process.
@@ -120,6 +122,17 @@ impl Metrics {
         self.directory_reloads.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a response served from the response cache (or computed when `hit` is
+    /// false).
+    pub fn record_cache(&self, hit: bool) {
+        let counter = if hit {
+            &self.cache_hits
+        } else {
+            &self.cache_misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a statement slower than the slow-statement threshold.
     pub fn record_slow_statement(&self) {
         self.slow_statements.fetch_add(1, Ordering::Relaxed);
@@ -157,6 +170,22 @@ impl Metrics {
             out,
             "territoires_db_slow_statements_total {}",
             self.slow_statements.load(Ordering::Relaxed)
+        );
+        metric(
+            &mut out,
+            "territoires_response_cache_requests_total",
+            "counter",
+            "Cacheable GraphQL requests, by whether the response cache answered.",
+        );
+        let _ = writeln!(
+            out,
+            "territoires_response_cache_requests_total{{result=\"hit\"}} {}",
+            self.cache_hits.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "territoires_response_cache_requests_total{{result=\"miss\"}} {}",
+            self.cache_misses.load(Ordering::Relaxed)
         );
         render_pool(&mut out, db);
         render_imports(&mut out, db).await;

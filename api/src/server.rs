@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
@@ -32,6 +33,7 @@ use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
 use crate::metrics;
+use crate::response_cache::{ResponseCache, Uncacheable};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -44,6 +46,8 @@ pub struct AppState {
     pub directory: Arc<DirectoryCache>,
     /// The server settings.
     pub config: Arc<ServerConfig>,
+    /// Whole responses of repeated reads.
+    pub responses: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -58,6 +62,7 @@ impl AppState {
             schema: build_schema(db.clone(), directory.clone(), limits),
             db,
             directory,
+            responses: Arc::new(ResponseCache::new(config.response_cache_mb * 1024 * 1024)),
             config: Arc::new(config),
         })
     }
@@ -148,23 +153,59 @@ async fn answer(
         Ok(viewer) => viewer,
         Err(error) => return failed(StatusCode::UNAUTHORIZED, error),
     };
-    let request = request.data(snapshot).data(viewer);
-    let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
-    match tokio::time::timeout(timeout, state.schema.execute(request)).await {
-        Ok(response) => {
-            let outcome = response
-                .errors
-                .first()
-                .and_then(|e| e.extensions.as_ref())
-                .and_then(|x| match x.get("code") {
-                    Some(async_graphql::Value::String(code)) => Some(code.to_ascii_lowercase()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "ok".to_owned());
-            (GraphQLResponse::from(response).into_response(), outcome)
+    let version = snapshot.version;
+    let cache_key = (state.responses.enabled() && request.extensions.is_empty()).then(|| {
+        let role = viewer.role.map_or("public", entity::Labelled::code);
+        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+        ResponseCache::key(
+            role,
+            request.operation_name.as_deref(),
+            &variables,
+            &request.query,
+        )
+    });
+    if let Some(key) = cache_key.as_deref() {
+        let cached = state.responses.get(version, key);
+        metrics::global().record_cache(cached.is_some());
+        if let Some(body) = cached {
+            return (json_response(body), "ok".to_owned());
         }
-        Err(_) => failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
     }
+    let uncacheable = Uncacheable::default();
+    let request = request
+        .data(snapshot)
+        .data(viewer)
+        .data(uncacheable.clone());
+    let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
+    let response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => return failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
+    };
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|x| match x.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.to_ascii_lowercase()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "ok".to_owned());
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => Bytes::from(body),
+        Err(error) => return failed(StatusCode::OK, Error::Internal(error.to_string())),
+    };
+    if let Some(key) = cache_key
+        && response.is_ok()
+        && !uncacheable.is_marked()
+    {
+        state.responses.put(version, key, body.clone());
+    }
+    (json_response(body), outcome)
+}
+
+/// A JSON response with `body`.
+fn json_response(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A GraphQL response with one error and no data.

@@ -36,6 +36,7 @@ pub struct MutationRoot(
 
 /// The author of a write: the token's name, once its role is checked.
 pub(crate) fn author(ctx: &Context<'_>, role: Role) -> Result<Author> {
+    crate::response_cache::mark_uncacheable(ctx);
     let viewer = viewer(ctx);
     viewer.require(role)?;
     let name = viewer.token_name.clone().ok_or_else(|| {
@@ -46,6 +47,7 @@ pub(crate) fn author(ctx: &Context<'_>, role: Role) -> Result<Author> {
 
 /// A snapshot holding every write committed so far (this request's included).
 pub(crate) async fn fresh(ctx: &Context<'_>) -> Result<Arc<Snapshot>> {
+    crate::response_cache::mark_uncacheable(ctx);
     let cache = ctx
         .data_opt::<Arc<DirectoryCache>>()
         .ok_or_else(|| Error::Internal("no directory cache in the schema".to_owned()))?;

@@ -15,6 +15,7 @@ use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
 use crate::graphql::pagination::{ConnectionTotals, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
 use crate::graphql::types::{AuditEntry, SyncRun};
+use crate::response_cache::mark_uncacheable;
 
 /// An API token, without its secret (only its hash is stored).
 #[derive(SimpleObject)]
@@ -65,6 +66,7 @@ impl AdminQuery {
         #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
     ) -> Result<Page<SyncRun>> {
+        mark_uncacheable(ctx);
         let db = ctx.data::<DatabaseConnection>()?;
         let size = page_size(first)?;
         let after = after
@@ -109,6 +111,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Its ID.")] id: ID,
     ) -> Result<Option<SyncRun>> {
+        mark_uncacheable(ctx);
         let db = ctx.data::<DatabaseConnection>()?;
         let id = ids::decode_as(&id, ids::SYNC_RUN, "id")?;
         Ok(sync_run::Entity::find_by_id(id)
@@ -135,6 +138,7 @@ impl AdminQuery {
         entity: Option<String>,
         #[graphql(desc = "Only this object (its global ID).")] entity_id: Option<ID>,
     ) -> Result<Page<AuditEntry>> {
+        mark_uncacheable(ctx);
         let db = ctx.data::<DatabaseConnection>()?;
         let size = page_size(first)?;
         let before = after
@@ -181,6 +185,7 @@ impl AdminQuery {
     /// Every API token (never their secrets), oldest first. ADMIN token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
+        mark_uncacheable(ctx);
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(crate::access::list_tokens(db)
             .await?

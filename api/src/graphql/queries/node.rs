@@ -68,6 +68,7 @@ impl NodeQuery {
                 .map(Node::Theme),
             ids::SYNC_RUN => {
                 viewer(ctx).require(Role::Admin)?;
+                crate::response_cache::mark_uncacheable(ctx);
                 let db = ctx.data::<DatabaseConnection>()?;
                 sync_run::Entity::find_by_id(id)
                     .one(db)

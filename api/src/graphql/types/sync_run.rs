@@ -179,6 +179,7 @@ impl SyncRun {
     /// The problems found in the file, in file order. ADMIN token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn problems(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SyncProblem>> {
+        crate::response_cache::mark_uncacheable(ctx);
         let loader = ctx.data::<DataLoader<ProblemsLoader>>()?;
         Ok(loader.load_one(self.model.id).await?.unwrap_or_default())
     }
