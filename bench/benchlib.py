@@ -266,6 +266,7 @@ def cmd_wrk_result(args) -> None:
     result = {
         "server": args.server,
         "query": args.query,
+        "round": args.round,
         "connections": args.connections,
         "duration_s": round(seconds, 2),
         "requests": raw["requests"],
@@ -290,13 +291,49 @@ def fmt_ms(value: float) -> str:
     return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
 
 
+def merge_rounds(results: list) -> list:
+    """One result per server and query: req/s over all rounds, p50 the median of the
+    rounds, p99 and max the worst round, errors summed."""
+    merged, order = {}, []
+    for r in results:
+        key = (r["server"], r["query"])
+        if key not in merged:
+            merged[key] = []
+            order.append(key)
+        merged[key].append(r)
+    out = []
+    for key in order:
+        rounds = merged[key]
+        if len(rounds) == 1:
+            out.append(rounds[0])
+            continue
+        total = dict(rounds[-1])
+        requests = sum(r["requests"] for r in rounds)
+        seconds = sum(r["duration_s"] for r in rounds)
+        total.update(
+            requests=requests,
+            duration_s=round(seconds, 2),
+            rps=round(requests / seconds, 1),
+            p50_ms=median([r["p50_ms"] for r in rounds]),
+            p90_ms=max(r["p90_ms"] for r in rounds),
+            p99_ms=max(r["p99_ms"] for r in rounds),
+            max_ms=max(r["max_ms"] for r in rounds),
+            non_2xx=sum(r["non_2xx"] for r in rounds),
+            socket_errors=sum(r["socket_errors"] for r in rounds),
+            rounds=len(rounds),
+            rps_by_round=[r["rps"] for r in rounds],
+        )
+        out.append(total)
+    return out
+
+
 def rss(kb) -> str:
     return "—" if kb is None else f"{kb / 1024:.0f} MiB"
 
 
 def cmd_table(args) -> None:
     with open(args.results, encoding="utf-8") as f:
-        results = [json.loads(line) for line in f if line.strip()]
+        results = merge_rounds([json.loads(line) for line in f if line.strip()])
     best_other = {}
     for r in results:
         if args.against and r["server"].startswith(args.against):
@@ -457,6 +494,7 @@ def main() -> None:
     p.add_argument("server")
     p.add_argument("query")
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--round", type=int, default=1)
     p.add_argument("--rss-before", type=int)
     p.add_argument("--rss-after", type=int)
     p.set_defaults(func=cmd_wrk_result)

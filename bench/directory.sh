@@ -7,7 +7,9 @@
 #   bench/directory.sh
 #
 # Environment (all optional):
-#   DURATION=20            seconds measured per server × query
+#   DURATION=20            seconds measured per server × query (per round)
+#   ROUNDS=1               rounds per query, servers interleaved (on a busy machine, e.g.
+#                          ROUNDS=3 DURATION=10: other load then hits every server alike)
 #   WARMUP=5               seconds of warm-up per server × query (not measured)
 #   CONNECTIONS=32 THREADS=2
 #   DIRECTORY_QUERY=directory   query file stem in bench/queries/{territoires,postgraphile}/
@@ -24,6 +26,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${DURATION:-20}"
+ROUNDS="${ROUNDS:-1}"
 WARMUP="${WARMUP:-5}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
@@ -88,7 +91,8 @@ for name in "${SERVERS[@]}"; do
     python3 "$BENCH_DIR/benchlib.py" bodies "$BENCH_DIR/queries/$side/$q.graphql" \
       "$RUN_DIR/$name-$q.bodies" "${names[@]}"
     python3 "$BENCH_DIR/benchlib.py" verify "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" \
-      "$name" "$q" "$RUN_DIR/$name-$q.verify.json"
+      "$name" "$q" "$RUN_DIR/$name-$q.verify.json" \
+      || fail "$name does not answer $q (a build without Territory.projects? try DIRECTORY_QUERY=directory-no-projects)"
   done
 done
 for name in "${SERVERS[@]:1}"; do
@@ -100,13 +104,22 @@ done
 
 for q in "$DIRECTORY_QUERY" lookup; do
   for name in "${SERVERS[@]}"; do
-    log "$name / $q: warm-up ${WARMUP}s, then ${DURATION}s at $CONNECTIONS connections"
+    log "$name / $q: warm-up ${WARMUP}s at $CONNECTIONS connections"
     run_wrk "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" "$WARMUP" "$CONNECTIONS" "$THREADS" \
       "$RUN_DIR/$name-$q.warmup.txt"
-    run_wrk "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" "$DURATION" "$CONNECTIONS" "$THREADS" \
-      "$RUN_DIR/$name-$q.wrk.txt"
-    python3 "$BENCH_DIR/benchlib.py" wrk-result "$RUN_DIR/$name-$q.wrk.txt" "$name" "$q" \
-      --connections "$CONNECTIONS" --rss-after "$(rss_kb "${PID[$name]}")" >>"$RESULTS"
+  done
+  # Rounds interleave the servers, so that other work on the machine hits them alike.
+  for round in $(seq "$ROUNDS"); do
+    for name in "${SERVERS[@]}"; do
+      log "$name / $q: round $round/$ROUNDS, ${DURATION}s at $CONNECTIONS connections"
+      run_wrk "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" "$DURATION" "$CONNECTIONS" "$THREADS" \
+        "$RUN_DIR/$name-$q.round$round.wrk.txt"
+      python3 "$BENCH_DIR/benchlib.py" wrk-result "$RUN_DIR/$name-$q.round$round.wrk.txt" \
+        "$name" "$q" --connections "$CONNECTIONS" --round "$round" \
+        --rss-after "$(rss_kb "${PID[$name]}")" >>"$RESULTS"
+    done
+  done
+  for name in "${SERVERS[@]}"; do
     # The answers are still right after the load.
     python3 "$BENCH_DIR/benchlib.py" verify "${URL[$name]}" "$RUN_DIR/$name-$q.bodies" \
       "$name" "$q" "$RUN_DIR/$name-$q.after.json" >/dev/null
@@ -118,7 +131,9 @@ done
   echo
   machine_line "node $(node --version) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo
-  echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up), load generator on the same machine;" \
+  rounds=""
+  if ((ROUNDS > 1)); then rounds=" × $ROUNDS interleaved rounds (req/s over all rounds, p50 median of the rounds, p99 worst round)"; fi
+  echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s$rounds after ${WARMUP}s warm-up, load generator on the same machine;" \
     "queries: bench/queries/*/$DIRECTORY_QUERY.graphql and lookup.graphql (36 communes in turn)."
   echo
   python3 "$BENCH_DIR/benchlib.py" table "$RESULTS" --against postgraphile

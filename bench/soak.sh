@@ -68,7 +68,8 @@ while IFS= read -r lookup; do
 done <"$RUN_DIR/lookup.bodies" >"$RUN_DIR/mixed.bodies"
 
 log "checking the answers"
-lib verify "$URL" "$RUN_DIR/directory.bodies" territoires "$DIRECTORY_QUERY" "$RUN_DIR/directory.verify.json"
+lib verify "$URL" "$RUN_DIR/directory.bodies" territoires "$DIRECTORY_QUERY" "$RUN_DIR/directory.verify.json" \
+  || fail "territoires does not answer $DIRECTORY_QUERY (a build without Territory.projects? try DIRECTORY_QUERY=directory-no-projects)"
 lib verify "$URL" "$RUN_DIR/lookup.bodies" territoires lookup "$RUN_DIR/lookup.verify.json"
 
 # soak SECONDS TAG: runs the load; results in $RUN_DIR/TAG-*.txt
