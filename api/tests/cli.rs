@@ -189,3 +189,77 @@ fn tokens_are_created_once_listed_without_secrets_and_revoked() {
     let bad_role = run(&["token", "create", "--role", "root", "--name", "x"]);
     assert_eq!(bad_role.status.code(), Some(2));
 }
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut child = territoires()
+        .current_dir(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut stream = loop {
+        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            // Connected: make sure the server answers before starting the real request.
+            let mut probe = stream.try_clone().unwrap();
+            probe
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut buffer = [0u8; 256];
+            let n = probe.read(&mut buffer).unwrap();
+            assert!(String::from_utf8_lossy(&buffer[..n]).contains("200 OK"));
+            break stream;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // The request is in flight: headers and half of the body sent…
+    let body = r#"{"query":"{ territory(number: 4) { coordinator { email } } }"}"#;
+    let (head, tail) = body.split_at(body.len() / 2);
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // …when the service is asked to stop.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(tail.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("nvan-der-heyden@hauts-de-seine.fr"),
+        "{response}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no exit after the in-flight request"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

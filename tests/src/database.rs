@@ -20,12 +20,15 @@ enum Kind {
         admin_url: String,
         name: String,
     },
+    /// A database the test manages itself (e.g. on its own cluster).
+    External,
 }
 
 /// A database owned by one test, removed when dropped.
 pub struct TestDb {
     url: String,
     kind: Kind,
+    timeout_secs: u64,
 }
 
 fn now_secs() -> u64 {
@@ -72,6 +75,7 @@ impl TestDb {
         Self {
             url,
             kind: Kind::Sqlite(dir),
+            timeout_secs: 5,
         }
     }
 
@@ -95,6 +99,7 @@ impl TestDb {
         Self {
             url: with_database(&admin_url, &name),
             kind: Kind::Postgres { admin_url, name },
+            timeout_secs: 5,
         }
     }
 
@@ -157,6 +162,16 @@ impl TestDb {
             .expect("unlock");
     }
 
+    /// A database the test created and cleans up itself; connections wait at most
+    /// `timeout_secs` for the database.
+    pub fn external(url: impl Into<String>, timeout_secs: u64) -> Self {
+        Self {
+            url: url.into(),
+            kind: Kind::External,
+            timeout_secs,
+        }
+    }
+
     /// The database URL.
     pub fn url(&self) -> &str {
         &self.url
@@ -169,7 +184,10 @@ impl TestDb {
 
     /// The configuration pointing at this database.
     pub fn config(&self) -> DatabaseConfig {
-        Self::config_for(&self.url)
+        DatabaseConfig {
+            timeout_secs: self.timeout_secs,
+            ..Self::config_for(&self.url)
+        }
     }
 
     fn config_for(url: &str) -> DatabaseConfig {

@@ -10,6 +10,7 @@
 
 mod app;
 mod database;
+pub mod pg_cluster;
 pub mod seed;
 
 pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on};

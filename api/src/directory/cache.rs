@@ -9,7 +9,7 @@
 //! far fewer under load.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use entity::data_version;
 use sea_orm::DatabaseConnection;
@@ -17,10 +17,15 @@ use tokio::sync::Mutex;
 
 use super::snapshot::Snapshot;
 
+/// How long a failed read of the database answers for later requests.
+const FAILURE_HOLD: Duration = Duration::from_secs(1);
+
 struct State {
     snapshot: Arc<Snapshot>,
-    /// When the last completed version read started.
-    checked_at: Option<Instant>,
+    /// When the last completed version read started, and whether it failed (why).
+    checked: Option<(Instant, Option<String>)>,
+    /// When the last failed read ended.
+    failed_at: Option<Instant>,
 }
 
 /// The shared, coherent directory cache.
@@ -37,19 +42,52 @@ impl DirectoryCache {
             db,
             state: Mutex::new(State {
                 snapshot: Arc::new(snapshot),
-                checked_at: Some(Instant::now()),
+                checked: Some((Instant::now(), None)),
+                failed_at: None,
             }),
         })
     }
 
     /// A snapshot at least as recent as every write committed before this call.
+    ///
+    /// When the database cannot be read, the requests that were waiting for that read,
+    /// and those arriving within a second after it, fail with it at once instead of each
+    /// waiting for a connection in turn: with the database down, requests fail fast.
     pub async fn fresh(&self) -> Result<Arc<Snapshot>, sea_orm::DbErr> {
         let arrived = Instant::now();
         let mut state = self.state.lock().await;
-        if state.checked_at.is_some_and(|checked| checked >= arrived) {
-            return Ok(state.snapshot.clone());
+        if let Some((checked, failure)) = &state.checked {
+            match failure {
+                None if *checked >= arrived => return Ok(state.snapshot.clone()),
+                // Circuit breaker: for a moment after a failed read, fail at once rather
+                // than wait for a connection the database will not give.
+                Some(why)
+                    if *checked >= arrived
+                        || state
+                            .failed_at
+                            .is_some_and(|at| at.elapsed() < FAILURE_HOLD) =>
+                {
+                    return Err(sea_orm::DbErr::Custom(why.clone()));
+                }
+                _ => {}
+            }
         }
         let started = Instant::now();
+        match self.refresh(&mut state).await {
+            Ok(()) => {
+                state.checked = Some((started, None));
+                Ok(state.snapshot.clone())
+            }
+            Err(error) => {
+                state.checked = Some((started, Some(error.to_string())));
+                state.failed_at = Some(Instant::now());
+                Err(error)
+            }
+        }
+    }
+
+    /// Reloads the snapshot if the data version moved.
+    async fn refresh(&self, state: &mut State) -> Result<(), sea_orm::DbErr> {
         let version = data_version::current(&self.db).await?;
         if version != state.snapshot.version {
             let snapshot = Snapshot::load(&self.db).await?;
@@ -61,8 +99,7 @@ impl DirectoryCache {
             state.snapshot = Arc::new(snapshot);
             crate::metrics::global().record_reload();
         }
-        state.checked_at = Some(started);
-        Ok(state.snapshot.clone())
+        Ok(())
     }
 
     /// The snapshot in memory, without checking the database (for diagnostics).

@@ -15,6 +15,7 @@ mod node;
 mod observability;
 mod projects;
 mod reference_data;
+mod replicas;
 mod response_cache;
 mod restart;
 mod search;
