@@ -7,9 +7,43 @@ use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, open_workbook_from_rs};
 use super::{Cell, Format, Sheet};
 use crate::problem::{Problem, ProblemCode};
 
+/// Most a zip-based workbook (.xlsx, .ods) may inflate to. A roster of 20,000 people
+/// inflates to about 10 MiB; a small file inflating to gigabytes (a "zip bomb") is
+/// refused before the spreadsheet library reads it into memory.
+const MAX_INFLATED_SIZE: u64 = 256 * 1024 * 1024;
+
+/// The declared uncompressed size of a zip-based workbook must stay reasonable.
+fn check_inflated_size(bytes: &[u8]) -> Result<(), Problem> {
+    // Not a readable archive: calamine will say so in its own words.
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_raw(index) {
+            total = total.saturating_add(entry.size());
+        }
+    }
+    if total > MAX_INFLATED_SIZE {
+        return Err(Problem::new(
+            ProblemCode::FileTooLarge,
+            format!(
+                "Le classeur, une fois décompressé, occuperait {} Mio (limite : {} Mio) : il \
+                 n'a pas été lu. Vérifiez qu'il s'agit bien de la liste des coordonnateurs.",
+                total / (1024 * 1024),
+                MAX_INFLATED_SIZE / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads every sheet, in workbook order. A sheet that cannot be read is skipped when
 /// another can; a workbook none of whose sheets can be read is unreadable.
 pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> {
+    if format != Format::Xls {
+        check_inflated_size(bytes)?;
+    }
     let cursor = Cursor::new(bytes);
     let result = match format {
         Format::Xls => open_workbook_from_rs::<Xls<_>, _>(cursor)
@@ -106,6 +140,7 @@ pub(crate) fn number_text(value: f64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -122,6 +157,30 @@ mod tests {
             Cell::Text("0042".into())
         );
         assert_eq!(cell(&Data::String("   ".into())), Cell::Empty);
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_inflated() {
+        use std::io::Write;
+        let mut buffer = Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut buffer);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .large_file(true);
+            writer
+                .start_file("xl/worksheets/sheet1.xml", options)
+                .unwrap();
+            let zeros = vec![0u8; 1024 * 1024];
+            for _ in 0..300 {
+                writer.write_all(&zeros).unwrap();
+            }
+            writer.finish().unwrap();
+        }
+        let bytes = buffer.into_inner();
+        assert!(bytes.len() < 2 * 1024 * 1024, "{} bytes", bytes.len());
+        let problem = read(&bytes, Format::Xlsx).unwrap_err();
+        assert_eq!(problem.code, ProblemCode::FileTooLarge);
     }
 
     #[test]
