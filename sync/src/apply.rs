@@ -5,12 +5,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::Labelled;
 use entity::audit_log::{self, FieldChange, NewEntry};
 use entity::{AuditAction, commune, coordinator, coordinator_assignment, data_version};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
-use serde_json::Value;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
+};
+use serde_json::{Value, json};
 
 use crate::plan::{ChangeKind, Current, FieldDiff, PersonChange, Plan};
 use crate::reference::Reference;
@@ -20,6 +24,8 @@ pub const AUDIT_ACTOR: &str = "roster-sync";
 /// Rows per multi-row statement: far under both databases' bind-parameter limits
 /// (12 columns × 500 < SQLite's 32,766).
 const CHUNK: usize = 500;
+/// Rows per JSON-parameter statement on PostgreSQL.
+const PG_CHUNK: usize = 5000;
 
 /// Applies `plan` in `txn`. `progress(done, total)` is called as people are written.
 pub(crate) async fn apply(
@@ -223,47 +229,21 @@ pub(crate) async fn apply(
         .iter()
         .filter(|c| c.kind == ChangeKind::Added)
         .collect();
-    for chunk in added.chunks(CHUNK) {
-        let models: Vec<coordinator::ActiveModel> = chunk
+    let postgres = txn.get_database_backend() == DbBackend::Postgres;
+    let chunk_size = if postgres { PG_CHUNK } else { CHUNK };
+    for chunk in added.chunks(chunk_size) {
+        let targets: Vec<&crate::plan::Target> = chunk
             .iter()
             .filter_map(|c| c.apply.target.as_ref())
-            .map(|t| coordinator::ActiveModel {
-                id: NotSet,
-                employee_id: Set(t.employee_id.clone()),
-                first_name: Set(t.first_name.clone()),
-                last_name: Set(t.last_name.clone()),
-                title: Set(t.title.clone()),
-                email: Set(t.email.clone()),
-                phone: Set(t.phone.clone()),
-                active: Set(true),
-                deactivated_at: Set(None),
-                contact_erased_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            })
             .collect();
-        if models.is_empty() {
+        if targets.is_empty() {
             continue;
         }
-        coordinator::Entity::insert_many(models)
-            .exec_without_returning(txn)
-            .await?;
-        let emails: Vec<String> = chunk
-            .iter()
-            .filter_map(|c| c.apply.target.as_ref().and_then(|t| t.email.clone()))
-            .collect();
-        let ids: HashMap<String, i32> = coordinator::Entity::find()
-            .select_only()
-            .column(coordinator::Column::Email)
-            .column(coordinator::Column::Id)
-            .filter(coordinator::Column::Email.is_in(emails))
-            .into_tuple::<(Option<String>, i32)>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .filter_map(|(email, id)| email.map(|e| (e, id)))
-            .collect();
+        let ids = if postgres {
+            pg_insert_coordinators(txn, &targets, now).await?
+        } else {
+            insert_coordinators(txn, &targets, now).await?
+        };
         for change in chunk {
             let email = change
                 .apply
@@ -293,6 +273,23 @@ pub(crate) async fn apply(
         }
         done += chunk.len() as u64;
         progress(done, total);
+    }
+    if postgres {
+        for chunk in to_open.chunks(PG_CHUNK) {
+            let rows: Vec<Value> = chunk
+                .iter()
+                .map(|(c, t)| json!({"coordinator_id": c, "territory_id": t}))
+                .collect();
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO coordinator_assignments (coordinator_id, territory_id, started_at) \
+                 SELECT coordinator_id, territory_id, $2 FROM json_to_recordset($1::json) \
+                 AS x(coordinator_id integer, territory_id integer)",
+                [Value::Array(rows).to_string().into(), now.into()],
+            ))
+            .await?;
+        }
+        to_open.clear();
     }
     for chunk in to_open.chunks(CHUNK) {
         let models = chunk.iter().map(|(coordinator_id, territory_id)| {
@@ -332,9 +329,132 @@ pub(crate) async fn apply(
         });
     }
 
-    audit_log::record(txn, AUDIT_ACTOR, now, audit).await?;
+    if postgres {
+        pg_record_audit(txn, now, audit).await?;
+    } else {
+        audit_log::record(txn, AUDIT_ACTOR, now, audit).await?;
+    }
     data_version::bump(txn).await?;
     progress(total, total);
+    Ok(())
+}
+
+/// Inserts coordinators with multi-row INSERTs; returns their ids by e-mail (unique).
+async fn insert_coordinators(
+    txn: &impl ConnectionTrait,
+    targets: &[&crate::plan::Target],
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, i32>, DbErr> {
+    let models: Vec<coordinator::ActiveModel> = targets
+        .iter()
+        .map(|t| coordinator::ActiveModel {
+            id: NotSet,
+            employee_id: Set(t.employee_id.clone()),
+            first_name: Set(t.first_name.clone()),
+            last_name: Set(t.last_name.clone()),
+            title: Set(t.title.clone()),
+            email: Set(t.email.clone()),
+            phone: Set(t.phone.clone()),
+            active: Set(true),
+            deactivated_at: Set(None),
+            contact_erased_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        })
+        .collect();
+    coordinator::Entity::insert_many(models)
+        .exec_without_returning(txn)
+        .await?;
+    let emails: Vec<String> = targets.iter().filter_map(|t| t.email.clone()).collect();
+    Ok(coordinator::Entity::find()
+        .select_only()
+        .column(coordinator::Column::Email)
+        .column(coordinator::Column::Id)
+        .filter(coordinator::Column::Email.is_in(emails))
+        .into_tuple::<(Option<String>, i32)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|(email, id)| email.map(|e| (e, id)))
+        .collect())
+}
+
+/// PostgreSQL: one statement per few thousand people, the rows sent as one JSON
+/// parameter (`json_to_recordset`) — a multi-row VALUES with thousands of bind
+/// parameters costs PostgreSQL far more to parse and plan.
+async fn pg_insert_coordinators(
+    txn: &impl ConnectionTrait,
+    targets: &[&crate::plan::Target],
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, i32>, DbErr> {
+    let rows: Vec<Value> = targets
+        .iter()
+        .map(|t| {
+            json!({
+                "employee_id": t.employee_id,
+                "first_name": t.first_name,
+                "last_name": t.last_name,
+                "title": t.title,
+                "email": t.email,
+                "phone": t.phone,
+            })
+        })
+        .collect();
+    let returned = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO coordinators (employee_id, first_name, last_name, title, email, phone, \
+             active, created_at, updated_at, version) \
+             SELECT employee_id, first_name, last_name, title, email, phone, TRUE, $2, $2, 1 \
+             FROM json_to_recordset($1::json) AS x(employee_id text, first_name text, \
+             last_name text, title text, email text, phone text) \
+             RETURNING id, email",
+            [Value::Array(rows).to_string().into(), now.into()],
+        ))
+        .await?;
+    let mut ids = HashMap::with_capacity(returned.len());
+    for row in returned {
+        let id: i32 = row.try_get("", "id")?;
+        let email: Option<String> = row.try_get("", "email")?;
+        if let Some(email) = email {
+            ids.insert(email, id);
+        }
+    }
+    Ok(ids)
+}
+
+/// PostgreSQL: the audit entries in a few statements (see [`pg_insert_coordinators`]).
+async fn pg_record_audit(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    entries: Vec<NewEntry>,
+) -> Result<(), DbErr> {
+    for chunk in entries.chunks(PG_CHUNK) {
+        let rows: Vec<Value> = chunk
+            .iter()
+            .map(|e| {
+                json!({
+                    "entity": e.entity,
+                    "entity_id": e.entity_id,
+                    "action": e.action.code(),
+                    "changes": serde_json::to_string(&e.changes).unwrap_or_else(|_| "[]".to_owned()),
+                })
+            })
+            .collect();
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO audit_log (at, actor, entity, entity_id, action, changes) \
+             SELECT $2, $3, entity, entity_id, action, changes FROM json_to_recordset($1::json) \
+             AS x(entity text, entity_id integer, action text, changes text)",
+            [
+                Value::Array(rows).to_string().into(),
+                now.into(),
+                AUDIT_ACTOR.into(),
+            ],
+        ))
+        .await?;
+    }
     Ok(())
 }
 
