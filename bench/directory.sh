@@ -16,6 +16,9 @@
 #                               (directory-no-projects for builds without Territory.projects)
 #   POSTGRAPHILE_WORKERS="1 2"  PostGraphile configurations measured: 1 = one Node process,
 #                               N > 1 = --cluster-workers N; the ratio is taken against the best
+#   TERRITOIRES_UNCACHED=1      also measure territoires with its response cache off
+#                               (RESPONSE_CACHE_MB=0: every request resolved from the
+#                               in-memory directory); 0 = the default configuration only
 #   BENCH_DB=territoires_bench  database created (dropped first if left over, dropped at exit)
 #   KEEP_DB=1                   keep the database at exit
 #   BENCH_BUILD=0               do not run cargo build (use TERRITOIRES_BIN as it is)
@@ -32,6 +35,7 @@ CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 DIRECTORY_QUERY="${DIRECTORY_QUERY:-directory}"
 POSTGRAPHILE_WORKERS="${POSTGRAPHILE_WORKERS:-1 2}"
+TERRITOIRES_UNCACHED="${TERRITOIRES_UNCACHED:-1}"
 DB="${BENCH_DB:-territoires_bench}"
 
 trap bench_cleanup EXIT
@@ -68,6 +72,13 @@ port=$(free_port)
 log "starting territoires on :$port"
 start_territoires "$DB" "$port"
 SERVERS+=(territoires); URL[territoires]="http://127.0.0.1:$port/graphql"; PID[territoires]=$TERRITOIRES_PID
+if [[ "$TERRITOIRES_UNCACHED" == 1 ]]; then
+  port=$(free_port)
+  log "starting territoires-uncached (RESPONSE_CACHE_MB=0) on :$port"
+  start_territoires "$DB" "$port" RESPONSE_CACHE_MB=0
+  SERVERS+=(territoires-uncached); URL[territoires-uncached]="http://127.0.0.1:$port/graphql"
+  PID[territoires-uncached]=$TERRITOIRES_PID
+fi
 
 for workers in $POSTGRAPHILE_WORKERS; do
   name="postgraphile"
@@ -78,7 +89,7 @@ for workers in $POSTGRAPHILE_WORKERS; do
   SERVERS+=("$name"); URL[$name]="http://127.0.0.1:$port/graphql"; PID[$name]=$POSTGRAPHILE_PID
 done
 
-side_of() { [[ "$1" == territoires ]] && echo territoires || echo postgraphile; }
+side_of() { [[ "$1" == territoires* ]] && echo territoires || echo postgraphile; }
 
 # Request bodies, then a check that every server answers every body with data and no
 # errors, and that the servers return the same data.

@@ -168,14 +168,15 @@ wait_http() { # URL what [seconds]
   done
 }
 
-# start_territoires DB PORT → sets TERRITOIRES_PID
+# start_territoires DB PORT [VAR=VALUE…] → sets TERRITOIRES_PID
 start_territoires() {
-  local log="$OUT_DIR/territoires-$2.log"
-  DATABASE_URL="$(db_url "$1")" BIND_ADDR="127.0.0.1:$2" RUST_LOG="${RUST_LOG:-warn}" \
-    "$TERRITOIRES_BIN" serve >"$log" 2>&1 &
+  local db=$1 port=$2 log="$OUT_DIR/territoires-$2.log"
+  shift 2
+  env DATABASE_URL="$(db_url "$db")" BIND_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}" \
+    "$@" "$TERRITOIRES_BIN" serve >"$log" 2>&1 &
   TERRITOIRES_PID=$!
   BENCH_PIDS+=("$TERRITOIRES_PID")
-  wait_http "http://127.0.0.1:$2/graphql" "territoires (log: $log)" 120
+  wait_http "http://127.0.0.1:$port/graphql" "territoires (log: $log)" 120
 }
 
 # start_postgraphile DB PORT WORKERS → sets POSTGRAPHILE_PID

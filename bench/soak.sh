@@ -17,6 +17,7 @@
 #   RSS_GROWTH_MAX_PCT=10   allowed RSS growth between before and after (and at least
 #   RSS_GROWTH_MIN_KB=8192  this many KiB, allocator noise)
 #   DIRECTORY_QUERY=directory   (directory-no-projects for builds without Territory.projects)
+#   TERRITOIRES_ENV="RESPONSE_CACHE_MB=0"   environment of the server (VAR=VALUE words)
 #   BENCH_DB=territoires_soak  KEEP_DB=1  BENCH_BUILD=0  TERRITOIRES_BIN=…  PG_BASE_URL=…
 set -euo pipefail
 
@@ -53,8 +54,9 @@ seed_db "$DB"
 
 port=$(free_port)
 URL="http://127.0.0.1:$port/graphql"
-log "starting territoires on :$port"
-start_territoires "$DB" "$port"
+log "starting territoires on :$port ${TERRITOIRES_ENV:-}"
+# shellcheck disable=SC2086 # TERRITOIRES_ENV is a list of VAR=VALUE words
+start_territoires "$DB" "$port" ${TERRITOIRES_ENV:-}
 PID=$TERRITOIRES_PID
 rss_start=$(rss_kb "$PID")
 
@@ -124,7 +126,7 @@ else
 fi
 
 python3 - "$(machine_line "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)")" "$RESULTS" "$RUN_DIR/rss.txt" "$rss_start" "$rss_before" "$rss_after" \
-  "$RSS_GROWTH_MAX_PCT" "$RSS_GROWTH_MIN_KB" "$SOAK_SECONDS" "$CONNECTIONS" "$SOAK_MODE" \
+  "$RSS_GROWTH_MAX_PCT" "$RSS_GROWTH_MIN_KB" "$SOAK_SECONDS" "$CONNECTIONS" "$SOAK_MODE${TERRITOIRES_ENV:+, $TERRITOIRES_ENV}" \
   <<'EOF' | tee "$RUN_DIR/results.md"
 import json, sys
 machine, results_path, rss_path = sys.argv[1:4]
