@@ -136,3 +136,83 @@ pub enum LogFormat {
     /// One JSON object per line, for log collectors.
     Json,
 }
+
+/// The roster sync settings (`serve` runs the nightly import; `sync` imports a file).
+#[derive(Debug, Clone, Args)]
+pub struct SyncSettings {
+    /// Folder administrators drop the HR roster into; `archive/` and `rejected/` are made
+    /// inside it.
+    #[arg(
+        long = "sync-drop-dir",
+        env = "SYNC_DROP_DIR",
+        default_value = "data/inbox",
+        global = true
+    )]
+    pub drop_dir: std::path::PathBuf,
+
+    /// When the nightly import runs: a cron expression of 6 fields, seconds first, in
+    /// SYNC_TIMEZONE.
+    #[arg(long = "sync-cron", env = "SYNC_CRON", default_value = territoires_sync::DEFAULT_CRON, global = true)]
+    pub cron: String,
+
+    /// Time zone of SYNC_CRON (IANA name); daylight-saving changes are handled.
+    #[arg(long = "sync-timezone", env = "SYNC_TIMEZONE", default_value = territoires_sync::DEFAULT_TIMEZONE, global = true)]
+    pub timezone: String,
+
+    /// Run the nightly import inside `serve` (every replica may: one import runs, the
+    /// others find it busy).
+    #[arg(long = "sync-schedule", env = "SYNC_SCHEDULE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub schedule: bool,
+
+    /// A file that would deactivate more than this share of the active coordinators is
+    /// refused unless forced.
+    #[arg(long = "sync-max-deactivation-ratio", env = "SYNC_MAX_DEACTIVATION_RATIO", default_value_t = territoires_sync::DEFAULT_MAX_DEACTIVATION_RATIO, global = true)]
+    pub max_deactivation_ratio: f64,
+
+    /// Days a deactivated coordinator's phone and e-mail are kept before being erased.
+    #[arg(long = "roster-retention-days", env = "ROSTER_RETENTION_DAYS", default_value_t = territoires_sync::DEFAULT_RETENTION_DAYS, global = true)]
+    pub retention_days: u32,
+
+    /// Days archived and rejected roster files are kept.
+    #[arg(long = "sync-archive-days", env = "SYNC_ARCHIVE_DAYS", default_value_t = territoires_sync::DEFAULT_ARCHIVE_DAYS, global = true)]
+    pub archive_days: u32,
+
+    /// URL that receives a JSON POST when a nightly import is rejected, refused or fails.
+    #[arg(long = "sync-alert-webhook", env = "SYNC_ALERT_WEBHOOK", global = true)]
+    pub alert_webhook: Option<String>,
+
+    /// Seconds a dropped file must stay unchanged before it is taken (so a file still
+    /// being copied is never read half-written).
+    #[arg(
+        long = "sync-settle-secs",
+        env = "SYNC_SETTLE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub settle_secs: u64,
+
+    /// Largest roster file accepted (dropped, uploaded or given to `sync`), in bytes.
+    #[arg(long = "sync-max-file-size", env = "SYNC_MAX_FILE_SIZE", default_value_t = territoires_sync::DEFAULT_MAX_FILE_SIZE, global = true)]
+    pub max_file_size: u64,
+}
+
+impl SyncSettings {
+    /// The settings as the sync library takes them.
+    pub fn to_config(&self) -> territoires_sync::SyncConfig {
+        territoires_sync::SyncConfig {
+            drop_dir: self.drop_dir.clone(),
+            cron: self.cron.clone(),
+            timezone: self.timezone.clone(),
+            max_deactivation_ratio: self.max_deactivation_ratio,
+            retention_days: self.retention_days,
+            archive_days: self.archive_days,
+            alert_webhook: self
+                .alert_webhook
+                .clone()
+                .filter(|url| !url.trim().is_empty()),
+            max_file_size: self.max_file_size,
+            settle_time: std::time::Duration::from_secs(self.settle_secs),
+            ..territoires_sync::SyncConfig::default()
+        }
+    }
+}

@@ -56,6 +56,9 @@ pub enum Error {
     /// The object changed since the client read it.
     #[error("{0}")]
     Conflict(String),
+    /// A roster import could not run (missing file, bad setting, database, another import).
+    #[error("{0}")]
+    Sync(#[from] territoires_sync::SyncError),
     /// The query ran longer than the configured limit.
     #[error("the query took longer than {0} seconds and was stopped; ask for less at once")]
     Timeout(u64),
@@ -95,6 +98,10 @@ impl Error {
             | Self::Io { .. }
             | Self::Timeout(_)
             | Self::Internal(_) => "INTERNAL",
+            Self::Sync(error) => match error.exit_code() {
+                2 => "BAD_USER_INPUT",
+                _ => "INTERNAL",
+            },
         }
     }
 
@@ -113,6 +120,7 @@ impl Error {
             | Self::BadUserInput { .. }
             | Self::NotFound(_)
             | Self::Conflict(_) => 2,
+            Self::Sync(error) => u8::try_from(error.exit_code()).unwrap_or(3),
             _ => 3,
         }
     }

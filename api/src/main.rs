@@ -8,6 +8,8 @@ use territoires::cli::{self, Cli};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // reqwest (the alert webhook) is built without a default TLS crypto provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     territoires::telemetry::init(cli.log_format);
     match cli::run(cli).await {
         Ok(code) => code,

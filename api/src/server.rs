@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::ParseRequestError;
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql_axum::GraphQLResponse;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,7 +22,6 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -34,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
 use crate::metrics;
 use crate::response_cache::{ResponseCache, Uncacheable};
+use territoires_sync::SyncConfig;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -48,18 +49,25 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Whole responses of repeated reads.
     pub responses: Arc<ResponseCache>,
+    /// Largest roster file accepted in an upload, in bytes.
+    pub upload_limit: u64,
 }
 
 impl AppState {
     /// Loads the directory and builds the schema over an open, migrated database.
-    pub async fn new(db: DatabaseConnection, config: ServerConfig) -> Result<Self> {
+    pub async fn new(
+        db: DatabaseConnection,
+        config: ServerConfig,
+        sync: SyncConfig,
+    ) -> Result<Self> {
         let directory = Arc::new(DirectoryCache::load(db.clone()).await?);
         let limits = QueryLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
         };
         Ok(Self {
-            schema: build_schema(db.clone(), directory.clone(), limits),
+            upload_limit: sync.max_file_size,
+            schema: build_schema(db.clone(), directory.clone(), Arc::new(sync), limits),
             db,
             directory,
             responses: Arc::new(ResponseCache::new(config.response_cache_mb * 1024 * 1024)),
@@ -70,11 +78,8 @@ impl AppState {
 
 /// The router, with its middleware; tests serve it on port 0.
 pub fn app(state: AppState) -> Router {
-    let graphql_routes = Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
-        .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes));
     let mut router = Router::new()
-        .merge(graphql_routes)
+        .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
@@ -114,13 +119,101 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
+/// A GraphQL request read from the body: JSON (up to `MAX_BODY_BYTES`) or, for roster
+/// uploads, a GraphQL multipart request (one file, up to `SYNC_MAX_FILE_SIZE`). The
+/// stock extractor sets no multipart limit; this one does.
+pub struct GraphQLBody(pub async_graphql::Request);
+
+impl FromRequest<AppState> for GraphQLBody {
+    type Rejection = Response;
+
+    async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self, Response> {
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let multipart = content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("multipart/form-data"));
+        let upload_limit = usize::try_from(state.upload_limit).unwrap_or(usize::MAX);
+        // Room for the operations and map parts around the file.
+        let limit = if multipart {
+            upload_limit.saturating_add(64 * 1024)
+        } else {
+            state.config.max_body_bytes
+        };
+        let too_large = || {
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            )
+                .into_response()
+        };
+        let bytes = match axum::body::to_bytes(request.into_body(), limit).await {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                let length_limit = std::error::Error::source(&error)
+                    .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+                return Err(if length_limit {
+                    too_large()
+                } else {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        "the request body could not be read",
+                    )
+                        .into_response()
+                });
+            }
+        };
+        let options = MultipartOptions::default()
+            .max_file_size(upload_limit)
+            .max_num_files(1);
+        match async_graphql::http::receive_body(content_type, bytes.as_ref(), options).await {
+            // The multipart limits bound the total size, not the number of files.
+            Ok(request) if request.uploads.len() > 1 => {
+                Err((StatusCode::BAD_REQUEST, "one file per request").into_response())
+            }
+            Ok(request) => Ok(Self(request)),
+            Err(ParseRequestError::PayloadTooLarge) => Err(too_large()),
+            Err(error) => Err((
+                StatusCode::BAD_REQUEST,
+                format!("invalid GraphQL request: {error}"),
+            )
+                .into_response()),
+        }
+    }
+}
+
+/// Whether the operation to run is a mutation (the query timeout does not apply: a
+/// roster import may take longer, and a write must not be cut short).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    if !request.query.contains("mutation") {
+        return false;
+    }
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let kind = |op: &async_graphql::Positioned<
+        async_graphql::parser::types::OperationDefinition,
+    >| { op.node.ty == async_graphql::parser::types::OperationType::Mutation };
+    match (&document.operations, request.operation_name.as_deref()) {
+        (async_graphql::parser::types::DocumentOperations::Single(op), _) => kind(op),
+        (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name).is_some_and(kind)
+        }
+        (async_graphql::parser::types::DocumentOperations::Multiple(ops), None) => {
+            ops.len() == 1 && ops.values().all(kind)
+        }
+    }
+}
+
 async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    GraphQLBody(request): GraphQLBody,
 ) -> Response {
     let started = Instant::now();
-    let request = request.into_inner();
     let operation = request
         .operation_name
         .clone()
@@ -176,10 +269,14 @@ async fn answer(
         .data(snapshot)
         .data(viewer)
         .data(uncacheable.clone());
-    let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
-    let response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
-        Ok(response) => response,
-        Err(_) => return failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
+    let response = if is_mutation(&request) {
+        state.schema.execute(request).await
+    } else {
+        let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
+        match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+            Ok(response) => response,
+            Err(_) => return failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
+        }
     };
     let outcome = response
         .errors

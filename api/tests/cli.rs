@@ -263,3 +263,143 @@ fn sigterm_lets_an_in_flight_request_finish() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+#[test]
+fn sync_imports_a_file_and_says_how_it_went_with_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let run = |args: &[&str]| {
+        territoires()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let export = format!("{FIXTURES}/roster-92-hr-export.xlsx");
+
+    let dry = run(&["sync", &export, "--dry-run", "--json"]);
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert_eq!(json_of(&dry)["dryRun"], true);
+
+    let applied = run(&["sync", &export, "--json"]);
+    assert_eq!(applied.status.code(), Some(0));
+    let report = json_of(&applied);
+    assert_eq!(report["status"], "APPLIED");
+    assert!(report["timings"]["applyingMs"].is_number(), "{report}");
+
+    let table = run(&["sync", &export]);
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        !text.trim().is_empty() && !text.trim_start().starts_with('{'),
+        "a readable report: {text}"
+    );
+
+    let bogus = dir.path().join("faux.xlsx");
+    std::fs::write(&bogus, "ceci n'est pas un classeur").unwrap();
+    let rejected = run(&["sync", bogus.to_str().unwrap(), "--json"]);
+    assert_eq!(rejected.status.code(), Some(1), "rejected");
+    assert_eq!(json_of(&rejected)["status"], "REJECTED");
+
+    let missing = run(&["sync", "/nowhere/roster.xlsx"]);
+    assert_eq!(missing.status.code(), Some(2), "usage: missing file");
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn the_template_and_the_export_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let run = |args: &[&str]| {
+        territoires()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let template = dir.path().join("modele.xlsx");
+    assert!(
+        run(&["roster", "template", template.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(
+        std::fs::read(&template).unwrap().starts_with(b"PK"),
+        "an .xlsx (zip) file"
+    );
+
+    let export = dir.path().join("annuaire.xlsx");
+    let exported = run(&["roster", "export", export.to_str().unwrap()]);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let reimported = run(&["sync", export.to_str().unwrap(), "--json"]);
+    assert_eq!(reimported.status.code(), Some(0));
+    assert_eq!(
+        json_of(&reimported)["status"],
+        "UNCHANGED",
+        "importing the export changes nothing"
+    );
+}
+
+#[test]
+fn serve_runs_the_scheduled_import_on_a_dropped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut child = territoires()
+        .current_dir(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("SYNC_DROP_DIR", &inbox)
+        .env("SYNC_CRON", "*/2 * * * * *")
+        .env("SYNC_SETTLE_SECS", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/roster-92-hr-export.xlsx"),
+        inbox.join("export.xlsx"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let archived = loop {
+        let archive = inbox.join("archive");
+        let found = std::fs::read_dir(&archive)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .any(|e| e.file_name().to_string_lossy().ends_with("export.xlsx"))
+            })
+            .unwrap_or(false);
+        if found || started.elapsed() > Duration::from_secs(30) {
+            break found;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(archived, "the scheduled job took the file and archived it");
+    assert!(!inbox.join("export.xlsx").exists());
+}

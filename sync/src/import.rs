@@ -380,6 +380,11 @@ async fn record_run(
             .exec_without_returning(db)
             .await?;
     }
+    // The directory shows the last successful import (territory overviews): recording one
+    // is a change every process's cache must see.
+    if !report.dry_run && matches!(report.status, SyncStatus::Applied | SyncStatus::Unchanged) {
+        entity::data_version::bump(db).await?;
+    }
     Ok(run.id)
 }
 

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     statements: Arc<AtomicUsize>,
     server: tokio::task::JoinHandle<()>,
+    /// The drop folder of the roster sync (`SYNC_DROP_DIR`).
+    pub inbox: tempfile::TempDir,
     /// Kept last: the database is dropped after the server stops.
     pub database: TestDb,
 }
@@ -47,7 +49,13 @@ pub async fn spawn_app_on(database: TestDb) -> TestApp {
     });
     territoires::db::migrate(&app_db).await.expect("migrate");
     let config = ServerConfig::on(([127, 0, 0, 1], 0).into());
-    let state = AppState::new(app_db, config)
+    let inbox = tempfile::tempdir().expect("a drop folder");
+    let sync = territoires_sync::SyncConfig {
+        drop_dir: inbox.path().to_path_buf(),
+        settle_time: std::time::Duration::ZERO,
+        ..territoires_sync::SyncConfig::default()
+    };
+    let state = AppState::new(app_db, config, sync)
         .await
         .expect("application state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -63,6 +71,7 @@ pub async fn spawn_app_on(database: TestDb) -> TestApp {
         client: http_client(),
         statements,
         server,
+        inbox,
         database,
     }
 }

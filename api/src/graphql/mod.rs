@@ -71,6 +71,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 pub fn build_schema(
     db: DatabaseConnection,
     directory: Arc<DirectoryCache>,
+    sync: Arc<territoires_sync::SyncConfig>,
     limits: QueryLimits,
 ) -> AppSchema {
     let problems = DataLoader::new(types::ProblemsLoader(db.clone()), tokio::spawn);
@@ -79,6 +80,7 @@ pub fn build_schema(
         .limit_complexity(limits.max_complexity)
         .data(db)
         .data(directory)
+        .data(sync)
         .data(problems)
         .finish()
 }

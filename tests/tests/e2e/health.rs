@@ -17,7 +17,8 @@ async fn readyz_is_503_when_the_database_is_gone() {
         .await
         .unwrap();
     let config = territoires::config::ServerConfig::on(([127, 0, 0, 1], 0).into());
-    let state = territoires::server::AppState::new(state_db.clone(), config)
+    let sync = territoires_sync::SyncConfig::default();
+    let state = territoires::server::AppState::new(state_db.clone(), config, sync)
         .await
         .unwrap();
     state_db.close_by_ref().await.unwrap();

@@ -18,5 +18,6 @@ mod reference_data;
 mod replicas;
 mod response_cache;
 mod restart;
+mod roster_api;
 mod search;
 mod statements;

@@ -11,6 +11,7 @@ mod partners;
 mod payloads;
 mod projects;
 mod resolve;
+mod roster;
 mod themes;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub struct MutationRoot(
     partners::PartnerMutation,
     colleges::CollegeMutation,
     themes::ThemeMutation,
+    roster::RosterMutation,
 );
 
 /// The author of a write: the token's name, once its role is checked.

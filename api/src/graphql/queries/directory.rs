@@ -96,13 +96,13 @@ impl DirectoryQuery {
         territory: Option<i32>,
         #[graphql(
             desc = "Also the people who left the roster (EDITOR token).",
-            default = false
+            default_with = "Some(false)"
         )]
-        include_inactive: bool,
+        include_inactive: Option<bool>,
     ) -> Result<Vec<Coordinator<'a>>> {
         let dir = snapshot(ctx)?;
         let territory = inputs::territory(dir, territory, &["territory"])?;
-        let include_inactive = include_hidden(ctx, Some(include_inactive))?;
+        let include_inactive = include_hidden(ctx, include_inactive)?;
         Ok((0..dir.coordinators.len())
             .filter_map(|i| Coordinator::at(dir, i))
             .filter(|c| include_inactive || c.row.model.active)
@@ -148,11 +148,14 @@ impl DirectoryQuery {
     async fn themes<'a>(
         &self,
         ctx: &Context<'a>,
-        #[graphql(desc = "Archived themes too (EDITOR token).", default = false)]
-        include_archived: bool,
+        #[graphql(
+            desc = "Archived themes too (EDITOR token).",
+            default_with = "Some(false)"
+        )]
+        include_archived: Option<bool>,
     ) -> Result<Vec<Theme<'a>>> {
         let dir = snapshot(ctx)?;
-        let include_archived = include_hidden(ctx, Some(include_archived))?;
+        let include_archived = include_hidden(ctx, include_archived)?;
         Ok((0..dir.themes.len())
             .filter(|&i| include_archived || dir.themes[i].model.archived_at.is_none())
             .filter_map(|i| Theme::at(dir, i))

@@ -27,10 +27,11 @@ impl SearchQuery {
         &self,
         ctx: &Context<'a>,
         #[graphql(desc = "What to look for.")] text: String,
-        #[graphql(desc = "How many results (at most 100).", default = 10)] first: i32,
+        #[graphql(desc = "How many results (at most 100).", default_with = "Some(10)")]
+        first: Option<i32>,
     ) -> Result<Vec<SearchHit<'a>>> {
         let dir = snapshot(ctx)?;
-        let limit = usize::try_from(first)
+        let limit = usize::try_from(first.unwrap_or(10))
             .ok()
             .filter(|&n| n <= MAX_PAGE_SIZE)
             .ok_or_else(|| {

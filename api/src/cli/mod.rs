@@ -5,10 +5,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::config::{DatabaseConfig, LogFormat, ServerConfig};
+mod roster;
+mod token;
+
+use std::path::PathBuf;
+
+use crate::config::{DatabaseConfig, LogFormat, ServerConfig, SyncSettings};
 use crate::error::{Error, Result};
 use crate::server::{AppState, serve};
-use crate::{access, db, graphql};
+use crate::{db, graphql};
 use entity::Role;
 
 /// Territoires: the directory of the Hauts-de-Seine territory coordinators, as a GraphQL
@@ -34,6 +39,10 @@ pub struct Cli {
     )]
     pub log_format: LogFormat,
 
+    /// The roster sync settings.
+    #[command(flatten)]
+    pub sync: SyncSettings,
+
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -50,11 +59,50 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+    /// Import a roster file (.xlsx, .xls, .ods, .csv) now. Exit code 0: applied,
+    /// unchanged or skipped; 1: rejected or refused; 2: usage (missing file); 3: runtime
+    /// failure (database, another import running).
+    Sync {
+        /// The roster file.
+        file: PathBuf,
+        /// Plan and report without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import even if the file would deactivate many people or was already imported.
+        #[arg(long)]
+        force: bool,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Spreadsheets for administrators: an empty template, or the current roster.
+    Roster {
+        /// Which spreadsheet.
+        #[command(subcommand)]
+        command: RosterCommand,
+    },
     /// Manage the API tokens frontends and tools use (`Authorization: Bearer …`).
     Token {
         /// What to do with tokens.
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+/// Roster spreadsheet subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Write an empty roster (.xlsx) with the expected headers, an example row and a
+    /// drop-down of territories.
+    Template {
+        /// Where to write it.
+        file: PathBuf,
+    },
+    /// Write the current roster (.xlsx) in the import format: importing it changes
+    /// nothing.
+    Export {
+        /// Where to write it.
+        file: PathBuf,
     },
 }
 
@@ -112,14 +160,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(server) => {
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
-            let state = AppState::new(db, server.clone()).await?;
+            let sync = cli.sync.to_config();
+            let state = AppState::new(db.clone(), server.clone(), sync.clone()).await?;
             let listener = TcpListener::bind(server.bind_addr).await.map_err(|e| {
                 Error::io(
                     format!("cannot listen on {} (BIND_ADDR)", server.bind_addr),
                     e,
                 )
             })?;
-            serve(listener, state).await?;
+            let scheduler = if cli.sync.schedule {
+                Some(roster::start_schedule(db, sync).await?)
+            } else {
+                None
+            };
+            let served = serve(listener, state).await;
+            if let Some(scheduler) = scheduler
+                && let Err(error) = scheduler.stop(std::time::Duration::from_secs(30)).await
+            {
+                tracing::warn!(%error, "the roster schedule did not stop cleanly");
+            }
+            served?;
         }
         Command::Migrate => {
             let db = db::connect(&cli.database).await?;
@@ -127,54 +187,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             tracing::info!("database up to date");
         }
         Command::Schema => print!("{}", graphql::sdl()),
+        Command::Sync {
+            file,
+            dry_run,
+            force,
+            json,
+        } => {
+            let db = db::connect(&cli.database).await?;
+            db::migrate(&db).await?;
+            return roster::sync(&db, &cli.sync, &file, dry_run, force, json).await;
+        }
+        Command::Roster { command } => {
+            let db = db::connect(&cli.database).await?;
+            db::migrate(&db).await?;
+            roster::spreadsheet(&db, command).await?;
+        }
         Command::Token { command } => {
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
-            run_token(&db, command).await?;
+            token::run(&db, command).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-async fn run_token(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> Result<()> {
-    match command {
-        TokenCommand::Create {
-            role,
-            name,
-            expires_in,
-        } => {
-            let token = access::create_token(db, &name, role.into(), expires_in).await?;
-            eprintln!("Token {name:?} created. Store it now: it will not be shown again.");
-            println!("{token}");
-        }
-        TokenCommand::List => {
-            println!(
-                "{:<30} {:<7} {:<20} {:<20} revoked",
-                "name", "role", "created", "expires"
-            );
-            for t in access::list_tokens(db).await? {
-                let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                    d.map_or_else(
-                        || "-".to_owned(),
-                        |d| d.format("%Y-%m-%d %H:%M").to_string(),
-                    )
-                };
-                println!(
-                    "{:<30} {:<7} {:<20} {:<20} {}",
-                    t.name,
-                    entity::Labelled::code(t.role),
-                    date(Some(t.created_at)),
-                    date(t.expires_at),
-                    date(t.revoked_at)
-                );
-            }
-        }
-        TokenCommand::Revoke { name } => {
-            access::revoke_token(db, &name).await?;
-            eprintln!("Token {name:?} revoked.");
-        }
-    }
-    Ok(())
 }
 
 impl ServerConfig {

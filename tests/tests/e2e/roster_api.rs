@@ -1,0 +1,266 @@
+//! Roster imports through the API: uploads (GraphQL multipart request, with limits) and
+//! the drop folder on demand, for ADMIN tokens.
+
+use entity::Role;
+use serde_json::{Value, json};
+use territoires_tests::{TestApp, error_code, spawn_app};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+
+const IMPORT: &str = "mutation($file: Upload!, $dryRun: Boolean, $force: Boolean) {
+  importRoster(file: $file, dryRun: $dryRun, force: $force) {
+    id status dryRun added updated moved deactivated unchanged fileName actor
+    problems { severity row column code message }
+  }
+}";
+
+/// Sends a GraphQL multipart request carrying `bytes` as the `file` variable.
+async fn upload(
+    app: &TestApp,
+    token: Option<&str>,
+    name: &str,
+    bytes: Vec<u8>,
+    variables: Value,
+) -> (u16, Value) {
+    let mut variables = variables;
+    variables["file"] = Value::Null;
+    let operations = json!({ "query": IMPORT, "variables": variables });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .multipart(form);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_uploads_the_hr_export_and_the_directory_follows() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let (status, dry) = upload(
+        &app,
+        Some(&admin),
+        "export.xlsx",
+        fixture("roster-92-hr-export.xlsx"),
+        json!({ "dryRun": true }),
+    )
+    .await;
+    assert_eq!(status, 200, "{dry}");
+    let run = &dry["data"]["importRoster"];
+    assert_eq!(
+        (run["status"].as_str(), run["dryRun"].as_bool()),
+        (Some("APPLIED"), Some(true)),
+        "{dry}"
+    );
+    let ids = app
+        .graphql_as(&admin, "{ coordinators { employeeId } }", json!({}))
+        .await;
+    assert!(
+        ids["data"]["coordinators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["employeeId"].is_null()),
+        "a dry run changes nothing"
+    );
+
+    let (_, applied) = upload(
+        &app,
+        Some(&admin),
+        "export.xlsx",
+        fixture("roster-92-hr-export.xlsx"),
+        json!({}),
+    )
+    .await;
+    let run = &applied["data"]["importRoster"];
+    assert_eq!(run["status"], "APPLIED", "{applied}");
+    assert_eq!(run["updated"], 7, "the seeded people gain their matricules");
+    assert_eq!(run["added"], 0);
+    assert_eq!(run["fileName"], "export.xlsx");
+    assert!(
+        run["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["severity"] == "WARNING")
+    );
+    let ids = app.graphql_as(&admin, "{ coordinators(territory: 1) { employeeId } territory(number: 1) { overview { lastRosterImport { status } } } }", json!({})).await;
+    assert_eq!(ids["data"]["coordinators"][0]["employeeId"], "104200");
+    assert_eq!(
+        ids["data"]["territory"]["overview"]["lastRosterImport"]["status"],
+        "APPLIED"
+    );
+
+    let (_, again) = upload(
+        &app,
+        Some(&admin),
+        "export.xlsx",
+        fixture("roster-92-hr-export.xlsx"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        again["data"]["importRoster"]["status"], "SKIPPED",
+        "the same file twice"
+    );
+    let runs = app
+        .graphql_as(
+            &admin,
+            "{ syncRuns { totalCount edges { node { status trigger } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(runs["data"]["syncRuns"]["totalCount"], 3);
+    assert_eq!(
+        runs["data"]["syncRuns"]["edges"][0]["node"],
+        json!({ "status": "SKIPPED", "trigger": "UPLOAD" })
+    );
+}
+
+#[tokio::test]
+async fn a_bad_upload_is_rejected_with_its_problems_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let (_, rejected) = upload(
+        &app,
+        Some(&admin),
+        "roster.xlsx",
+        b"Nom;Prenom\nnot a spreadsheet".to_vec(),
+        json!({}),
+    )
+    .await;
+    let run = &rejected["data"]["importRoster"];
+    assert_eq!(run["status"], "REJECTED", "{rejected}");
+    let problem = &run["problems"][0];
+    assert_eq!(problem["severity"], "ERROR");
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| "éèàç".contains(c))
+            || problem["message"].as_str().unwrap().contains(' '),
+        "a French message: {problem}"
+    );
+    assert_eq!(
+        app.data("{ coordinators { email } }").await["coordinators"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+}
+
+#[tokio::test]
+async fn uploads_need_an_admin_token_and_respect_the_size_limit() {
+    let app = spawn_app().await;
+    let (_, anonymous) = upload(&app, None, "r.xlsx", fixture("roster-92.xlsx"), json!({})).await;
+    assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
+    let editor = app.token(Role::Editor).await;
+    let (_, forbidden) = upload(
+        &app,
+        Some(&editor),
+        "r.xlsx",
+        fixture("roster-92.xlsx"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(error_code(&forbidden), Some("FORBIDDEN"));
+    let admin = app.token(Role::Admin).await;
+    let (status, _) = upload(
+        &app,
+        Some(&admin),
+        "huge.xlsx",
+        vec![b'x'; 11 * 1024 * 1024],
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 413);
+    let runs = app
+        .graphql_as(&admin, "{ syncRuns { totalCount } }", json!({}))
+        .await;
+    assert_eq!(runs["data"]["syncRuns"]["totalCount"], 0, "nothing ran");
+    // Two files in one request: refused before anything is read.
+    let operations = json!({ "query": IMPORT, "variables": { "file": null } });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text(
+            "map",
+            json!({ "0": ["variables.file"], "1": ["variables.file"] }).to_string(),
+        )
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(fixture("roster-92.xlsx")).file_name("a.xlsx"),
+        )
+        .part(
+            "1",
+            reqwest::multipart::Part::bytes(fixture("roster-92.xlsx")).file_name("b.xlsx"),
+        );
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn run_roster_sync_processes_the_drop_folder_now() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let query = "mutation($force: Boolean) { runRosterSync(force: $force) { run { status trigger actor } superseded waiting } }";
+    let empty = app.graphql_as(&admin, query, json!({})).await;
+    assert_eq!(
+        empty["data"]["runRosterSync"],
+        json!({ "run": null, "superseded": [], "waiting": [] })
+    );
+
+    std::fs::write(
+        app.inbox.path().join("ancien.xlsx"),
+        fixture("roster-92.xlsx"),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        app.inbox.path().join("export RH.xlsx"),
+        fixture("roster-92-hr-export.xlsx"),
+    )
+    .unwrap();
+    let done = app.graphql_as(&admin, query, json!({})).await;
+    let result = &done["data"]["runRosterSync"];
+    assert_eq!(result["run"]["status"], "APPLIED", "{done}");
+    assert_eq!(result["run"]["trigger"], "MANUAL");
+    let superseded = result["superseded"].as_array().unwrap();
+    assert_eq!(superseded.len(), 1);
+    assert!(
+        superseded[0].as_str().unwrap().ends_with("ancien.xlsx"),
+        "{superseded:?}"
+    );
+    assert!(app.inbox.path().join("archive").is_dir());
+    assert!(
+        !app.inbox.path().join("export RH.xlsx").exists(),
+        "moved to the archive"
+    );
+}
