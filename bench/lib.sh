@@ -118,7 +118,8 @@ machine_line() {
   echo "$(date -Iseconds) · $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))" \
     "· load average before the run $LOAD_AT_START" \
     "· PostgreSQL $(psql_admin -At -c 'SHOW server_version' | cut -d' ' -f1)" \
-    "· territoires $(git -C "$REPO_DIR" rev-parse --short HEAD)$dirty${1:+ · $1}"
+    "· territoires binary of $(date -r "$TERRITOIRES_BIN" '+%F %H:%M' 2>/dev/null || echo '?')," \
+    "tree at $(git -C "$REPO_DIR" rev-parse --short HEAD)$dirty${1:+ · $1}"
 }
 
 warn_if_busy() {
