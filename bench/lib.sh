@@ -17,9 +17,11 @@ fail() { printf '\033[31m[bench] FAILED: %s\033[0m\n' "$*" >&2; exit 1; }
 
 bench_cleanup() {
   local status=$?
-  local pid
+  local pid child
   for pid in "${BENCH_PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
+      # Its children first (wrk under a subshell, PostGraphile's cluster workers).
+      for child in $(pgrep -P "$pid" 2>/dev/null || true); do kill -TERM "$child" 2>/dev/null || true; done
       kill -TERM "$pid" 2>/dev/null || true
     fi
   done
@@ -209,8 +211,13 @@ rss_kb() {
 }
 
 # run_wrk URL BODIES SECONDS CONNECTIONS THREADS OUTPUT
+# (wrk runs in the background so that a signal reaches the script's trap at once.)
 run_wrk() {
+  local pid status=0
   BENCH_BODIES="$2" wrk --latency -t "$5" -c "$4" -d "${3}s" --timeout 10s \
-    -s "$BENCH_DIR/wrk/graphql.lua" "$1" >"$6" 2>&1 \
-    || { cat "$6" >&2; fail "wrk failed"; }
+    -s "$BENCH_DIR/wrk/graphql.lua" "$1" >"$6" 2>&1 &
+  pid=$!
+  BENCH_PIDS+=("$pid")
+  wait "$pid" || status=$?
+  ((status == 0)) || { cat "$6" >&2; fail "wrk failed ($status)"; }
 }

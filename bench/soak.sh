@@ -84,6 +84,7 @@ soak() {
     a=$!
     run_wrk "$URL" "$RUN_DIR/lookup.bodies" "$1" "$((CONNECTIONS - half))" "$t" "$RUN_DIR/$2-lookup.txt" &
     b=$!
+    BENCH_PIDS+=("$a" "$b")
     wait "$a" || fail "wrk (directory) failed"
     wait "$b" || fail "wrk (lookup) failed"
   fi
