@@ -19,6 +19,7 @@ mod apply;
 mod config;
 mod drop_folder;
 mod error;
+pub mod fuzzing;
 mod import;
 mod lock;
 mod plan;
