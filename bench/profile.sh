@@ -2,7 +2,7 @@
 # Profiles the directory and lookup paths with callgrind: instructions per request (a
 # count, not a time: repeatable on a busy machine) and the functions that dominate.
 #
-#   bench/profile.sh [directory|lookup] [requests]
+#   bench/profile.sh [directory|lookup] [requests]      (BIN=… for another binary)
 #
 # Serves the release binary under valgrind with the response cache off (every request
 # resolved from the in-memory directory), on a PostgreSQL database seeded by
@@ -18,8 +18,11 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"; psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)"; exit 2; }
-(cd "$repo" && cargo build --release -q -p territoires)
-bin="$repo/target/release/territoires"
+# BIN=path/to/territoires profiles another build (e.g. to compare two versions).
+if [ -z "${BIN:-}" ]; then
+  (cd "$repo" && cargo build --release -q -p territoires)
+fi
+bin="${BIN:-$repo/target/release/territoires}"
 psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 DATABASE_URL="$pg/$db" "$bin" migrate 2>/dev/null
 psql -X -q -f "$here/seed.sql" "$pg/$db" >/dev/null
@@ -43,7 +46,7 @@ profile() {
     curl -fsS -XPOST "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' -d @"$body" -o /dev/null
   done
   kill -INT "$pid"; wait "$pid" || true
-  callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }'
+  callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done { gsub(",", "", $1); print $1; done = 1 }'
 }
 
 base="$(profile 0)"

@@ -31,7 +31,7 @@ use crate::access::authenticate;
 use crate::config::ServerConfig;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
-use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
+use crate::graphql::{self, AppSchema, QueryLimits, build_schema, errors};
 use crate::metrics;
 use crate::response_cache::{ResponseCache, Uncacheable};
 use territoires_sync::SyncConfig;
@@ -270,10 +270,10 @@ async fn answer(
         .data(viewer)
         .data(uncacheable.clone());
     let response = if is_mutation(&request) {
-        state.schema.execute(request).await
+        graphql::execute(&state.schema, request).await
     } else {
         let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
-        match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+        match tokio::time::timeout(timeout, graphql::execute(&state.schema, request)).await {
             Ok(response) => response,
             Err(_) => return failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
         }

@@ -1,8 +1,10 @@
 //! Where every GraphQL error gets its `extensions.code`, in one place.
 //!
 //! Resolvers return [`crate::Error`] (or any error) with `?`; async-graphql keeps the
-//! original error as the source of the response error. This extension then rewrites
-//! each error of the response:
+//! original error as the source of the response error. [`classify_all`], applied to every
+//! response by [`super::execute`] (not an async-graphql extension: those wrap every field
+//! resolution, a cost paid on each of the thousands of fields of a directory answer),
+//! then rewrites each error of the response:
 //! - a [`crate::Error`] gets its code (and `path` for bad input); internal ones get a
 //!   fixed message, their cause being logged;
 //! - any other source (a database or I/O error that escaped) is `INTERNAL`, logged;
@@ -12,7 +14,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
 use async_graphql::{Response, ServerError, Value};
 
 use crate::error::Error;
@@ -20,25 +21,10 @@ use crate::error::Error;
 /// The message clients get for internal errors.
 const INTERNAL_MESSAGE: &str = "Internal error; it has been logged.";
 
-/// The extension that maps errors to codes (installed by [`super::build_schema`]).
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
-}
-
-struct ErrorCodesExtension;
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            classify(error);
-        }
-        response
+/// Sets the code of every error of a response (see [`super::execute`]).
+pub fn classify_all(response: &mut Response) {
+    for error in &mut response.errors {
+        classify(error);
     }
 }
 

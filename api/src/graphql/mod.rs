@@ -63,7 +63,6 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
         MutationRoot::default(),
         EmptySubscription,
     )
-    .extension(errors::ErrorCodes)
 }
 
 /// Builds the schema over `db` and its directory cache, with `limits`. Per-request data
@@ -83,6 +82,16 @@ pub fn build_schema(
         .data(sync)
         .data(problems)
         .finish()
+}
+
+/// Executes a request and gives every error its `extensions.code`.
+pub async fn execute(
+    schema: &AppSchema,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let mut response = schema.execute(request).await;
+    errors::classify_all(&mut response);
+    response
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
