@@ -1,14 +1,14 @@
-//! Creating, updating and archiving collèges (ADMIN: official reference data).
+//! Collèges (ADMIN: official reference data): their editable state and how it is stored
+//! (see [`super::Editable`]), and the UAI check.
 
-use entity::{AuditAction, college};
+use chrono::{DateTime, Utc};
+use entity::college;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use serde::Serialize;
 
-use super::{
-    Author, begin_write, check_version, current_version, diff, finish, required, set_archived,
-};
+use super::{Editable, required};
 use crate::error::{Error, Result};
 
 /// Everything editable about a collège. Serialised as the audit log's before/after.
@@ -21,9 +21,6 @@ pub struct CollegeState {
     /// Commune id.
     pub commune: i32,
 }
-
-const TABLE: &str = "colleges";
-const ENTITY: &str = "College";
 
 /// The letters of UAI check keys: the alphabet without I, O and Q.
 const UAI_KEYS: &[u8; 23] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
@@ -38,7 +35,28 @@ pub fn valid_uai(uai: &str) -> bool {
     UAI_KEYS.get(number % 23) == Some(&bytes[7])
 }
 
-impl CollegeState {
+/// `BAD_USER_INPUT` when another collège (not `except`) has this UAI.
+async fn uai_taken(txn: &DatabaseTransaction, uai: &str, except: Option<i32>) -> Result<()> {
+    let existing = college::Entity::find()
+        .filter(college::Column::Uai.eq(uai))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(other) if Some(other.id) != except => Err(Error::bad_input(
+            format!("the UAI {uai} is already the collège {:?}", other.name),
+            &["input", "uai"],
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[async_trait::async_trait]
+impl Editable for CollegeState {
+    const TABLE: &'static str = "colleges";
+    const ENTITY: &'static str = "College";
+    const WHAT: &'static str = "collège";
+    type Model = college::Model;
+
     fn checked(mut self) -> Result<Self> {
         self.name = required(&self.name, "name")?;
         self.uai = self.uai.trim().to_ascii_uppercase();
@@ -53,102 +71,54 @@ impl CollegeState {
         }
         Ok(self)
     }
-}
 
-async fn uai_taken(
-    txn: &sea_orm::DatabaseTransaction,
-    uai: &str,
-    except: Option<i32>,
-) -> Result<()> {
-    let existing = college::Entity::find()
-        .filter(college::Column::Uai.eq(uai))
-        .one(txn)
+    async fn load(txn: &DatabaseTransaction, id: i32) -> Result<Option<(college::Model, Self)>> {
+        let model = college::Entity::find_by_id(id).one(txn).await?;
+        Ok(model.map(|model| {
+            let state = Self {
+                uai: model.uai.clone(),
+                name: model.name.clone(),
+                commune: model.commune_id,
+            };
+            (model, state)
+        }))
+    }
+
+    async fn insert(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<i32> {
+        uai_taken(txn, &self.uai, None).await?;
+        let model = college::ActiveModel {
+            uai: Set(self.uai.clone()),
+            name: Set(self.name.clone()),
+            commune_id: Set(self.commune),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        }
+        .insert(txn)
         .await?;
-    match existing {
-        Some(other) if Some(other.id) != except => Err(Error::bad_input(
-            format!("the UAI {uai} is already the collège {:?}", other.name),
-            &["input", "uai"],
-        )),
-        _ => Ok(()),
+        Ok(model.id)
     }
-}
 
-/// Creates a collège; returns its id.
-pub async fn create(db: &DatabaseConnection, author: &Author, state: CollegeState) -> Result<i32> {
-    let state = state.checked()?;
-    let txn = begin_write(db).await?;
-    uai_taken(&txn, &state.uai, None).await?;
-    let model = college::ActiveModel {
-        uai: Set(state.uai.clone()),
-        name: Set(state.name.clone()),
-        commune_id: Set(state.commune),
-        archived_at: Set(None),
-        created_at: Set(author.now),
-        updated_at: Set(author.now),
-        version: Set(1),
-        ..Default::default()
+    async fn save(
+        &self,
+        txn: &DatabaseTransaction,
+        model: college::Model,
+        _before: &Self,
+        version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        uai_taken(txn, &self.uai, Some(model.id)).await?;
+        let mut active: college::ActiveModel = model.into();
+        active.uai = Set(self.uai.clone());
+        active.name = Set(self.name.clone());
+        active.commune_id = Set(self.commune);
+        active.updated_at = Set(now);
+        active.version = Set(version);
+        active.update(txn).await?;
+        Ok(())
     }
-    .insert(&txn)
-    .await?;
-    finish(
-        txn,
-        author,
-        ENTITY,
-        model.id,
-        AuditAction::Create,
-        diff(None, Some(&state)),
-    )
-    .await?;
-    Ok(model.id)
-}
-
-/// Applies `change` to collège `id`, if the client read version `expected_version`.
-pub async fn update(
-    db: &DatabaseConnection,
-    author: &Author,
-    id: i32,
-    expected_version: i32,
-    change: impl FnOnce(&mut CollegeState) -> Result<()>,
-) -> Result<()> {
-    let txn = begin_write(db).await?;
-    let (version, _) = current_version(&txn, TABLE, "collège", id).await?;
-    check_version(version, Some(expected_version), "collège")?;
-    let model = college::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| Error::NotFound("no collège has this ID".to_owned()))?;
-    let before = CollegeState {
-        uai: model.uai.clone(),
-        name: model.name.clone(),
-        commune: model.commune_id,
-    };
-    let mut after = before.clone();
-    change(&mut after)?;
-    let after = after.checked()?;
-    if after == before {
-        return Ok(());
-    }
-    uai_taken(&txn, &after.uai, Some(id)).await?;
-    let mut active: college::ActiveModel = model.into();
-    active.uai = Set(after.uai.clone());
-    active.name = Set(after.name.clone());
-    active.commune_id = Set(after.commune);
-    active.updated_at = Set(author.now);
-    active.version = Set(version + 1);
-    active.update(&txn).await?;
-    let changes = diff(Some(&before), Some(&after));
-    finish(txn, author, ENTITY, id, AuditAction::Update, changes).await
-}
-
-/// Archives (or restores) collège `id`.
-pub async fn archive(
-    db: &DatabaseConnection,
-    author: &Author,
-    id: i32,
-    expected_version: Option<i32>,
-    archived: bool,
-) -> Result<()> {
-    set_archived(db, author, TABLE, ENTITY, id, expected_version, archived).await
 }
 
 #[cfg(test)]

@@ -33,6 +33,103 @@ pub use themes::ThemeState;
 
 use crate::error::{Error, Result};
 
+/// A kind of object the API edits: how its state is read, checked and written. The
+/// transaction, version check, audit entry and data version bump around it are the same
+/// for every kind: [`create`], [`update`], [`archive`].
+#[async_trait::async_trait]
+pub trait Editable: Clone + PartialEq + Serialize + Send + Sync + Sized + 'static {
+    /// Its table (which has `version`, `archived_at` and `updated_at` columns).
+    const TABLE: &'static str;
+    /// Its name in the audit log and in global IDs, e.g. `Project`.
+    const ENTITY: &'static str;
+    /// What people call it in messages, e.g. "project".
+    const WHAT: &'static str;
+    /// The stored row.
+    type Model: Send + Sync;
+
+    /// Normalises (trimmed texts, sorted sets) and checks the rules the object obeys.
+    fn checked(self) -> Result<Self>;
+
+    /// Reads the stored row and its state (links included); `None` if there is none.
+    async fn load(txn: &DatabaseTransaction, id: i32) -> Result<Option<(Self::Model, Self)>>;
+
+    /// Inserts a new object (version 1); returns its id.
+    async fn insert(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<i32>;
+
+    /// Writes what changed since `before`, with the new `version`.
+    async fn save(
+        &self,
+        txn: &DatabaseTransaction,
+        model: Self::Model,
+        before: &Self,
+        version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+}
+
+/// Creates an object; returns its id.
+pub async fn create<E: Editable>(
+    db: &DatabaseConnection,
+    author: &Author,
+    state: E,
+) -> Result<i32> {
+    let state = state.checked()?;
+    let txn = begin_write(db).await?;
+    let id = state.insert(&txn, author.now).await?;
+    let changes = diff(None, Some(&state));
+    finish(txn, author, E::ENTITY, id, AuditAction::Create, changes).await?;
+    Ok(id)
+}
+
+/// Applies `change` to object `id`, if the client read version `expected_version`
+/// (else `CONFLICT`). A change that changes nothing writes nothing, not even the version.
+pub async fn update<E: Editable>(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: i32,
+    change: impl FnOnce(&mut E) -> Result<()> + Send,
+) -> Result<()> {
+    let txn = begin_write(db).await?;
+    let (version, _) = current_version(&txn, E::TABLE, E::WHAT, id).await?;
+    check_version(version, Some(expected_version), E::WHAT)?;
+    let (model, before) = E::load(&txn, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no {} has this ID", E::WHAT)))?;
+    let mut after = before.clone();
+    change(&mut after)?;
+    let after = after.checked()?;
+    if after == before {
+        return Ok(());
+    }
+    after
+        .save(&txn, model, &before, version + 1, author.now)
+        .await?;
+    let changes = diff(Some(&before), Some(&after));
+    finish(txn, author, E::ENTITY, id, AuditAction::Update, changes).await
+}
+
+/// Archives (or restores) object `id`: it leaves public lists, its history and links
+/// stay.
+pub async fn archive<E: Editable>(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: Option<i32>,
+    archived: bool,
+) -> Result<()> {
+    set_archived(
+        db,
+        author,
+        E::TABLE,
+        E::ENTITY,
+        id,
+        expected_version,
+        archived,
+    )
+    .await
+}
+
 /// Who writes, and when (one time for the whole transaction).
 #[derive(Debug, Clone)]
 pub struct Author {
@@ -146,7 +243,7 @@ pub fn check_version(current: i32, expected: Option<i32>, what: &str) -> Result<
 }
 
 /// Marks row `id` of `table` archived (or restores it), checking the version.
-pub async fn set_archived(
+async fn set_archived(
     db: &DatabaseConnection,
     author: &Author,
     table: &'static str,

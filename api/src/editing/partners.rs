@@ -1,14 +1,15 @@
-//! Creating, updating and archiving partners, and recording their expectations.
+//! Partners: their editable state and how it is stored (see [`super::Editable`]), and
+//! the expectations recorded for them.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{AuditAction, PartnerKind, partner, partner_expectation};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, ModelTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ModelTrait,
+};
 use serde::Serialize;
 
-use super::{
-    Author, begin_write, check_version, clean, current_version, diff, finish, required,
-    set_archived,
-};
+use super::{Author, Editable, begin_write, clean, current_version, finish, required};
 use crate::error::{Error, Result};
 
 /// Everything editable about a partner; references are database ids checked by the
@@ -31,22 +32,7 @@ pub struct PartnerState {
     pub contact_phone: Option<String>,
 }
 
-const TABLE: &str = "partners";
-const ENTITY: &str = "Partner";
-
 impl PartnerState {
-    fn checked(mut self) -> Result<Self> {
-        self.name = required(&self.name, "name")?;
-        self.contact_name = clean(self.contact_name);
-        if self.territory.is_none() && self.commune.is_none() {
-            return Err(Error::bad_input(
-                "a partner works in a territory or a commune: give one",
-                &["input", "territory"],
-            ));
-        }
-        Ok(self)
-    }
-
     fn from_model(model: &partner::Model) -> Self {
         Self {
             name: model.name.clone(),
@@ -70,71 +56,60 @@ impl PartnerState {
     }
 }
 
-/// Creates a partner; returns its id.
-pub async fn create(db: &DatabaseConnection, author: &Author, state: PartnerState) -> Result<i32> {
-    let state = state.checked()?;
-    let txn = begin_write(db).await?;
-    let mut active = partner::ActiveModel {
-        archived_at: Set(None),
-        created_at: Set(author.now),
-        updated_at: Set(author.now),
-        version: Set(1),
-        ..Default::default()
-    };
-    state.write(&mut active);
-    let model = active.insert(&txn).await?;
-    finish(
-        txn,
-        author,
-        ENTITY,
-        model.id,
-        AuditAction::Create,
-        diff(None, Some(&state)),
-    )
-    .await?;
-    Ok(model.id)
-}
+#[async_trait::async_trait]
+impl Editable for PartnerState {
+    const TABLE: &'static str = "partners";
+    const ENTITY: &'static str = "Partner";
+    const WHAT: &'static str = "partner";
+    type Model = partner::Model;
 
-/// Applies `change` to partner `id`, if the client read version `expected_version`.
-pub async fn update(
-    db: &DatabaseConnection,
-    author: &Author,
-    id: i32,
-    expected_version: i32,
-    change: impl FnOnce(&mut PartnerState) -> Result<()>,
-) -> Result<()> {
-    let txn = begin_write(db).await?;
-    let (version, _) = current_version(&txn, TABLE, "partner", id).await?;
-    check_version(version, Some(expected_version), "partner")?;
-    let model = partner::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| Error::NotFound("no partner has this ID".to_owned()))?;
-    let before = PartnerState::from_model(&model);
-    let mut after = before.clone();
-    change(&mut after)?;
-    let after = after.checked()?;
-    if after == before {
-        return Ok(());
+    fn checked(mut self) -> Result<Self> {
+        self.name = required(&self.name, "name")?;
+        self.contact_name = clean(self.contact_name);
+        if self.territory.is_none() && self.commune.is_none() {
+            return Err(Error::bad_input(
+                "a partner works in a territory or a commune: give one",
+                &["input", "territory"],
+            ));
+        }
+        Ok(self)
     }
-    let mut active: partner::ActiveModel = model.into();
-    after.write(&mut active);
-    active.updated_at = Set(author.now);
-    active.version = Set(version + 1);
-    active.update(&txn).await?;
-    let changes = diff(Some(&before), Some(&after));
-    finish(txn, author, ENTITY, id, AuditAction::Update, changes).await
-}
 
-/// Archives (or restores) partner `id`.
-pub async fn archive(
-    db: &DatabaseConnection,
-    author: &Author,
-    id: i32,
-    expected_version: Option<i32>,
-    archived: bool,
-) -> Result<()> {
-    set_archived(db, author, TABLE, ENTITY, id, expected_version, archived).await
+    async fn load(txn: &DatabaseTransaction, id: i32) -> Result<Option<(partner::Model, Self)>> {
+        let model = partner::Entity::find_by_id(id).one(txn).await?;
+        Ok(model.map(|model| {
+            let state = Self::from_model(&model);
+            (model, state)
+        }))
+    }
+
+    async fn insert(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<i32> {
+        let mut active = partner::ActiveModel {
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        };
+        self.write(&mut active);
+        Ok(active.insert(txn).await?.id)
+    }
+
+    async fn save(
+        &self,
+        txn: &DatabaseTransaction,
+        model: partner::Model,
+        _before: &Self,
+        version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut active: partner::ActiveModel = model.into();
+        self.write(&mut active);
+        active.updated_at = Set(now);
+        active.version = Set(version);
+        active.update(txn).await?;
+        Ok(())
+    }
 }
 
 /// Records what partner `partner_id` expects; returns the expectation's id. The
@@ -154,7 +129,7 @@ pub async fn record_expectation(
         ));
     }
     let txn = begin_write(db).await?;
-    current_version(&txn, TABLE, "partner", partner_id).await?;
+    current_version(&txn, PartnerState::TABLE, PartnerState::WHAT, partner_id).await?;
     let model = partner_expectation::ActiveModel {
         partner_id: Set(partner_id),
         text: Set(text.to_owned()),
@@ -172,7 +147,7 @@ pub async fn record_expectation(
     finish(
         txn,
         author,
-        ENTITY,
+        PartnerState::ENTITY,
         partner_id,
         AuditAction::Update,
         changes,
@@ -199,7 +174,7 @@ pub async fn delete_expectation(db: &DatabaseConnection, author: &Author, id: i3
     finish(
         txn,
         author,
-        ENTITY,
+        PartnerState::ENTITY,
         partner_id,
         AuditAction::Update,
         changes,

@@ -1,21 +1,17 @@
-//! Creating, updating and archiving projects.
+//! Projects: their editable state and how it is stored (see [`super::Editable`]).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    AuditAction, Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment, project,
-    project_axis, project_college, project_commune, project_environment, project_partner,
-    project_territory, project_theme,
+    Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment, project, project_axis,
+    project_college, project_commune, project_environment, project_partner, project_territory,
+    project_theme,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use serde::Serialize;
 
-use super::{
-    Author, begin_write, check_version, current_version, diff, finish, replace_links, required,
-    set, set_archived,
-};
+use super::{Editable, replace_links, required, set};
 use crate::error::{Error, Result};
 
 /// Everything editable about a project; links are database ids, already checked by the
@@ -52,12 +48,21 @@ pub struct ProjectState {
     pub partners: Vec<i32>,
 }
 
-const TABLE: &str = "projects";
-const ENTITY: &str = "Project";
-
 impl ProjectState {
+    /// The sets in canonical order (sorted, deduplicated).
+    fn checked_sets(mut self) -> Self {
+        self.axes = set(self.axes);
+        self.environments = set(self.environments);
+        self.themes = set(self.themes);
+        self.territories = set(self.territories);
+        self.communes = set(self.communes);
+        self.colleges = set(self.colleges);
+        self.partners = set(self.partners);
+        self
+    }
+
     /// Normalises (trimmed texts, sorted sets) and checks the rules a project obeys.
-    fn checked(mut self) -> Result<Self> {
+    fn validated(mut self) -> Result<Self> {
         self.title = required(&self.title, "title")?;
         self.summary = super::clean(self.summary);
         if let (Some(start), Some(end)) = (self.start_date, self.end_date)
@@ -74,17 +79,11 @@ impl ProjectState {
                 &["input", "territories"],
             ));
         }
-        self.axes = set(self.axes);
-        self.environments = set(self.environments);
-        self.themes = set(self.themes);
-        self.territories = set(self.territories);
-        self.communes = set(self.communes);
-        self.colleges = set(self.colleges);
-        self.partners = set(self.partners);
-        Ok(self)
+        Ok(self.checked_sets())
     }
 
-    async fn load(txn: &DatabaseTransaction, model: project::Model) -> Result<Self> {
+    /// The state of a stored project, its links read.
+    async fn from_row(txn: &DatabaseTransaction, model: project::Model) -> Result<Self> {
         let id = model.id;
         Ok(Self {
             title: model.title,
@@ -213,90 +212,69 @@ impl ProjectState {
     }
 }
 
-/// Creates a project; returns its id.
-pub async fn create(db: &DatabaseConnection, author: &Author, state: ProjectState) -> Result<i32> {
-    let state = state.checked()?;
-    let txn = begin_write(db).await?;
-    let model = project::ActiveModel {
-        title: Set(state.title.clone()),
-        summary: Set(state.summary.clone()),
-        status: Set(state.status),
-        unit: Set(state.unit),
-        lead_coordinator_id: Set(state.lead),
-        start_date: Set(state.start_date),
-        end_date: Set(state.end_date),
-        archived_at: Set(None),
-        created_at: Set(author.now),
-        updated_at: Set(author.now),
-        version: Set(1),
-        ..Default::default()
+#[async_trait::async_trait]
+impl Editable for ProjectState {
+    const TABLE: &'static str = "projects";
+    const ENTITY: &'static str = "Project";
+    const WHAT: &'static str = "project";
+    type Model = project::Model;
+
+    fn checked(self) -> Result<Self> {
+        self.validated()
     }
-    .insert(&txn)
-    .await?;
-    state.save_links(&txn, model.id, None).await?;
-    let changes = diff(None, Some(&state));
-    finish(txn, author, ENTITY, model.id, AuditAction::Create, changes).await?;
-    Ok(model.id)
-}
 
-/// Applies `change` to project `id`, if the client read version `expected_version`.
-pub async fn update(
-    db: &DatabaseConnection,
-    author: &Author,
-    id: i32,
-    expected_version: i32,
-    change: impl FnOnce(&mut ProjectState) -> Result<()>,
-) -> Result<()> {
-    let txn = begin_write(db).await?;
-    let (version, _) = current_version(&txn, TABLE, "project", id).await?;
-    check_version(version, Some(expected_version), "project")?;
-    let model = project::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| Error::NotFound("no project has this ID".to_owned()))?;
-    let before = ProjectState::load(&txn, model.clone()).await?;
-    let mut after = before.clone();
-    change(&mut after)?;
-    let after = after.checked()?;
-    let before = set_sorted(before);
-    if after == before {
-        return Ok(());
+    async fn load(txn: &DatabaseTransaction, id: i32) -> Result<Option<(project::Model, Self)>> {
+        let Some(model) = project::Entity::find_by_id(id).one(txn).await? else {
+            return Ok(None);
+        };
+        // Sets in canonical order, so an edit that changes nothing compares equal.
+        let state = ProjectState::from_row(txn, model.clone())
+            .await?
+            .checked_sets();
+        Ok(Some((model, state)))
     }
-    let mut active: project::ActiveModel = model.into();
-    active.title = Set(after.title.clone());
-    active.summary = Set(after.summary.clone());
-    active.status = Set(after.status);
-    active.unit = Set(after.unit);
-    active.lead_coordinator_id = Set(after.lead);
-    active.start_date = Set(after.start_date);
-    active.end_date = Set(after.end_date);
-    active.updated_at = Set(author.now);
-    active.version = Set(version + 1);
-    active.update(&txn).await?;
-    after.save_links(&txn, id, Some(&before)).await?;
-    let changes = diff(Some(&before), Some(&after));
-    finish(txn, author, ENTITY, id, AuditAction::Update, changes).await
-}
 
-/// The stored state with its sets in canonical order, to compare with an edited one.
-fn set_sorted(mut state: ProjectState) -> ProjectState {
-    state.axes = set(state.axes);
-    state.environments = set(state.environments);
-    state.themes = set(state.themes);
-    state.territories = set(state.territories);
-    state.communes = set(state.communes);
-    state.colleges = set(state.colleges);
-    state.partners = set(state.partners);
-    state
-}
+    async fn insert(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<i32> {
+        let model = project::ActiveModel {
+            title: Set(self.title.clone()),
+            summary: Set(self.summary.clone()),
+            status: Set(self.status),
+            unit: Set(self.unit),
+            lead_coordinator_id: Set(self.lead),
+            start_date: Set(self.start_date),
+            end_date: Set(self.end_date),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        self.save_links(txn, model.id, None).await?;
+        Ok(model.id)
+    }
 
-/// Archives (or restores) project `id`.
-pub async fn archive(
-    db: &DatabaseConnection,
-    author: &Author,
-    id: i32,
-    expected_version: Option<i32>,
-    archived: bool,
-) -> Result<()> {
-    set_archived(db, author, TABLE, ENTITY, id, expected_version, archived).await
+    async fn save(
+        &self,
+        txn: &DatabaseTransaction,
+        model: project::Model,
+        before: &Self,
+        version: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let id = model.id;
+        let mut active: project::ActiveModel = model.into();
+        active.title = Set(self.title.clone());
+        active.summary = Set(self.summary.clone());
+        active.status = Set(self.status);
+        active.unit = Set(self.unit);
+        active.lead_coordinator_id = Set(self.lead);
+        active.start_date = Set(self.start_date);
+        active.end_date = Set(self.end_date);
+        active.updated_at = Set(now);
+        active.version = Set(version);
+        active.update(txn).await?;
+        self.save_links(txn, id, Some(before)).await
+    }
 }

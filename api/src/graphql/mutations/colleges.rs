@@ -5,7 +5,7 @@ use entity::Role;
 
 use super::payloads::CollegePayload;
 use super::{author, fresh, resolve};
-use crate::editing::{CollegeState, colleges};
+use crate::editing::{self, CollegeState};
 use crate::graphql::{ids, snapshot};
 
 /// A new collège.
@@ -50,7 +50,7 @@ impl CollegeMutation {
             commune: resolve::commune(dir, &input.commune, &["input", "commune"])?,
         };
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let id = colleges::create(db, &author, state).await?;
+        let id = editing::create(db, &author, state).await?;
         Ok(CollegePayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -70,7 +70,7 @@ impl CollegeMutation {
             .map(|c| resolve::commune(dir, &c, &["input", "commune"]))
             .transpose()?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        colleges::update(db, &author, id, expected_version, |state| {
+        editing::update::<CollegeState>(db, &author, id, expected_version, |state| {
             if let Some(uai) = input.uai {
                 state.uai = uai;
             }
@@ -99,7 +99,7 @@ impl CollegeMutation {
         let author = author(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        colleges::archive(db, &author, id, expected_version, true).await?;
+        editing::archive::<CollegeState>(db, &author, id, expected_version, true).await?;
         Ok(CollegePayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -115,7 +115,7 @@ impl CollegeMutation {
         let author = author(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        colleges::archive(db, &author, id, expected_version, false).await?;
+        editing::archive::<CollegeState>(db, &author, id, expected_version, false).await?;
         Ok(CollegePayload::of(fresh(ctx).await?, id)?)
     }
 }

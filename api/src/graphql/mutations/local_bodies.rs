@@ -6,7 +6,7 @@ use entity::{LocalBodyKind, Role};
 use super::payloads::LocalBodyPayload;
 use super::{author, fresh, resolve};
 use crate::directory::Snapshot;
-use crate::editing::{LocalBodyState, local_bodies};
+use crate::editing::{self, LocalBodyState};
 use crate::error::Error;
 use crate::graphql::{ids, snapshot};
 
@@ -120,7 +120,7 @@ impl LocalBodyMutation {
         };
         state.territory = territory_of(dir, &state, given)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let id = local_bodies::create(db, &author, state).await?;
+        let id = editing::create(db, &author, state).await?;
         Ok(LocalBodyPayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -155,7 +155,7 @@ impl LocalBodyMutation {
             MaybeUndefined::Undefined => None,
         };
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        local_bodies::update(db, &author, id, expected_version, |state| {
+        editing::update::<LocalBodyState>(db, &author, id, expected_version, |state| {
             if let Some(kind) = input.kind {
                 state.kind = kind;
             }
@@ -204,7 +204,7 @@ impl LocalBodyMutation {
                 other => other,
             })?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        local_bodies::update(db, &author, id, expected_version, |state| {
+        editing::update::<LocalBodyState>(db, &author, id, expected_version, |state| {
             state.representatives = representatives;
             Ok(())
         })
@@ -224,7 +224,7 @@ impl LocalBodyMutation {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::LOCAL_BODY, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        local_bodies::archive(db, &author, id, expected_version, true).await?;
+        editing::archive::<LocalBodyState>(db, &author, id, expected_version, true).await?;
         Ok(LocalBodyPayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -240,7 +240,7 @@ impl LocalBodyMutation {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::LOCAL_BODY, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        local_bodies::archive(db, &author, id, expected_version, false).await?;
+        editing::archive::<LocalBodyState>(db, &author, id, expected_version, false).await?;
         Ok(LocalBodyPayload::of(fresh(ctx).await?, id)?)
     }
 }

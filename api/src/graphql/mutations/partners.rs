@@ -7,7 +7,7 @@ use entity::{PartnerKind, Role};
 
 use super::payloads::PartnerPayload;
 use super::{author, fresh, resolve};
-use crate::editing::{PartnerState, delete_expectation, partners, record_expectation};
+use crate::editing::{self, PartnerState, delete_expectation, record_expectation};
 use crate::error::Error;
 use crate::graphql::types::Date;
 use crate::graphql::{ids, snapshot};
@@ -103,7 +103,7 @@ impl PartnerMutation {
             contact_phone: input.contact_phone.as_deref().map(phone).transpose()?,
         };
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let id = partners::create(db, &author, state).await?;
+        let id = editing::create(db, &author, state).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -129,7 +129,7 @@ impl PartnerMutation {
         let contact_email = given(input.contact_email, |e| email(&e))?;
         let contact_phone = given(input.contact_phone, |p| phone(&p))?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        partners::update(db, &author, id, expected_version, |state| {
+        editing::update::<PartnerState>(db, &author, id, expected_version, |state| {
             if let Some(name) = input.name {
                 state.name = name;
             }
@@ -169,7 +169,7 @@ impl PartnerMutation {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        partners::archive(db, &author, id, expected_version, true).await?;
+        editing::archive::<PartnerState>(db, &author, id, expected_version, true).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -185,7 +185,7 @@ impl PartnerMutation {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        partners::archive(db, &author, id, expected_version, false).await?;
+        editing::archive::<PartnerState>(db, &author, id, expected_version, false).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
 

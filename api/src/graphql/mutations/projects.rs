@@ -5,7 +5,7 @@ use entity::{ProjectStatus, Role, SaecUnit, StrategicAxis, YouthEnvironment};
 
 use super::payloads::ProjectPayload;
 use super::{author, fresh, resolve};
-use crate::editing::{ProjectState, projects};
+use crate::editing::{self, ProjectState};
 use crate::graphql::types::Date;
 use crate::graphql::{ids, snapshot};
 
@@ -128,7 +128,7 @@ impl ProjectMutation {
             partners: resolve::partners(dir, &input.partners, "partners")?,
         };
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let id = projects::create(db, &author, state).await?;
+        let id = editing::create(db, &author, state).await?;
         Ok(ProjectPayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -172,7 +172,7 @@ impl ProjectMutation {
             .map(|p| resolve::partners(dir, &p, "partners"))
             .transpose()?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        projects::update(db, &author, id, expected_version, |state| {
+        editing::update::<ProjectState>(db, &author, id, expected_version, |state| {
             if let Some(title) = input.title {
                 state.title = title;
             }
@@ -220,7 +220,7 @@ impl ProjectMutation {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PROJECT, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        projects::archive(db, &author, id, expected_version, true).await?;
+        editing::archive::<ProjectState>(db, &author, id, expected_version, true).await?;
         Ok(ProjectPayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -236,7 +236,7 @@ impl ProjectMutation {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PROJECT, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        projects::archive(db, &author, id, expected_version, false).await?;
+        editing::archive::<ProjectState>(db, &author, id, expected_version, false).await?;
         Ok(ProjectPayload::of(fresh(ctx).await?, id)?)
     }
 }

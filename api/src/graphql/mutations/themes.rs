@@ -5,7 +5,7 @@ use entity::Role;
 
 use super::payloads::ThemePayload;
 use super::{author, fresh};
-use crate::editing::themes;
+use crate::editing::{self, ThemeState};
 use crate::graphql::ids;
 
 /// A new theme.
@@ -31,7 +31,11 @@ impl ThemeMutation {
     ) -> Result<ThemePayload> {
         let author = author(ctx, Role::Admin)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let id = themes::add(db, &author, &input.code, &input.label).await?;
+        let state = ThemeState {
+            code: input.code,
+            label: input.label,
+        };
+        let id = editing::create(db, &author, state).await?;
         Ok(ThemePayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -46,7 +50,11 @@ impl ThemeMutation {
         let author = author(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::THEME, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        themes::relabel(db, &author, id, expected_version, &label).await?;
+        editing::update::<ThemeState>(db, &author, id, expected_version, |state| {
+            state.label = label;
+            Ok(())
+        })
+        .await?;
         Ok(ThemePayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -63,7 +71,7 @@ impl ThemeMutation {
         let author = author(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::THEME, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        themes::archive(db, &author, id, expected_version, true).await?;
+        editing::archive::<ThemeState>(db, &author, id, expected_version, true).await?;
         Ok(ThemePayload::of(fresh(ctx).await?, id)?)
     }
 
@@ -79,7 +87,7 @@ impl ThemeMutation {
         let author = author(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::THEME, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        themes::archive(db, &author, id, expected_version, false).await?;
+        editing::archive::<ThemeState>(db, &author, id, expected_version, false).await?;
         Ok(ThemePayload::of(fresh(ctx).await?, id)?)
     }
 }
