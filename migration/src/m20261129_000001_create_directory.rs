@@ -308,15 +308,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .exec_stmt(
-                Query::insert()
-                    .into_table(DataVersion::Table)
-                    .columns([DataVersion::Id, DataVersion::Version])
-                    .values_panic([1.into(), 1i64.into()])
-                    .to_owned(),
-            )
-            .await?;
+        let mut first_version = Query::insert();
+        first_version
+            .into_table(DataVersion::Table)
+            .columns([DataVersion::Id, DataVersion::Version])
+            .values([1.into(), 1i64.into()])
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        manager.exec_stmt(first_version).await?;
         Ok(())
     }
 
