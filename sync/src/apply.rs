@@ -1,22 +1,30 @@
 //! Applying a plan, inside the caller's transaction: rows change, assignment history is
 //! kept (closed rows get `ended_at`, new ones open), every change is audited and the data
 //! version is bumped so every process's cache sees the new roster at once.
+//!
+//! What to write is computed once ([`Writes`]); two executors write it:
+//! - [`apply_portable`] (SQLite, and any connection): sea-orm statements, one UPDATE per
+//!   person, multi-row INSERTs;
+//! - [`apply_postgres`]: a constant number of statements whatever the roster's size —
+//!   UPDATEs of every person at once from arrays (`unnest`), new rows and audit entries
+//!   streamed with binary `COPY` on the import's own transaction.
+//!
+//! Both leave exactly the same rows behind (the roster tests run on both databases).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use entity::Labelled;
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log::{self, FieldChange, NewEntry};
-use entity::{AuditAction, commune, coordinator, coordinator_assignment, data_version};
+use entity::{AuditAction, Labelled, commune, coordinator, coordinator_assignment, data_version};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Statement,
-};
-use serde_json::{Value, json};
+use sea_orm::sqlx::postgres::PgArguments;
+use sea_orm::sqlx::{Arguments, Row};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::plan::{ChangeKind, Current, FieldDiff, PersonChange, Plan};
+use crate::pg::{PgSession, pg_micros};
+use crate::plan::{ChangeKind, CommuneMove, Current, FieldDiff, PersonChange, Plan, Target};
 use crate::reference::Reference;
 
 /// The audit log's actor for roster imports.
@@ -24,81 +32,367 @@ pub const AUDIT_ACTOR: &str = "roster-sync";
 /// Rows per multi-row statement: far under both databases' bind-parameter limits
 /// (12 columns × 500 < SQLite's 32,766).
 const CHUNK: usize = 500;
-/// Rows per JSON-parameter statement on PostgreSQL.
-const PG_CHUNK: usize = 5000;
 
-/// Applies `plan` in `txn`. `progress(done, total)` is called as people are written.
-pub(crate) async fn apply(
+/// Progress callback: `(done, total)`.
+pub(crate) type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+/// What happens to a row besides its changed fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Fields only.
+    Update,
+    /// Leaves the roster: `active` false, `deactivated_at` set.
+    Deactivate,
+    /// Back in the roster: `active` true, deactivation and erasure dates cleared.
+    Reactivate,
+}
+
+/// One UPDATE of a coordinator row: the changed fields, `updated_at`, `version + 1`.
+#[derive(Debug, Clone, Copy)]
+struct RowUpdate<'a> {
+    id: i32,
+    fields: &'a [FieldDiff],
+    mode: Mode,
+}
+
+/// One changed field of an audit entry, borrowed from the plan. Serialises exactly as
+/// [`FieldChange`] does (`{"field":…,"before":…,"after":…}`), without building JSON
+/// values first.
+#[derive(Debug, Clone, Copy)]
+enum Change<'a> {
+    /// A coordinator's field, as planned.
+    Field(&'a FieldDiff),
+    /// `active`.
+    Active { before: bool, after: bool },
+    /// The territory numbers (`before` is null for a newcomer).
+    Territories {
+        before: Option<&'a [i32]>,
+        after: &'a [i32],
+    },
+    /// A commune's territory number.
+    Territory { before: i32, after: i32 },
+}
+
+impl Serialize for Change<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("FieldChange", 3)?;
+        match *self {
+            Change::Field(f) => {
+                s.serialize_field("field", f.field.as_str())?;
+                s.serialize_field("before", &f.before)?;
+                s.serialize_field("after", &f.after)?;
+            }
+            Change::Active { before, after } => {
+                s.serialize_field("field", "active")?;
+                s.serialize_field("before", &before)?;
+                s.serialize_field("after", &after)?;
+            }
+            Change::Territories { before, after } => {
+                s.serialize_field("field", "territories")?;
+                s.serialize_field("before", &before)?;
+                s.serialize_field("after", after)?;
+            }
+            Change::Territory { before, after } => {
+                s.serialize_field("field", "territory")?;
+                s.serialize_field("before", &before)?;
+                s.serialize_field("after", &after)?;
+            }
+        }
+        s.end()
+    }
+}
+
+impl Change<'_> {
+    fn to_field_change(self) -> FieldChange {
+        match self {
+            Change::Field(f) => {
+                FieldChange::new(f.field.clone(), f.before.clone(), f.after.clone())
+            }
+            Change::Active { before, after } => FieldChange::new("active", before, after),
+            Change::Territories { before, after } => FieldChange::new(
+                "territories",
+                before.map_or(serde_json::Value::Null, |b| b.to_vec().into()),
+                after.to_vec(),
+            ),
+            Change::Territory { before, after } => FieldChange::new("territory", before, after),
+        }
+    }
+}
+
+/// An audit entry to record.
+#[derive(Debug, Clone)]
+struct Audit<'a> {
+    entity: &'static str,
+    entity_id: i32,
+    action: AuditAction,
+    changes: Vec<Change<'a>>,
+}
+
+impl Audit<'_> {
+    fn coordinator(id: i32, action: AuditAction, changes: Vec<Change<'_>>) -> Audit<'_> {
+        Audit {
+            entity: "Coordinator",
+            entity_id: id,
+            action,
+            changes,
+        }
+    }
+
+    fn to_new_entry(&self) -> NewEntry {
+        NewEntry {
+            entity: self.entity,
+            entity_id: self.entity_id,
+            action: self.action,
+            changes: self.changes.iter().map(|c| c.to_field_change()).collect(),
+        }
+    }
+
+    /// The `changes` column: what `serde_json::to_string(&Vec<FieldChange>)` gives.
+    fn write_changes(&self, out: &mut Vec<u8>) {
+        if serde_json::to_writer(&mut *out, &self.changes).is_err() {
+            // Unreachable (strings, booleans and numbers only), but never a half entry.
+            out.clear();
+            out.extend_from_slice(b"[]");
+        }
+    }
+}
+
+fn fields<'a>(fields: &'a [FieldDiff]) -> Vec<Change<'a>> {
+    let mut changes = Vec::with_capacity(fields.len() + 2);
+    changes.extend(fields.iter().map(Change::Field));
+    changes
+}
+
+/// The audit entry of a newcomer, once their id is known.
+fn created(change: &PersonChange, id: i32) -> Audit<'_> {
+    let mut changes = fields(&change.fields);
+    changes.push(Change::Territories {
+        before: None,
+        after: &change.territories_after,
+    });
+    Audit::coordinator(id, AuditAction::Create, changes)
+}
+
+/// The audit entry of a commune moved to another territory.
+fn commune_moved(moved: &CommuneMove) -> Audit<'_> {
+    Audit {
+        entity: "Commune",
+        entity_id: moved.commune_id,
+        action: AuditAction::Update,
+        changes: vec![Change::Territory {
+            before: moved.from_territory,
+            after: moved.to_territory,
+        }],
+    }
+}
+
+/// Everything applying a plan writes, in the order it is written.
+struct Writes<'a> {
+    /// People leaving, and inactive rows giving up an e-mail a newcomer takes: first, so
+    /// the e-mails they free are available to the rows written next.
+    leaving: Vec<RowUpdate<'a>>,
+    /// Staying people whose e-mail another staying person takes: given a placeholder
+    /// e-mail first, so the unique key never sees the same e-mail twice mid-way.
+    placeholders: Vec<i32>,
+    /// Staying people (moved, updated, reactivated).
+    staying: Vec<RowUpdate<'a>>,
+    /// Open assignments to close: (id, started_at).
+    close: Vec<(i32, DateTime<Utc>)>,
+    /// Assignments to open for staying people: (coordinator id, territory id).
+    open: Vec<(i32, i32)>,
+    /// Newcomers.
+    added: Vec<&'a PersonChange>,
+    /// Audit entries of the leaving and staying people, in order.
+    audit: Vec<Audit<'a>>,
+}
+
+impl<'a> Writes<'a> {
+    fn new(plan: &'a Plan, current: &Current, reference: &Reference) -> Result<Self, DbErr> {
+        let stored = |change: &PersonChange| {
+            change
+                .apply
+                .current
+                .and_then(|i| current.coordinators.get(i))
+        };
+        let mut writes = Writes {
+            leaving: Vec::new(),
+            placeholders: Vec::new(),
+            staying: Vec::new(),
+            close: Vec::new(),
+            open: Vec::new(),
+            added: Vec::new(),
+            audit: Vec::new(),
+        };
+
+        for change in plan.changes.iter().filter(|c| {
+            c.kind == ChangeKind::Deactivated
+                || (c.kind == ChangeKind::Updated && stored(c).is_some_and(|s| !s.model.active))
+        }) {
+            let Some(id) = change.coordinator_id else {
+                continue;
+            };
+            writes.close.extend(change.apply.close.iter().copied());
+            let deactivate = change.kind == ChangeKind::Deactivated;
+            writes.leaving.push(RowUpdate {
+                id,
+                fields: &change.fields,
+                mode: if deactivate {
+                    Mode::Deactivate
+                } else {
+                    Mode::Update
+                },
+            });
+            let mut changes = fields(&change.fields);
+            if deactivate {
+                changes.push(Change::Active {
+                    before: true,
+                    after: false,
+                });
+                changes.push(Change::Territories {
+                    before: Some(&change.territories_before),
+                    after: &[],
+                });
+            }
+            let action = if deactivate {
+                AuditAction::Deactivate
+            } else {
+                AuditAction::Update
+            };
+            writes.audit.push(Audit::coordinator(id, action, changes));
+        }
+
+        let staying: Vec<&PersonChange> = plan
+            .changes
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    ChangeKind::Moved | ChangeKind::Updated | ChangeKind::Reactivated
+                ) && stored(c).is_some_and(|s| s.model.active || c.kind == ChangeKind::Reactivated)
+            })
+            .collect();
+        let holders: HashMap<&str, i32> = staying
+            .iter()
+            .filter_map(|c| {
+                stored(c).and_then(|s| s.model.email.as_deref().map(|e| (e, s.model.id)))
+            })
+            .collect();
+        for change in &staying {
+            let Some(new_email) = change
+                .fields
+                .iter()
+                .find(|f| f.field == "email")
+                .and_then(|f| f.after.as_deref())
+            else {
+                continue;
+            };
+            if let Some(&holder) = holders.get(new_email)
+                && Some(holder) != change.coordinator_id
+            {
+                writes.placeholders.push(holder);
+            }
+        }
+        for change in staying {
+            let Some(id) = change.coordinator_id else {
+                continue;
+            };
+            let reactivate = change.kind == ChangeKind::Reactivated;
+            writes.staying.push(RowUpdate {
+                id,
+                fields: &change.fields,
+                mode: if reactivate {
+                    Mode::Reactivate
+                } else {
+                    Mode::Update
+                },
+            });
+            writes.close.extend(change.apply.close.iter().copied());
+            for number in &change.apply.open {
+                writes.open.push((id, territory_id(reference, *number)?));
+            }
+            let territories = Change::Territories {
+                before: Some(&change.territories_before),
+                after: &change.territories_after,
+            };
+            if reactivate {
+                let mut changes = fields(&change.fields);
+                changes.push(Change::Active {
+                    before: false,
+                    after: true,
+                });
+                changes.push(territories);
+                writes
+                    .audit
+                    .push(Audit::coordinator(id, AuditAction::Reactivate, changes));
+            } else {
+                if !change.fields.is_empty() {
+                    writes.audit.push(Audit::coordinator(
+                        id,
+                        AuditAction::Update,
+                        fields(&change.fields),
+                    ));
+                }
+                if change.territories_changed() {
+                    writes
+                        .audit
+                        .push(Audit::coordinator(id, AuditAction::Move, vec![territories]));
+                }
+            }
+        }
+
+        writes.added = plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Added)
+            .collect();
+        Ok(writes)
+    }
+}
+
+fn territory_id(reference: &Reference, number: i32) -> Result<i32, DbErr> {
+    reference
+        .territory_id(number)
+        .ok_or_else(|| DbErr::Custom(format!("territory {number} vanished during the import")))
+}
+
+fn target(change: &PersonChange) -> Result<&Target, DbErr> {
+    change
+        .apply
+        .target
+        .as_ref()
+        .ok_or_else(|| DbErr::Custom("a planned newcomer has no values".into()))
+}
+
+/// Applies `plan` in `txn` with statements every database understands.
+/// `progress(done, total)` is called as people are written.
+pub(crate) async fn apply_portable(
     txn: &impl ConnectionTrait,
     plan: &Plan,
     current: &Current,
     reference: &Reference,
     now: DateTime<Utc>,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
+    progress: ProgressFn<'_>,
 ) -> Result<(), DbErr> {
     let total = (plan.changes.len() + plan.commune_moves.len()) as u64;
     let mut done = 0u64;
-    let mut audit = Vec::new();
-    let territory_id = |number: i32| {
-        reference
-            .territory_id(number)
-            .ok_or_else(|| DbErr::Custom(format!("territory {number} vanished during the import")))
-    };
-    let stored = |change: &PersonChange| {
-        change
-            .apply
-            .current
-            .and_then(|i| current.coordinators.get(i))
-    };
+    let Writes {
+        leaving,
+        placeholders,
+        staying,
+        close,
+        mut open,
+        added,
+        mut audit,
+    } = Writes::new(plan, current, reference)?;
 
-    // 1. People leaving (and inactive rows giving up an e-mail a newcomer takes) go first,
-    //    so the e-mails they free are available to the rows written next.
-    let leaving: Vec<&PersonChange> = plan
-        .changes
-        .iter()
-        .filter(|c| {
-            c.kind == ChangeKind::Deactivated
-                || (c.kind == ChangeKind::Updated && stored(c).is_some_and(|s| !s.model.active))
-        })
-        .collect();
+    // 1. Leaving people; plain deactivations (no field changes) batched.
     let mut plain_deactivations = Vec::new();
-    let mut to_close = Vec::new();
-    for change in &leaving {
-        let Some(id) = change.coordinator_id else {
-            continue;
-        };
-        to_close.extend(change.apply.close.iter().copied());
-        let deactivate = change.kind == ChangeKind::Deactivated;
-        if deactivate && change.fields.is_empty() {
-            plain_deactivations.push(id);
+    for update in &leaving {
+        if update.mode == Mode::Deactivate && update.fields.is_empty() {
+            plain_deactivations.push(update.id);
         } else {
-            let mut update = row_update(id, now, &change.fields);
-            if deactivate {
-                update = update
-                    .col_expr(coordinator::Column::Active, Expr::value(false))
-                    .col_expr(coordinator::Column::DeactivatedAt, Expr::value(now));
-            }
-            update.exec(txn).await?;
+            row_update(*update, now).exec(txn).await?;
         }
-        let mut changes = field_changes(&change.fields);
-        if deactivate {
-            changes.push(FieldChange::new("active", true, false));
-            changes.push(FieldChange::new(
-                "territories",
-                change.territories_before.clone(),
-                Vec::<i32>::new(),
-            ));
-        }
-        audit.push(NewEntry {
-            entity: "Coordinator",
-            entity_id: id,
-            action: if deactivate {
-                AuditAction::Deactivate
-            } else {
-                AuditAction::Update
-            },
-            changes,
-        });
     }
     for chunk in plain_deactivations.chunks(CHUNK) {
         coordinator::Entity::update_many()
@@ -116,182 +410,48 @@ pub(crate) async fn apply(
     done += leaving.len() as u64;
     progress(done, total);
 
-    // 2. Staying people. An e-mail moving from one staying person to another would
-    //    collide with the unique key mid-way: its current holder first gets a placeholder.
-    let staying: Vec<&PersonChange> = plan
-        .changes
-        .iter()
-        .filter(|c| {
-            matches!(
-                c.kind,
-                ChangeKind::Moved | ChangeKind::Updated | ChangeKind::Reactivated
-            ) && stored(c).is_some_and(|s| s.model.active || c.kind == ChangeKind::Reactivated)
-        })
-        .collect();
-    let holders: HashMap<&str, i32> = staying
-        .iter()
-        .filter_map(|c| stored(c).and_then(|s| s.model.email.as_deref().map(|e| (e, s.model.id))))
-        .collect();
-    for change in &staying {
-        let Some(new_email) = change
-            .fields
-            .iter()
-            .find(|f| f.field == "email")
-            .and_then(|f| f.after.as_deref())
-        else {
-            continue;
-        };
-        if let Some(&holder) = holders.get(new_email)
-            && Some(holder) != change.coordinator_id
-        {
-            coordinator::Entity::update_many()
-                .col_expr(
-                    coordinator::Column::Email,
-                    Expr::value(format!("roster-sync-{holder}@invalid.invalid")),
-                )
-                .filter(coordinator::Column::Id.eq(holder))
-                .exec(txn)
-                .await?;
-        }
+    // 2. Staying people, after the placeholders.
+    for holder in placeholders {
+        coordinator::Entity::update_many()
+            .col_expr(
+                coordinator::Column::Email,
+                Expr::value(format!("roster-sync-{holder}@invalid.invalid")),
+            )
+            .filter(coordinator::Column::Id.eq(holder))
+            .exec(txn)
+            .await?;
     }
-    let mut to_open: Vec<(i32, i32)> = Vec::new();
-    for change in &staying {
-        let Some(id) = change.coordinator_id else {
-            continue;
-        };
-        let mut update = row_update(id, now, &change.fields);
-        if change.kind == ChangeKind::Reactivated {
-            update = update
-                .col_expr(coordinator::Column::Active, Expr::value(true))
-                .col_expr(
-                    coordinator::Column::DeactivatedAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(
-                    coordinator::Column::ContactErasedAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                );
-        }
-        update.exec(txn).await?;
-        to_close.extend(change.apply.close.iter().copied());
-        for number in &change.apply.open {
-            to_open.push((id, territory_id(*number)?));
-        }
-        match change.kind {
-            ChangeKind::Reactivated => {
-                let mut changes = field_changes(&change.fields);
-                changes.push(FieldChange::new("active", false, true));
-                changes.push(FieldChange::new(
-                    "territories",
-                    change.territories_before.clone(),
-                    change.territories_after.clone(),
-                ));
-                audit.push(NewEntry {
-                    entity: "Coordinator",
-                    entity_id: id,
-                    action: AuditAction::Reactivate,
-                    changes,
-                });
-            }
-            _ => {
-                if !change.fields.is_empty() {
-                    audit.push(NewEntry {
-                        entity: "Coordinator",
-                        entity_id: id,
-                        action: AuditAction::Update,
-                        changes: field_changes(&change.fields),
-                    });
-                }
-                if change.territories_changed() {
-                    audit.push(NewEntry {
-                        entity: "Coordinator",
-                        entity_id: id,
-                        action: AuditAction::Move,
-                        changes: vec![FieldChange::new(
-                            "territories",
-                            change.territories_before.clone(),
-                            change.territories_after.clone(),
-                        )],
-                    });
-                }
-            }
-        }
+    for update in &staying {
+        row_update(*update, now).exec(txn).await?;
         done += 1;
         if done.is_multiple_of(100) {
             progress(done, total);
         }
     }
-    close_assignments(txn, &to_close, now).await?;
+    close_assignments(txn, &close, now).await?;
 
     // 3. Newcomers, in multi-row inserts; their ids are read back by e-mail (unique).
-    let added: Vec<&PersonChange> = plan
-        .changes
-        .iter()
-        .filter(|c| c.kind == ChangeKind::Added)
-        .collect();
-    let postgres = txn.get_database_backend() == DbBackend::Postgres;
-    let chunk_size = if postgres { PG_CHUNK } else { CHUNK };
-    for chunk in added.chunks(chunk_size) {
-        let targets: Vec<&crate::plan::Target> = chunk
+    for chunk in added.chunks(CHUNK) {
+        let targets = chunk
             .iter()
-            .filter_map(|c| c.apply.target.as_ref())
-            .collect();
-        if targets.is_empty() {
-            continue;
-        }
-        let ids = if postgres {
-            pg_insert_coordinators(txn, &targets, now).await?
-        } else {
-            insert_coordinators(txn, &targets, now).await?
-        };
-        for change in chunk {
-            let email = change
-                .apply
-                .target
-                .as_ref()
-                .and_then(|t| t.email.as_deref());
-            let Some(&id) = email.and_then(|e| ids.get(e)) else {
+            .map(|c| target(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = insert_coordinators(txn, &targets, now).await?;
+        for (change, target) in chunk.iter().zip(&targets) {
+            let Some(&id) = target.email.as_deref().and_then(|e| ids.get(e)) else {
                 return Err(DbErr::Custom(
                     "an inserted coordinator cannot be found again".into(),
                 ));
             };
             for number in &change.apply.open {
-                to_open.push((id, territory_id(*number)?));
+                open.push((id, territory_id(reference, *number)?));
             }
-            let mut changes = field_changes(&change.fields);
-            changes.push(FieldChange::new(
-                "territories",
-                Value::Null,
-                change.territories_after.clone(),
-            ));
-            audit.push(NewEntry {
-                entity: "Coordinator",
-                entity_id: id,
-                action: AuditAction::Create,
-                changes,
-            });
+            audit.push(created(change, id));
         }
         done += chunk.len() as u64;
         progress(done, total);
     }
-    if postgres {
-        for chunk in to_open.chunks(PG_CHUNK) {
-            let rows: Vec<Value> = chunk
-                .iter()
-                .map(|(c, t)| json!({"coordinator_id": c, "territory_id": t}))
-                .collect();
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO coordinator_assignments (coordinator_id, territory_id, started_at) \
-                 SELECT coordinator_id, territory_id, $2 FROM json_to_recordset($1::json) \
-                 AS x(coordinator_id integer, territory_id integer)",
-                [Value::Array(rows).to_string().into(), now.into()],
-            ))
-            .await?;
-        }
-        to_open.clear();
-    }
-    for chunk in to_open.chunks(CHUNK) {
+    for chunk in open.chunks(CHUNK) {
         let models = chunk.iter().map(|(coordinator_id, territory_id)| {
             coordinator_assignment::ActiveModel {
                 id: NotSet,
@@ -308,41 +468,39 @@ pub(crate) async fn apply(
 
     // 4. Communes listed under another territory.
     for moved in &plan.commune_moves {
-        commune::Entity::update_many()
-            .col_expr(
-                commune::Column::TerritoryId,
-                Expr::value(territory_id(moved.to_territory)?),
-            )
-            .col_expr(commune::Column::UpdatedAt, Expr::value(now))
-            .filter(commune::Column::Id.eq(moved.commune_id))
-            .exec(txn)
-            .await?;
-        audit.push(NewEntry {
-            entity: "Commune",
-            entity_id: moved.commune_id,
-            action: AuditAction::Update,
-            changes: vec![FieldChange::new(
-                "territory",
-                moved.from_territory,
-                moved.to_territory,
-            )],
-        });
+        move_commune(txn, reference, moved, now).await?;
+        audit.push(commune_moved(moved));
     }
 
-    if postgres {
-        pg_record_audit(txn, now, audit).await?;
-    } else {
-        audit_log::record(txn, AUDIT_ACTOR, now, audit).await?;
-    }
+    let entries = audit.iter().map(Audit::to_new_entry).collect();
+    audit_log::record(txn, AUDIT_ACTOR, now, entries).await?;
     data_version::bump(txn).await?;
     progress(total, total);
+    Ok(())
+}
+
+async fn move_commune(
+    txn: &impl ConnectionTrait,
+    reference: &Reference,
+    moved: &CommuneMove,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    commune::Entity::update_many()
+        .col_expr(
+            commune::Column::TerritoryId,
+            Expr::value(territory_id(reference, moved.to_territory)?),
+        )
+        .col_expr(commune::Column::UpdatedAt, Expr::value(now))
+        .filter(commune::Column::Id.eq(moved.commune_id))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 
 /// Inserts coordinators with multi-row INSERTs; returns their ids by e-mail (unique).
 async fn insert_coordinators(
     txn: &impl ConnectionTrait,
-    targets: &[&crate::plan::Target],
+    targets: &[&Target],
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, i32>, DbErr> {
     let models: Vec<coordinator::ActiveModel> = targets
@@ -380,116 +538,53 @@ async fn insert_coordinators(
         .collect())
 }
 
-/// PostgreSQL: one statement per few thousand people, the rows sent as one JSON
-/// parameter (`json_to_recordset`) — a multi-row VALUES with thousands of bind
-/// parameters costs PostgreSQL far more to parse and plan.
-async fn pg_insert_coordinators(
-    txn: &impl ConnectionTrait,
-    targets: &[&crate::plan::Target],
-    now: DateTime<Utc>,
-) -> Result<HashMap<String, i32>, DbErr> {
-    let rows: Vec<Value> = targets
-        .iter()
-        .map(|t| {
-            json!({
-                "employee_id": t.employee_id,
-                "first_name": t.first_name,
-                "last_name": t.last_name,
-                "title": t.title,
-                "email": t.email,
-                "phone": t.phone,
-            })
-        })
-        .collect();
-    let returned = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO coordinators (employee_id, first_name, last_name, title, email, phone, \
-             active, created_at, updated_at, version) \
-             SELECT employee_id, first_name, last_name, title, email, phone, TRUE, $2, $2, 1 \
-             FROM json_to_recordset($1::json) AS x(employee_id text, first_name text, \
-             last_name text, title text, email text, phone text) \
-             RETURNING id, email",
-            [Value::Array(rows).to_string().into(), now.into()],
-        ))
-        .await?;
-    let mut ids = HashMap::with_capacity(returned.len());
-    for row in returned {
-        let id: i32 = row.try_get("", "id")?;
-        let email: Option<String> = row.try_get("", "email")?;
-        if let Some(email) = email {
-            ids.insert(email, id);
-        }
-    }
-    Ok(ids)
-}
-
-/// PostgreSQL: the audit entries in a few statements (see [`pg_insert_coordinators`]).
-async fn pg_record_audit(
-    txn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    entries: Vec<NewEntry>,
-) -> Result<(), DbErr> {
-    for chunk in entries.chunks(PG_CHUNK) {
-        let rows: Vec<Value> = chunk
-            .iter()
-            .map(|e| {
-                json!({
-                    "entity": e.entity,
-                    "entity_id": e.entity_id,
-                    "action": e.action.code(),
-                    "changes": serde_json::to_string(&e.changes).unwrap_or_else(|_| "[]".to_owned()),
-                })
-            })
-            .collect();
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO audit_log (at, actor, entity, entity_id, action, changes) \
-             SELECT $2, $3, entity, entity_id, action, changes FROM json_to_recordset($1::json) \
-             AS x(entity text, entity_id integer, action text, changes text)",
-            [
-                Value::Array(rows).to_string().into(),
-                now.into(),
-                AUDIT_ACTOR.into(),
-            ],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
-/// An UPDATE of one coordinator: the changed fields, `updated_at` and the version.
+/// An UPDATE of one coordinator: the changed fields, `updated_at`, the version, and the
+/// columns its mode changes.
 fn row_update(
-    id: i32,
+    update: RowUpdate<'_>,
     now: DateTime<Utc>,
-    fields: &[FieldDiff],
 ) -> sea_orm::UpdateMany<coordinator::Entity> {
-    let mut update = coordinator::Entity::update_many()
+    let mut query = coordinator::Entity::update_many()
         .col_expr(coordinator::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             coordinator::Column::Version,
             Expr::col(coordinator::Column::Version).add(1),
         )
-        .filter(coordinator::Column::Id.eq(id));
-    for field in fields {
+        .filter(coordinator::Column::Id.eq(update.id));
+    for field in update.fields {
         let value = field.after.clone();
-        update = match field.field.as_str() {
-            "employeeId" => update.col_expr(coordinator::Column::EmployeeId, Expr::value(value)),
-            "firstName" => update.col_expr(
+        query = match field.field.as_str() {
+            "employeeId" => query.col_expr(coordinator::Column::EmployeeId, Expr::value(value)),
+            "firstName" => query.col_expr(
                 coordinator::Column::FirstName,
                 Expr::value(value.unwrap_or_default()),
             ),
-            "lastName" => update.col_expr(
+            "lastName" => query.col_expr(
                 coordinator::Column::LastName,
                 Expr::value(value.unwrap_or_default()),
             ),
-            "title" => update.col_expr(coordinator::Column::Title, Expr::value(value)),
-            "email" => update.col_expr(coordinator::Column::Email, Expr::value(value)),
-            "phone" => update.col_expr(coordinator::Column::Phone, Expr::value(value)),
-            _ => update,
+            "title" => query.col_expr(coordinator::Column::Title, Expr::value(value)),
+            "email" => query.col_expr(coordinator::Column::Email, Expr::value(value)),
+            "phone" => query.col_expr(coordinator::Column::Phone, Expr::value(value)),
+            _ => query,
         };
     }
-    update
+    match update.mode {
+        Mode::Update => query,
+        Mode::Deactivate => query
+            .col_expr(coordinator::Column::Active, Expr::value(false))
+            .col_expr(coordinator::Column::DeactivatedAt, Expr::value(now)),
+        Mode::Reactivate => query
+            .col_expr(coordinator::Column::Active, Expr::value(true))
+            .col_expr(
+                coordinator::Column::DeactivatedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                coordinator::Column::ContactErasedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+    }
 }
 
 /// Ends assignment periods. An assignment started "in the future" (clock skew between
@@ -525,9 +620,368 @@ async fn close_assignments(
     Ok(())
 }
 
-fn field_changes(fields: &[FieldDiff]) -> Vec<FieldChange> {
-    fields
-        .iter()
-        .map(|f| FieldChange::new(f.field.clone(), f.before.clone(), f.after.clone()))
-        .collect()
+// PostgreSQL ----------------------------------------------------------------------------
+
+/// Which fields an UPDATE row sets, as bits of its `set` column.
+const SET_EMPLOYEE_ID: i32 = 1;
+const SET_FIRST_NAME: i32 = 2;
+const SET_LAST_NAME: i32 = 4;
+const SET_TITLE: i32 = 8;
+const SET_EMAIL: i32 = 16;
+const SET_PHONE: i32 = 32;
+
+/// Every row of `x` updates its coordinator exactly as [`row_update`] does: the fields
+/// whose bit is set in `x.set`, then the columns its mode changes (0 update,
+/// 1 deactivate, 2 reactivate), `updated_at` and `version + 1`.
+const PG_UPDATE: &str = "\
+UPDATE coordinators AS c SET
+  employee_id = CASE WHEN x.set & 1 <> 0 THEN x.employee_id ELSE c.employee_id END,
+  first_name = CASE WHEN x.set & 2 <> 0 THEN x.first_name ELSE c.first_name END,
+  last_name = CASE WHEN x.set & 4 <> 0 THEN x.last_name ELSE c.last_name END,
+  title = CASE WHEN x.set & 8 <> 0 THEN x.title ELSE c.title END,
+  email = CASE WHEN x.set & 16 <> 0 THEN x.email ELSE c.email END,
+  phone = CASE WHEN x.set & 32 <> 0 THEN x.phone ELSE c.phone END,
+  active = CASE x.mode WHEN 1 THEN FALSE WHEN 2 THEN TRUE ELSE c.active END,
+  deactivated_at = CASE x.mode WHEN 1 THEN $2 WHEN 2 THEN NULL ELSE c.deactivated_at END,
+  contact_erased_at = CASE x.mode WHEN 2 THEN NULL ELSE c.contact_erased_at END,
+  updated_at = $2,
+  version = c.version + 1
+FROM unnest($1::int4[], $3::int4[], $4::int4[], $5::text[], $6::text[], $7::text[],
+            $8::text[], $9::text[], $10::text[])
+  AS x(id, set, mode, employee_id, first_name, last_name, title, email, phone)
+WHERE c.id = x.id";
+
+fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), DbErr>
+where
+    T: sea_orm::sqlx::Encode<'q, sea_orm::sqlx::Postgres>
+        + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>
+        + 'q,
+{
+    args.add(value)
+        .map_err(|e| DbErr::Custom(format!("roster import: cannot bind a value: {e}")))
+}
+
+/// Updates every row of `updates` in one statement.
+async fn pg_update_rows(
+    session: &PgSession,
+    updates: &[RowUpdate<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let n = updates.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut sets = Vec::with_capacity(n);
+    let mut modes = Vec::with_capacity(n);
+    let mut columns: [Vec<Option<&str>>; 6] = Default::default();
+    for update in updates {
+        ids.push(update.id);
+        modes.push(match update.mode {
+            Mode::Update => 0,
+            Mode::Deactivate => 1,
+            Mode::Reactivate => 2,
+        });
+        let mut set = 0;
+        let mut values: [Option<&str>; 6] = [None; 6];
+        for field in update.fields {
+            let (bit, slot, value) = match field.field.as_str() {
+                "employeeId" => (SET_EMPLOYEE_ID, 0, field.after.as_deref()),
+                // Never empty in a plan; `row_update` writes "" for a missing name too.
+                "firstName" => (
+                    SET_FIRST_NAME,
+                    1,
+                    Some(field.after.as_deref().unwrap_or("")),
+                ),
+                "lastName" => (SET_LAST_NAME, 2, Some(field.after.as_deref().unwrap_or(""))),
+                "title" => (SET_TITLE, 3, field.after.as_deref()),
+                "email" => (SET_EMAIL, 4, field.after.as_deref()),
+                "phone" => (SET_PHONE, 5, field.after.as_deref()),
+                _ => continue,
+            };
+            set |= bit;
+            values[slot] = value;
+        }
+        sets.push(set);
+        for (column, value) in columns.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+    let mut args = PgArguments::default();
+    add(&mut args, ids)?;
+    add(&mut args, now)?;
+    add(&mut args, sets)?;
+    add(&mut args, modes)?;
+    for column in columns {
+        add(&mut args, column)?;
+    }
+    session.execute_sqlx(PG_UPDATE, args).await?;
+    Ok(())
+}
+
+/// Applies `plan` on PostgreSQL, in `session`'s transaction: the same rows as
+/// [`apply_portable`], in a handful of statements.
+pub(crate) async fn apply_postgres(
+    session: &PgSession,
+    plan: &Plan,
+    current: &Current,
+    reference: &Reference,
+    now: DateTime<Utc>,
+    progress: ProgressFn<'_>,
+) -> Result<(), DbErr> {
+    // PostgreSQL keeps microseconds: every statement and COPY below sends this value.
+    let now = now.trunc_subsecs(6);
+    let stamp = pg_micros(now)?;
+    let total = (plan.changes.len() + plan.commune_moves.len()) as u64;
+    let Writes {
+        leaving,
+        placeholders,
+        staying,
+        close,
+        mut open,
+        added,
+        mut audit,
+    } = Writes::new(plan, current, reference)?;
+
+    // 1. Leaving people.
+    pg_update_rows(session, &leaving, now).await?;
+    let mut done = leaving.len() as u64;
+    progress(done, total);
+
+    // 2. Staying people, after the placeholders.
+    if !placeholders.is_empty() {
+        let mut args = PgArguments::default();
+        add(&mut args, placeholders)?;
+        session
+            .execute_sqlx(
+                "UPDATE coordinators SET email = 'roster-sync-' || id || '@invalid.invalid' \
+                 WHERE id = ANY($1)",
+                args,
+            )
+            .await?;
+    }
+    pg_update_rows(session, &staying, now).await?;
+    if !close.is_empty() {
+        // `ended_at` as in `close_assignments`: now, or the start of a period that
+        // starts later (clock skew).
+        let mut args = PgArguments::default();
+        add(
+            &mut args,
+            close.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        )?;
+        add(&mut args, now)?;
+        session
+            .execute_sqlx(
+                "UPDATE coordinator_assignments SET ended_at = \
+                 CASE WHEN started_at <= $2 THEN $2 ELSE started_at END WHERE id = ANY($1)",
+                args,
+            )
+            .await?;
+    }
+    done += staying.len() as u64;
+    progress(done, total);
+
+    // 3. Newcomers: ids drawn from the table's sequence first (what the column default
+    //    would have drawn), then the rows streamed with COPY.
+    if !added.is_empty() {
+        let targets = added
+            .iter()
+            .map(|c| target(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut args = PgArguments::default();
+        add(&mut args, i32::try_from(targets.len()).unwrap_or(i32::MAX))?;
+        let rows = session
+            .fetch_sqlx(
+                "SELECT nextval(s.seq)::int4 FROM (SELECT \
+                 pg_get_serial_sequence('coordinators', 'id')::regclass AS seq OFFSET 0) s, \
+                 generate_series(1, $1)",
+                args,
+            )
+            .await?;
+        let ids = rows
+            .iter()
+            .map(|row| row.try_get::<i32, _>(0))
+            .collect::<Result<Vec<i32>, _>>()
+            .map_err(crate::pg::query_err)?;
+        if ids.len() != targets.len() {
+            return Err(DbErr::Custom(
+                "the coordinator sequence gave too few ids".into(),
+            ));
+        }
+        let mut rows = ids.iter().zip(&targets);
+        session
+            .copy_in(
+                "COPY coordinators (id, employee_id, first_name, last_name, title, email, \
+                 phone, active, created_at, updated_at, version) FROM STDIN (FORMAT binary)",
+                |buffer| {
+                    for _ in 0..512 {
+                        let Some((id, t)) = rows.next() else {
+                            return false;
+                        };
+                        buffer.row(11);
+                        buffer.int4(*id);
+                        buffer.opt_text(t.employee_id.as_deref());
+                        buffer.text(&t.first_name);
+                        buffer.text(&t.last_name);
+                        buffer.opt_text(t.title.as_deref());
+                        buffer.opt_text(t.email.as_deref());
+                        buffer.opt_text(t.phone.as_deref());
+                        buffer.bool(true);
+                        buffer.timestamptz(stamp);
+                        buffer.timestamptz(stamp);
+                        buffer.int4(1);
+                    }
+                    true
+                },
+            )
+            .await?;
+        for (change, id) in added.iter().zip(&ids) {
+            for number in &change.apply.open {
+                open.push((*id, territory_id(reference, *number)?));
+            }
+            audit.push(created(change, *id));
+        }
+        done += added.len() as u64;
+        progress(done, total);
+    }
+    if !open.is_empty() {
+        let mut rows = open.iter();
+        session
+            .copy_in(
+                "COPY coordinator_assignments (coordinator_id, territory_id, started_at) \
+                 FROM STDIN (FORMAT binary)",
+                |buffer| {
+                    for _ in 0..2048 {
+                        let Some((coordinator_id, territory_id)) = rows.next() else {
+                            return false;
+                        };
+                        buffer.row(3);
+                        buffer.int4(*coordinator_id);
+                        buffer.int4(*territory_id);
+                        buffer.timestamptz(stamp);
+                    }
+                    true
+                },
+            )
+            .await?;
+    }
+
+    // 4. Communes listed under another territory.
+    for moved in &plan.commune_moves {
+        move_commune(session, reference, moved, now).await?;
+        audit.push(commune_moved(moved));
+    }
+
+    pg_record_audit(session, &audit, now).await?;
+    data_version::bump(session).await?;
+    progress(total, total);
+    Ok(())
+}
+
+/// The audit entries, streamed with COPY; the same rows as [`audit_log::record`].
+async fn pg_record_audit(
+    session: &PgSession,
+    audit: &[Audit<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if audit.is_empty() {
+        return Ok(());
+    }
+    let stamp = pg_micros(now)?;
+    let mut entries = audit.iter();
+    session
+        .copy_in(
+            "COPY audit_log (at, actor, entity, entity_id, action, changes) \
+             FROM STDIN (FORMAT binary)",
+            |buffer| {
+                for _ in 0..512 {
+                    let Some(entry) = entries.next() else {
+                        return false;
+                    };
+                    buffer.row(6);
+                    buffer.timestamptz(stamp);
+                    buffer.text(AUDIT_ACTOR);
+                    buffer.text(entry.entity);
+                    buffer.int4(entry.entity_id);
+                    buffer.text(entry.action.code());
+                    buffer.text_with(|out| entry.write_changes(out));
+                }
+                true
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn diff(field: &str, before: Option<&str>, after: Option<&str>) -> FieldDiff {
+        FieldDiff {
+            field: field.into(),
+            before: before.map(Into::into),
+            after: after.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn audit_json_is_what_the_audit_log_writes() {
+        let fields = [
+            diff("email", Some("a@x.fr"), None),
+            diff(
+                "lastName",
+                None,
+                Some("D'Artagnan \"Le\" \\ Mousquetaire\u{1}é"),
+            ),
+            diff("phone", Some("+33612345678"), Some("+33712345678")),
+        ];
+        let before = [1, 3];
+        let entries = [
+            Audit::coordinator(
+                7,
+                AuditAction::Deactivate,
+                vec![
+                    Change::Field(&fields[0]),
+                    Change::Field(&fields[1]),
+                    Change::Active {
+                        before: true,
+                        after: false,
+                    },
+                    Change::Territories {
+                        before: Some(&before),
+                        after: &[],
+                    },
+                ],
+            ),
+            Audit::coordinator(
+                8,
+                AuditAction::Create,
+                vec![
+                    Change::Field(&fields[2]),
+                    Change::Territories {
+                        before: None,
+                        after: &[2, 7],
+                    },
+                ],
+            ),
+            Audit {
+                entity: "Commune",
+                entity_id: 3,
+                action: AuditAction::Update,
+                changes: vec![Change::Territory {
+                    before: 1,
+                    after: -2,
+                }],
+            },
+            Audit::coordinator(9, AuditAction::Update, vec![]),
+        ];
+        for entry in &entries {
+            let mut fast = Vec::new();
+            entry.write_changes(&mut fast);
+            let expected = serde_json::to_string(&entry.to_new_entry().changes).unwrap();
+            assert_eq!(String::from_utf8(fast).unwrap(), expected);
+        }
+    }
 }

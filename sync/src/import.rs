@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use entity::{ProblemSeverity, SyncStatus, SyncTrigger, sync_run, sync_run_problem};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExecResult,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::config::SyncConfig;
 use crate::error::SyncError;
 use crate::lock;
+use crate::pg::PgSession;
 use crate::plan::{Counts, Current, Plan};
 use crate::problem::{Problem, ProblemCode, Problems};
 use crate::read::{self, Columns, RawRow};
@@ -170,11 +171,11 @@ impl SyncConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timings {
-    /// Reading the file into rows.
+    /// Reading the file into rows (the current roster loads meanwhile).
     pub reading_ms: f64,
-    /// Checking rows, loading the current roster, planning.
+    /// Checking rows and planning, after the read (and any wait for the current roster).
     pub validating_ms: f64,
-    /// Writing the changes and the run (one transaction).
+    /// Writing the changes and the run, commit included (one transaction).
     pub applying_ms: f64,
 }
 
@@ -299,10 +300,22 @@ impl<'a> Run<'a> {
 
     /// Sets the outcome and records the run (in `db`, a connection or a transaction).
     async fn finish(
+        self,
+        db: &impl ConnectionTrait,
+        status: SyncStatus,
+        message: Option<String>,
+    ) -> Result<SyncReport, DbErr> {
+        self.finish_with(db, status, message, None).await
+    }
+
+    /// [`Run::finish`], with the plan's JSON for the run record already made (e.g. on
+    /// another thread while the changes were written); `None` makes it here.
+    async fn finish_with(
         mut self,
         db: &impl ConnectionTrait,
         status: SyncStatus,
         message: Option<String>,
+        plan_json: Option<String>,
     ) -> Result<SyncReport, DbErr> {
         self.report.status = status;
         self.report.finished_at = Utc::now();
@@ -310,7 +323,13 @@ impl<'a> Run<'a> {
             self.report.counts = plan.counts;
         }
         self.report.summary = crate::report::summary(&self.report);
-        let run_id = record_run(db, &self.report, message).await?;
+        let plan_json = plan_json.or_else(|| {
+            self.report
+                .plan
+                .as_ref()
+                .and_then(|plan| serde_json::to_string(plan).ok())
+        });
+        let run_id = record_run(db, &self.report, message, plan_json).await?;
         self.report.run_id = Some(run_id);
         tracing::info!(
             run_id,
@@ -333,17 +352,19 @@ fn to_i32(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// Inserts the sync run and its problems; returns the run's id.
+fn millis(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// Inserts the sync run (with `plan`, the plan's JSON) and its problems; returns the
+/// run's id.
 async fn record_run(
     db: &impl ConnectionTrait,
     report: &SyncReport,
     message: Option<String>,
+    plan: Option<String>,
 ) -> Result<i32, DbErr> {
     let counts = report.counts;
-    let plan = report
-        .plan
-        .as_ref()
-        .and_then(|plan| serde_json::to_string(plan).ok());
     let run = sync_run::ActiveModel {
         id: NotSet,
         trigger: Set(report.trigger),
@@ -363,13 +384,13 @@ async fn record_run(
         message: Set(message.or_else(|| Some(report.summary.clone()))),
         started_at: Set(report.started_at),
         finished_at: Set(Some(report.finished_at)),
-    }
-    .insert(db)
-    .await?;
+    };
+    // Only the id comes back: the plan of a large roster weighs megabytes.
+    let run_id = sync_run::Entity::insert(run).exec(db).await?.last_insert_id;
     for chunk in report.problems.chunks(500) {
         let problems = chunk.iter().map(|p| sync_run_problem::ActiveModel {
             id: NotSet,
-            sync_run_id: Set(run.id),
+            sync_run_id: Set(run_id),
             severity: Set(p.severity),
             row_number: Set(p.row.map(to_i32)),
             column_name: Set(p.column.clone()),
@@ -381,11 +402,12 @@ async fn record_run(
             .await?;
     }
     // The directory shows the last successful import (territory overviews): recording one
-    // is a change every process's cache must see.
-    if !report.dry_run && matches!(report.status, SyncStatus::Applied | SyncStatus::Unchanged) {
+    // is a change every process's cache must see. An applied import has bumped the
+    // version already, in this same transaction.
+    if !report.dry_run && report.status == SyncStatus::Unchanged {
         entity::data_version::bump(db).await?;
     }
-    Ok(run.id)
+    Ok(run_id)
 }
 
 /// The SHA-256 of the last import that left the roster equal to its file: a non-dry run
@@ -443,6 +465,80 @@ fn read_rows(bytes: &[u8], file_name: &str, max_rows: usize) -> ReadOutcome {
     outcome
 }
 
+/// Where an import's queries go.
+#[derive(Clone, Copy)]
+enum Conn<'a> {
+    /// The pool (SQLite): reads there, the write in a transaction of its own.
+    Pool(&'a DatabaseConnection),
+    /// PostgreSQL: the import's own connection, in its one transaction.
+    Session(&'a PgSession),
+}
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+impl ConnectionTrait for Conn<'_> {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            Conn::Pool(db) => db.get_database_backend(),
+            Conn::Session(session) => session.get_database_backend(),
+        }
+    }
+
+    fn execute_raw<'a, 'b>(&'a self, stmt: Statement) -> BoxFuture<'b, Result<ExecResult, DbErr>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        match self {
+            Conn::Pool(db) => db.execute_raw(stmt),
+            Conn::Session(session) => session.execute_raw(stmt),
+        }
+    }
+
+    fn execute_unprepared<'a, 'b, 'c>(
+        &'a self,
+        sql: &'b str,
+    ) -> BoxFuture<'c, Result<ExecResult, DbErr>>
+    where
+        'a: 'c,
+        'b: 'c,
+        Self: 'c,
+    {
+        match self {
+            Conn::Pool(db) => db.execute_unprepared(sql),
+            Conn::Session(session) => session.execute_unprepared(sql),
+        }
+    }
+
+    fn query_one_raw<'a, 'b>(
+        &'a self,
+        stmt: Statement,
+    ) -> BoxFuture<'b, Result<Option<QueryResult>, DbErr>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        match self {
+            Conn::Pool(db) => db.query_one_raw(stmt),
+            Conn::Session(session) => session.query_one_raw(stmt),
+        }
+    }
+
+    fn query_all_raw<'a, 'b>(
+        &'a self,
+        stmt: Statement,
+    ) -> BoxFuture<'b, Result<Vec<QueryResult>, DbErr>>
+    where
+        'a: 'b,
+        Self: 'b,
+    {
+        match self {
+            Conn::Pool(db) => db.query_all_raw(stmt),
+            Conn::Session(session) => session.query_all_raw(stmt),
+        }
+    }
+}
+
 /// Imports a roster file: see the crate documentation for the rules.
 ///
 /// Returns a report for every outcome where the file was looked at — applied, unchanged,
@@ -488,6 +584,9 @@ pub async fn import_roster(
         return reject_too_large(db, options, file_name, bytes.len() as u64).await;
     }
     let sha = sha256_hex(&bytes);
+    if db.get_database_backend() == DbBackend::Postgres {
+        return import_postgres(db, options, file_name, sha, bytes).await;
+    }
 
     // A dry run writes no roster data: it needs no lock and never blocks a real import.
     let held = if options.dry_run {
@@ -511,13 +610,88 @@ pub async fn import_roster(
             Err(error) => return Err(fail(db, options, file_name, sha, error.into()).await),
         }
     };
-    let result = run_import(db, options, file_name.clone(), sha.clone(), bytes).await;
+    let result = run_import(
+        Conn::Pool(db),
+        options,
+        file_name.clone(),
+        sha.clone(),
+        bytes,
+        false,
+    )
+    .await;
     if let Some(held) = held {
         held.release().await;
     }
     match result {
         Ok(report) => Ok(report),
         Err(error) => Err(fail(db, options, file_name, sha, error).await),
+    }
+}
+
+/// The import on PostgreSQL: one connection and one transaction from the first query
+/// to the commit, holding the import lock (a transaction-level advisory lock) throughout
+/// — see [`crate::pg`].
+async fn import_postgres(
+    db: &DatabaseConnection,
+    options: &ImportOptions,
+    file_name: String,
+    sha: String,
+    bytes: Vec<u8>,
+) -> Result<SyncReport, SyncError> {
+    let session = match PgSession::begin(db).await {
+        Ok(session) => session,
+        Err(error) => return Err(fail(db, options, file_name, sha, error.into()).await),
+    };
+    // A dry run writes no roster data: it takes no lock and never blocks a real import.
+    let lock = match session.try_lock(!options.dry_run).await {
+        Ok(lock) => lock,
+        Err(error) => {
+            drop(session);
+            return Err(fail(db, options, file_name, sha, error.into()).await);
+        }
+    };
+    if !lock.locked {
+        // Recorded on this connection, which holds no lock and writes nothing else.
+        let run = Run::new(options, Some(file_name), Some(sha));
+        let recorded = run
+            .finish(
+                &session,
+                SyncStatus::Busy,
+                Some("another roster import is running".into()),
+            )
+            .await;
+        let run_id = match recorded {
+            Ok(report) => session.commit().await.ok().and(report.run_id),
+            Err(_) => None,
+        };
+        return Err(SyncError::Busy { run_id });
+    }
+    let result = run_import(
+        Conn::Session(&session),
+        options,
+        file_name.clone(),
+        sha.clone(),
+        bytes,
+        lock.lz4,
+    )
+    .await;
+    match result {
+        Ok(mut report) => {
+            let clock = Instant::now();
+            match session.commit().await {
+                Ok(()) => {
+                    if report.status == SyncStatus::Applied && !report.dry_run {
+                        report.timings.applying_ms += millis(clock.elapsed());
+                    }
+                    Ok(report)
+                }
+                Err(error) => Err(fail(db, options, file_name, sha, error.into()).await),
+            }
+        }
+        Err(error) => {
+            drop(session);
+            Err(fail(db, options, file_name, sha, error).await)
+        }
     }
 }
 
@@ -561,26 +735,40 @@ async fn reject_too_large(
     Ok(run.finish(db, SyncStatus::Rejected, None).await?)
 }
 
+/// Reads, validates, plans and applies. On PostgreSQL everything happens in the
+/// session's transaction, which the caller commits; `lz4` says the server compresses the
+/// plan with LZ4 (several times faster than its default for a plan of megabytes).
 async fn run_import(
-    db: &DatabaseConnection,
+    conn: Conn<'_>,
     options: &ImportOptions,
     file_name: String,
     sha: String,
     bytes: Vec<u8>,
+    lz4: bool,
 ) -> Result<SyncReport, SyncError> {
     let mut run = Run::new(options, Some(file_name.clone()), Some(sha.clone()));
 
-    if !options.force && last_applied_sha(db).await?.as_deref() == Some(sha.as_str()) {
-        return Ok(run.finish(db, SyncStatus::Skipped, None).await?);
+    if !options.force && last_applied_sha(&conn).await?.as_deref() == Some(sha.as_str()) {
+        return Ok(run.finish(&conn, SyncStatus::Skipped, None).await?);
     }
 
     // Reading: on a blocking thread (CPU work), where a panic in a parser fed a hostile
-    // file is caught and reported as an unreadable file.
-    let clock = Instant::now();
+    // file is caught and reported as an unreadable file. The reference data and the
+    // current roster load meanwhile.
+    let started = Instant::now();
     let max_rows = options.max_rows;
     let name = file_name.clone();
-    let outcome = tokio::task::spawn_blocking(move || read_rows(&bytes, &name, max_rows)).await;
-    run.report.timings.reading_ms = clock.elapsed().as_secs_f64() * 1000.0;
+    let reading = tokio::task::spawn_blocking(move || {
+        let outcome = read_rows(&bytes, &name, max_rows);
+        (outcome, Instant::now())
+    });
+    let reference = Reference::load(&conn).await?;
+    let current = Current::load(&conn, &reference).await?;
+    let outcome = reading.await;
+    let read_at = outcome
+        .as_ref()
+        .map_or_else(|_| Instant::now(), |(_, at)| *at);
+    run.report.timings.reading_ms = millis(read_at.saturating_duration_since(started));
     options.report_progress(Phase::Reading, 1, 1);
     let ReadOutcome {
         mut problems,
@@ -588,7 +776,7 @@ async fn run_import(
         sheet_name,
         rows,
     } = match outcome {
-        Ok(outcome) => outcome,
+        Ok((outcome, _)) => outcome,
         Err(error) => {
             tracing::error!(%error, "the spreadsheet reader failed");
             let mut problems = Problems::default();
@@ -609,24 +797,23 @@ async fn run_import(
     run.report.header_row = columns.as_ref().map(|c| c.header_row);
     let Some(columns) = columns.filter(|_| !problems.has_errors()) else {
         run.report.problems = problems.items;
-        return Ok(run.finish(db, SyncStatus::Rejected, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
     };
 
-    let clock = Instant::now();
-    let reference = Reference::load(db).await?;
     let total = rows.len() as u64;
     options.report_progress(Phase::Validating, 0, total);
     let roster: ValidRoster = validate(&rows, &columns, &reference, &mut problems, |done| {
         options.report_progress(Phase::Validating, done as u64, total);
     });
     if problems.has_errors() {
-        run.report.timings.validating_ms = clock.elapsed().as_secs_f64() * 1000.0;
+        run.report.timings.validating_ms = millis(read_at.elapsed());
         run.report.problems = problems.items;
-        return Ok(run.finish(db, SyncStatus::Rejected, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
     }
-    let current = Current::load(db, &reference).await?;
     let plan = crate::plan::plan(&roster, &current, &reference);
-    run.report.timings.validating_ms = clock.elapsed().as_secs_f64() * 1000.0;
+    // Hundreds of thousands of small strings: freed on another thread, off the path.
+    drop(tokio::task::spawn_blocking(move || drop((rows, roster))));
+    run.report.timings.validating_ms = millis(read_at.elapsed());
     run.report.problems = problems.items;
 
     let ratio = plan.deactivation_ratio();
@@ -634,31 +821,65 @@ async fn run_import(
     let empty = plan.is_empty();
     run.report.plan = Some(plan);
     if refused {
-        return Ok(run.finish(db, SyncStatus::Refused, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Refused, None).await?);
     }
     if empty {
-        return Ok(run.finish(db, SyncStatus::Unchanged, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Unchanged, None).await?);
     }
     if options.dry_run {
-        return Ok(run.finish(db, SyncStatus::Applied, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Applied, None).await?);
     }
 
     // One transaction: the changes, their audit, the data version and the run itself
     // commit together, so readers see the old roster or the new one, never a mix.
     let clock = Instant::now();
-    let txn = begin_write(db).await?;
     let now = Utc::now();
-    let plan_ref = run
-        .report
-        .plan
-        .as_ref()
-        .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
     let progress = |done: u64, total: u64| options.report_progress(Phase::Applying, done, total);
-    crate::apply::apply(&txn, plan_ref, &current, &reference, now, &progress).await?;
-    run.report.timings.applying_ms = clock.elapsed().as_secs_f64() * 1000.0;
-    let report = run.finish(&txn, SyncStatus::Applied, None).await?;
-    txn.commit().await?;
-    Ok(report)
+    match conn {
+        Conn::Session(session) => {
+            // The plan's JSON for the run record is made on another core while
+            // PostgreSQL writes the changes.
+            let plan = Arc::new(
+                run.report
+                    .plan
+                    .take()
+                    .ok_or_else(|| DbErr::Custom("plan missing".into()))?,
+            );
+            let json = tokio::task::spawn_blocking({
+                let plan = Arc::clone(&plan);
+                move || serde_json::to_string(&*plan).ok()
+            });
+            let applied =
+                crate::apply::apply_postgres(session, &plan, &current, &reference, now, &progress)
+                    .await;
+            let plan_json = json.await.ok().flatten();
+            run.report.plan = Some(Arc::try_unwrap(plan).unwrap_or_else(|plan| (*plan).clone()));
+            applied?;
+            if lz4 {
+                session
+                    .execute_unprepared("SET LOCAL default_toast_compression = lz4")
+                    .await?;
+            }
+            let mut report = run
+                .finish_with(session, SyncStatus::Applied, None, plan_json)
+                .await?;
+            report.timings.applying_ms = millis(clock.elapsed());
+            Ok(report)
+        }
+        Conn::Pool(db) => {
+            let txn = begin_write(db).await?;
+            let plan = run
+                .report
+                .plan
+                .as_ref()
+                .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
+            crate::apply::apply_portable(&txn, plan, &current, &reference, now, &progress).await?;
+            let mut report = run.finish(&txn, SyncStatus::Applied, None).await?;
+            txn.commit().await?;
+            report.timings.applying_ms = millis(clock.elapsed());
+            Ok(report)
+        }
+    }
 }
 
 /// Begins a write transaction. On SQLite it takes the write lock at BEGIN, not at the
@@ -681,5 +902,59 @@ pub(crate) fn severity_label(severity: ProblemSeverity) -> &'static str {
     match severity {
         ProblemSeverity::Error => "Erreur",
         ProblemSeverity::Warning => "Avertissement",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// Where reading and planning time goes, on a roster file named by
+    /// `ROSTER_BENCH_FILE` (e.g. bench/out/roster-20000.xlsx):
+    /// `ROSTER_BENCH_FILE=… cargo test --release -p territoires-sync phase_timings -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn phase_timings() {
+        let Ok(path) = std::env::var("ROSTER_BENCH_FILE") else {
+            return;
+        };
+        let bytes = std::fs::read(&path).unwrap();
+        for _ in 0..5 {
+            let clock = Instant::now();
+            let sheets = read::read_sheets(&bytes, &path).unwrap();
+            let sheets_ms = millis(clock.elapsed());
+            let outcome = read_rows(&bytes, &path, usize::MAX);
+            let read_ms = millis(clock.elapsed()) - sheets_ms;
+            drop(sheets);
+            let reference = Reference::new(
+                (1..=7)
+                    .map(|n| crate::reference::TerritoryRef {
+                        id: n,
+                        number: n,
+                        name: format!("Territoire {n}"),
+                    })
+                    .collect(),
+                Vec::new(),
+                &[],
+            );
+            let columns = outcome.columns.unwrap();
+            let mut problems = outcome.problems;
+            let clock = Instant::now();
+            let roster = validate(&outcome.rows, &columns, &reference, &mut problems, |_| {});
+            let validate_ms = millis(clock.elapsed());
+            let clock = Instant::now();
+            let plan = crate::plan::plan(&roster, &Current::default(), &reference);
+            let plan_ms = millis(clock.elapsed());
+            let clock = Instant::now();
+            let json = serde_json::to_string(&plan).unwrap();
+            let json_ms = millis(clock.elapsed());
+            println!(
+                "sheets {sheets_ms:.1} ms, read_rows {read_ms:.1} ms, validate {validate_ms:.1} ms \
+                 ({} errors), plan {plan_ms:.1} ms, plan JSON {json_ms:.1} ms ({} bytes)",
+                problems.error_count(),
+                json.len()
+            );
+        }
     }
 }

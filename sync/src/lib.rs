@@ -22,6 +22,7 @@ mod error;
 pub mod fuzzing;
 mod import;
 mod lock;
+mod pg;
 mod plan;
 mod problem;
 mod read;

@@ -1,8 +1,10 @@
-//! One roster import at a time, across processes and replicas.
+//! One roster import (or retention purge) at a time, across processes and replicas.
 //!
 //! PostgreSQL: a session advisory lock (`pg_try_advisory_lock`) taken on a connection
-//! set apart from the pool for the import's duration, so the lock lives exactly as long
-//! as the import — and dies with the connection if the process does.
+//! set apart from the pool for the job's duration, so the lock lives exactly as long
+//! as the job — and dies with the connection if the process does. Imports take the same
+//! key as a transaction-level lock on their own connection instead ([`crate::pg`]); the
+//! two kinds exclude each other.
 //! SQLite: no advisory locks; a row in `sync_locks` (inserted atomically, deleted at the
 //! end) with a stale timeout for rows left behind by a crashed process.
 
@@ -14,7 +16,7 @@ use sea_orm::sqlx::{self, Postgres, pool::PoolConnection};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
 /// Arbitrary, fixed advisory lock key: "terrsync".
-const ADVISORY_KEY: i64 = 0x7465_7272_7379_6e63;
+pub(crate) const ADVISORY_KEY: i64 = 0x7465_7272_7379_6e63;
 /// The lock row's name.
 const LOCK_NAME: &str = "roster-import";
 

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod bad_input;
+mod bulk;
 mod concurrency;
 mod drop_folder;
 mod fixtures;
