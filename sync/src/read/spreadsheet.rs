@@ -44,18 +44,28 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> 
     if format != Format::Xls {
         check_inflated_size(bytes)?;
     }
-    let cursor = Cursor::new(bytes);
-    let result = match format {
-        Format::Xls => open_workbook_from_rs::<Xls<_>, _>(cursor)
-            .map_err(|e| e.to_string())
-            .and_then(|mut book| all_sheets(&mut book)),
-        Format::Ods => open_workbook_from_rs::<Ods<_>, _>(cursor)
-            .map_err(|e| e.to_string())
-            .and_then(|mut book| all_sheets(&mut book)),
-        _ => open_workbook_from_rs::<Xlsx<_>, _>(cursor)
-            .map_err(|e| e.to_string())
-            .and_then(|mut book| all_sheets(&mut book)),
+    // calamine trusts some offsets of the file's own structures and panics on a few
+    // corrupt files (fuzzing found an .xls whose sector chain points past its end). A
+    // corrupt file must end as a problem in the report, never as a crash of the server
+    // or of the nightly job, so a panic while parsing counts as an unreadable file. The
+    // closure only reads `bytes` and builds values it returns: nothing is left half
+    // updated when it unwinds.
+    let parse = || {
+        let cursor = Cursor::new(bytes);
+        match format {
+            Format::Xls => open_workbook_from_rs::<Xls<_>, _>(cursor)
+                .map_err(|e| e.to_string())
+                .and_then(|mut book| all_sheets(&mut book)),
+            Format::Ods => open_workbook_from_rs::<Ods<_>, _>(cursor)
+                .map_err(|e| e.to_string())
+                .and_then(|mut book| all_sheets(&mut book)),
+            _ => open_workbook_from_rs::<Xlsx<_>, _>(cursor)
+                .map_err(|e| e.to_string())
+                .and_then(|mut book| all_sheets(&mut book)),
+        }
     };
+    let result = std::panic::catch_unwind(parse)
+        .unwrap_or_else(|_| Err("the spreadsheet library panicked on this file".to_owned()));
     result.map_err(|detail| {
         tracing::info!(format = ?format, detail, "roster workbook unreadable");
         Problem::new(ProblemCode::UnreadableFile, unreadable_message(format))
