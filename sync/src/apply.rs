@@ -149,9 +149,11 @@ impl Audit<'_> {
 
     /// The `changes` column: what `serde_json::to_string(&Vec<FieldChange>)` gives.
     fn write_changes(&self, out: &mut Vec<u8>) {
+        let start = out.len();
         if serde_json::to_writer(&mut *out, &self.changes).is_err() {
-            // Unreachable (strings, booleans and numbers only), but never a half entry.
-            out.clear();
+            // Unreachable (strings, booleans and numbers only), but never a half entry:
+            // `out` is the whole COPY buffer, so only this entry's bytes are dropped.
+            out.truncate(start);
             out.extend_from_slice(b"[]");
         }
     }
@@ -657,8 +659,7 @@ where
         + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>
         + 'q,
 {
-    args.add(value)
-        .map_err(|e| DbErr::Custom(format!("roster import: cannot bind a value: {e}")))
+    args.add(value).map_err(crate::pg::bind_err)
 }
 
 /// Updates every row of `updates` in one statement.

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::config::SyncConfig;
 use crate::error::SyncError;
 use crate::lock;
-use crate::pg::PgSession;
+use crate::pg::{BoxFuture, PgSession};
 use crate::plan::{Counts, Current, Plan};
 use crate::problem::{Problem, ProblemCode, Problems};
 use crate::read::{self, Columns, RawRow};
@@ -474,8 +474,6 @@ enum Conn<'a> {
     Session(&'a PgSession),
 }
 
-type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
 impl ConnectionTrait for Conn<'_> {
     fn get_database_backend(&self) -> DbBackend {
         match self {
@@ -595,13 +593,7 @@ pub async fn import_roster(
         match lock::try_acquire(db, options.lock_stale_after).await {
             Ok(Some(held)) => Some(held),
             Ok(None) => {
-                let run = Run::new(options, Some(file_name), Some(sha));
-                let run_id = run
-                    .finish(
-                        db,
-                        SyncStatus::Busy,
-                        Some("another roster import is running".into()),
-                    )
+                let run_id = record_busy(db, options, file_name, sha)
                     .await
                     .ok()
                     .and_then(|r| r.run_id);
@@ -628,6 +620,22 @@ pub async fn import_roster(
     }
 }
 
+/// Records an attempt that found another import running (nothing was read or written).
+async fn record_busy(
+    db: &impl ConnectionTrait,
+    options: &ImportOptions,
+    file_name: String,
+    sha: String,
+) -> Result<SyncReport, DbErr> {
+    Run::new(options, Some(file_name), Some(sha))
+        .finish(
+            db,
+            SyncStatus::Busy,
+            Some("another roster import is running".into()),
+        )
+        .await
+}
+
 /// The import on PostgreSQL: one connection and one transaction from the first query
 /// to the commit, holding the import lock (a transaction-level advisory lock) throughout
 /// — see [`crate::pg`].
@@ -652,14 +660,7 @@ async fn import_postgres(
     };
     if !lock.locked {
         // Recorded on this connection, which holds no lock and writes nothing else.
-        let run = Run::new(options, Some(file_name), Some(sha));
-        let recorded = run
-            .finish(
-                &session,
-                SyncStatus::Busy,
-                Some("another roster import is running".into()),
-            )
-            .await;
+        let recorded = record_busy(&session, options, file_name, sha).await;
         let run_id = match recorded {
             Ok(report) => session.commit().await.ok().and(report.run_id),
             Err(_) => None,

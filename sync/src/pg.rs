@@ -1,7 +1,7 @@
 //! PostgreSQL: an import runs on one connection, in one transaction, from its first
 //! query to its commit.
 //!
-//! Why a connection of its own rather than the pool: every extra connection costs a
+//! Why one pooled connection held for the whole import: every extra connection costs a
 //! backend start and a TLS handshake (tens of milliseconds each), and the pool opens new
 //! ones when queries follow each other quickly (a used connection goes back to the pool
 //! asynchronously). One connection also lets the import hold its lock as a
@@ -15,7 +15,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{OptionEnum, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,14 +46,20 @@ fn log_statement(sql: &str, started: Instant) {
     );
 }
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// The boxed futures of sea-orm's [`ConnectionTrait`].
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// sqlx errors as sea-orm reports them.
+/// A failed statement, as sea-orm reports it.
 pub(crate) fn exec_err(error: sqlx::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
 }
 
-/// sqlx errors as sea-orm reports them.
+/// A value sqlx could not encode as a statement parameter.
+pub(crate) fn bind_err(error: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("roster import: cannot bind a value: {error}"))
+}
+
+/// A failed query, as sea-orm reports it.
 pub(crate) fn query_err(error: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
 }
@@ -69,10 +75,14 @@ pub(crate) struct PgSession {
 
 impl PgSession {
     /// Takes a connection from `db`'s pool and begins a transaction on it.
+    ///
+    /// Read committed whatever the server's default: under repeatable read the snapshot
+    /// would be taken by the lock statement itself, before the lock is granted, and an
+    /// import committed in between would be invisible to the plan.
     pub async fn begin(db: &DatabaseConnection) -> Result<Self, DbErr> {
         let transaction = db
             .get_postgres_connection_pool()
-            .begin()
+            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
             .await
             .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
         Ok(Self {
@@ -220,7 +230,7 @@ fn arguments(values: Option<sea_orm::sea_query::Values>) -> Result<PgArguments, 
                 )));
             }
         };
-        added.map_err(|e| DbErr::Custom(format!("roster import: cannot bind a value: {e}")))?;
+        added.map_err(bind_err)?;
     }
     Ok(args)
 }
@@ -259,12 +269,15 @@ impl ConnectionTrait for PgSession {
         Self: 'c,
     {
         Box::pin(async move {
+            let started = Instant::now();
             let mut conn = self.conn.lock().await;
-            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            let result = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                 .execute(&mut **conn)
                 .await
                 .map(Into::into)
-                .map_err(exec_err)
+                .map_err(exec_err);
+            log_statement(sql, started);
+            result
         })
     }
 
@@ -313,18 +326,15 @@ impl ConnectionTrait for PgSession {
     }
 }
 
-/// PostgreSQL's epoch for binary timestamps.
-fn pg_epoch() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or_default()
-}
+/// PostgreSQL's epoch for binary timestamps, 2000-01-01 00:00 UTC, in Unix microseconds.
+const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800 * 1_000_000;
 
 /// A `timestamptz` in PostgreSQL's binary form, exactly as sqlx binds one: microseconds
 /// since 2000-01-01 UTC, truncated.
 pub(crate) fn pg_micros(value: DateTime<Utc>) -> Result<i64, DbErr> {
-    (value - pg_epoch())
-        .num_microseconds()
+    value
+        .timestamp_micros()
+        .checked_sub(PG_EPOCH_UNIX_MICROS)
         .ok_or_else(|| DbErr::Custom("timestamp out of range".into()))
 }
 
@@ -401,7 +411,8 @@ impl CopyBuffer {
         let at = self.bytes.len();
         self.bytes.extend_from_slice(&0i32.to_be_bytes());
         write(&mut self.bytes);
-        let len = i32::try_from(self.bytes.len() - at - 4).unwrap_or(i32::MAX);
+        let written = self.bytes.len().saturating_sub(at + 4);
+        let len = i32::try_from(written).unwrap_or(i32::MAX);
         self.bytes[at..at + 4].copy_from_slice(&len.to_be_bytes());
     }
 }
@@ -410,6 +421,7 @@ impl CopyBuffer {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn binary_copy_encoding() {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use sea_orm::ConnectionTrait;
 use territoires_sync::{Phase, RosterSource, SyncError, SyncStatus, import_roster};
 
 use crate::helpers::*;
@@ -203,4 +204,68 @@ async fn two_processes_never_import_at_once() {
         .filter(|r| r.status == SyncStatus::Busy)
         .count();
     assert_eq!(busy, 1);
+}
+
+/// An import the database refuses half-way (here a trigger rejecting new people, on
+/// PostgreSQL during the `COPY`) is recorded as FAILED, leaves the roster as it was and
+/// releases the lock: the next import runs instead of finding it BUSY.
+#[tokio::test]
+async fn a_failed_import_changes_nothing_and_releases_the_lock() {
+    let database = TestDb::new().await;
+    let db = database.connect().await;
+    let refuse = if database.is_postgres() {
+        vec![
+            "CREATE FUNCTION refuse_newcomers() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'newcomers refused by the test'; END $$",
+            "CREATE TRIGGER refuse_newcomers BEFORE INSERT ON coordinators \
+             FOR EACH ROW EXECUTE FUNCTION refuse_newcomers()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER refuse_newcomers BEFORE INSERT ON coordinators \
+             BEGIN SELECT RAISE(ABORT, 'newcomers refused by the test'); END",
+        ]
+    };
+    for statement in &refuse {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+    let before = snapshot(&db).await;
+    // A newcomer and a change to a seeded person: both must be rolled back.
+    let mut rows = seeded_rows();
+    rows[0][2] = "Coordinatrice principale";
+    rows.push([
+        "NOUVEAU",
+        "Alix",
+        "Coordonnatrice de territoire 1",
+        "Territoire 1",
+        "06 11 22 33 44",
+        "anouveau@hauts-de-seine.fr",
+        "",
+    ]);
+    let bytes = roster(&rows);
+
+    let failed = import_roster(
+        &db,
+        RosterSource::bytes("r.xlsx", bytes.clone()),
+        &options(),
+    )
+    .await;
+    let Err(SyncError::Failed { run_id, .. }) = failed else {
+        panic!("the import fails: {failed:?}");
+    };
+    assert_eq!(snapshot(&db).await, before, "nothing changed");
+    let recorded = runs(&db).await;
+    let last = recorded.last().unwrap();
+    assert_eq!(Some(last.id), run_id);
+    assert_eq!(last.status, SyncStatus::Failed);
+
+    let drop = if database.is_postgres() {
+        "DROP TRIGGER refuse_newcomers ON coordinators"
+    } else {
+        "DROP TRIGGER refuse_newcomers"
+    };
+    db.execute_unprepared(drop).await.unwrap();
+    let report = import(&db, "r.xlsx", bytes, &options()).await;
+    assert_status(&report, SyncStatus::Applied);
+    assert_eq!((report.counts.added, report.counts.updated), (1, 1));
 }
