@@ -6,6 +6,7 @@
 //! import sees `104200` whether the matricule was typed as a number or as text.
 
 mod columns;
+mod compound_file;
 mod delimited;
 mod spreadsheet;
 
@@ -162,6 +163,8 @@ mod tests {
             // Found by fuzzing: calamine panics on this .xls (a sector chain that points
             // past the end of the file).
             include_bytes!("testdata/xls-sector-chain-past-end.xls").to_vec(),
+            // Found by fuzzing: 10 KB that made calamine allocate 2 GB.
+            include_bytes!("testdata/xls-oversized-fat.xls").to_vec(),
         ] {
             let result = read_sheets(&bytes, "x.xlsx");
             assert_eq!(

@@ -41,7 +41,15 @@ fn check_inflated_size(bytes: &[u8]) -> Result<(), Problem> {
 /// Reads every sheet, in workbook order. A sheet that cannot be read is skipped when
 /// another can; a workbook none of whose sheets can be read is unreadable.
 pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> {
-    if format != Format::Xls {
+    if format == Format::Xls {
+        if let Err(corrupt) = super::compound_file::check(bytes) {
+            tracing::info!(?corrupt, "roster workbook refused before reading");
+            return Err(Problem::new(
+                ProblemCode::UnreadableFile,
+                unreadable_message(format),
+            ));
+        }
+    } else {
         check_inflated_size(bytes)?;
     }
     // calamine trusts some offsets of the file's own structures and panics on a few
