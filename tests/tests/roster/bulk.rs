@@ -20,17 +20,6 @@ use territoires_sync::{SyncReport, SyncStatus};
 use crate::helpers::*;
 use territoires_tests::TestDb;
 
-const BULK_HEADER: [&str; 8] = [
-    "Matricule",
-    "Nom",
-    "Prénom",
-    "Fonction",
-    "Territoire",
-    "Téléphone",
-    "Courriel",
-    "Communes",
-];
-
 /// A person as the file describes them (and as the database must store them).
 #[derive(Debug, Clone, PartialEq)]
 struct Person {
@@ -115,7 +104,12 @@ fn seeded_people() -> Vec<Person> {
 /// The workbook of `people` (active ones), an interim taking a second row per territory;
 /// `communes` puts a Communes cell on the first row of a person.
 fn workbook(people: &[&Person], communes: &BTreeMap<String, &str>) -> Vec<u8> {
-    let mut rows = vec![BULK_HEADER.iter().map(|h| t(h)).collect::<Vec<_>>()];
+    let mut rows = vec![
+        territoires_sync::HEADERS
+            .iter()
+            .map(|h| t(h))
+            .collect::<Vec<_>>(),
+    ];
     for person in people {
         for (n, territory) in person.territories.iter().enumerate() {
             let commune = if n == 0 {
