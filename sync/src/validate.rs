@@ -470,6 +470,144 @@ mod tests {
         assert!(split_communes(" ; , \n").is_empty());
     }
 
+    /// Property tests of the two cell parsers HR files feed directly.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::{parse_territory, split_communes};
+
+        /// "territoire" in any case, with accents on any vowel (precomposed or as a
+        /// combining mark), as people and spreadsheets type it.
+        fn territoire_word() -> impl Strategy<Value = String> {
+            let letters = "territoire".chars().map(|c| {
+                let variants: &[&str] = match c {
+                    't' => &["t", "T"],
+                    'r' => &["r", "R"],
+                    'e' => &["e", "E", "é", "É", "è", "ê", "Ë", "e\u{0301}"],
+                    'i' => &["i", "I", "î", "Ï"],
+                    _ => &["o", "O", "ô", "Ö"],
+                };
+                prop::sample::select(variants).boxed()
+            });
+            letters.collect::<Vec<_>>().prop_map(|parts| parts.concat())
+        }
+
+        /// Blanks, `min..=3` of them: spaces, tabs, non-breaking spaces.
+        fn blanks(min: usize) -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop::sample::select(&[" ", "\t", "\u{a0}", "  "][..]),
+                min..=3,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        /// A territory number as written: 1..=7, maybe with leading zeros.
+        fn written_number() -> impl Strategy<Value = (i32, String)> {
+            (1..=7i32, 0..=2usize).prop_map(|(n, zeros)| (n, format!("{}{n}", "0".repeat(zeros))))
+        }
+
+        fn separator() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(&[",", ";", "\n", "\r\n", "\r", ",\n", " ; "][..])
+        }
+
+        /// A commune name: letters, accents, hyphens, apostrophes and inner spaces.
+        fn commune_name() -> impl Strategy<Value = String> {
+            "[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{0,20}[A-Za-zÀ-ÿ]?"
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn territory_parsing_never_panics(text in any::<String>()) {
+                let _ = parse_territory(&text);
+            }
+
+            #[test]
+            fn territory_parsing_never_panics_on_likely_text(
+                text in "[Tt0-9 °nN°.\\-éÉ\u{0301}\u{a0}\t]{0,30}",
+            ) {
+                let _ = parse_territory(&text);
+            }
+
+            #[test]
+            fn territoire_n_parses(
+                word in territoire_word(),
+                (n, number) in written_number(),
+                (before, between, after) in (blanks(0), blanks(1), blanks(0)),
+            ) {
+                let text = format!("{before}{word}{between}{number}{after}");
+                prop_assert_eq!(parse_territory(&text), Some(n), "{:?}", text);
+            }
+
+            #[test]
+            fn territoire_n_dash_anything_parses(
+                word in territoire_word(),
+                (n, number) in written_number(),
+                (before, between, around) in (blanks(0), blanks(1), blanks(0)),
+                rest in any::<String>(),
+            ) {
+                let text = format!("{before}{word}{between}{number}{around}-{around}{rest}");
+                prop_assert_eq!(parse_territory(&text), Some(n), "{:?}", text);
+            }
+
+            #[test]
+            fn t_n_parses(
+                t in prop::sample::select(&["t", "T"][..]),
+                (n, number) in written_number(),
+                (before, between, after) in (blanks(0), blanks(0), blanks(0)),
+            ) {
+                let text = format!("{before}{t}{between}{number}{after}");
+                prop_assert_eq!(parse_territory(&text), Some(n), "{:?}", text);
+            }
+
+            #[test]
+            fn a_bare_number_parses(
+                (n, number) in written_number(),
+                (before, after) in (blanks(0), blanks(0)),
+            ) {
+                let text = format!("{before}{number}{after}");
+                prop_assert_eq!(parse_territory(&text), Some(n), "{:?}", text);
+            }
+
+            #[test]
+            fn splitting_never_panics_and_gives_clean_names(text in any::<String>()) {
+                for name in split_communes(&text) {
+                    prop_assert!(!name.is_empty());
+                    prop_assert_eq!(name, name.trim());
+                    prop_assert!(!name.contains([',', ';', '\n', '\r']), "{:?}", name);
+                }
+            }
+
+            #[test]
+            fn splitting_ignores_which_separator(text in any::<String>()) {
+                let commas = text.replace([';', '\n', '\r'], ",");
+                prop_assert_eq!(split_communes(&text), split_communes(&commas));
+            }
+
+            #[test]
+            fn splitting_ignores_separators_and_blanks_around_names(
+                names in prop::collection::vec(commune_name(), 0..8),
+                separators in prop::collection::vec(separator(), 8),
+                blanks_around in prop::collection::vec((blanks(0), blanks(0)), 8),
+                (leading, trailing) in (blanks(0), prop::option::of(separator())),
+            ) {
+                let expected: Vec<&str> =
+                    names.iter().map(|name| name.trim()).filter(|name| !name.is_empty()).collect();
+                let mut text = leading;
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(separators[i]);
+                    }
+                    let (before, after) = &blanks_around[i];
+                    text.push_str(&format!("{before}{name}{after}"));
+                }
+                text.push_str(trailing.unwrap_or(""));
+                prop_assert_eq!(split_communes(&text), expected, "{:?}", text);
+            }
+        }
+    }
+
     fn run(rows: &[&[&str]]) -> (ValidRoster, Vec<Problem>) {
         let sheet = Sheet {
             name: "s".into(),
