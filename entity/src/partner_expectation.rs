@@ -18,6 +18,10 @@ pub struct Model {
     pub recorded_on: Date,
     /// Creation time.
     pub created_at: DateTimeUtc,
+    /// Set when archived (an expectation entered by mistake, or no longer current).
+    pub archived_at: Option<DateTimeUtc>,
+    /// Incremented on every change (optimistic concurrency).
+    pub version: i32,
 }
 
 /// Relations of an expectation.

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 pub use colleges::{CollegeState, valid_uai};
 pub use local_bodies::LocalBodyState;
-pub use partners::{PartnerState, delete_expectation, record_expectation};
+pub use partners::{PartnerState, archive_expectation, record_expectation};
 pub use projects::ProjectState;
 pub use themes::ThemeState;
 

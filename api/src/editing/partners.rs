@@ -5,11 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{AuditAction, PartnerKind, partner, partner_expectation};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    ModelTrait,
 };
 use serde::Serialize;
 
-use super::{Author, Editable, begin_write, clean, current_version, finish, required};
+use super::{
+    Author, Editable, begin_write, check_version, clean, current_version, finish, required,
+};
 use crate::error::{Error, Result};
 
 /// Everything editable about a partner; references are database ids checked by the
@@ -135,6 +136,8 @@ pub async fn record_expectation(
         text: Set(text.to_owned()),
         recorded_on: Set(recorded_on),
         created_at: Set(author.now),
+        archived_at: Set(None),
+        version: Set(1),
         ..Default::default()
     }
     .insert(&txn)
@@ -156,27 +159,58 @@ pub async fn record_expectation(
     Ok(model.id)
 }
 
-/// Removes a recorded expectation (a mistake); the audit log keeps its text. Returns
-/// the partner's id.
-pub async fn delete_expectation(db: &DatabaseConnection, author: &Author, id: i32) -> Result<i32> {
+/// Archives (or, with `archived: false`, restores) a recorded expectation, if the client
+/// read version `expected_version` of it (checked when given, else `CONFLICT`). Nothing
+/// is deleted: an archived expectation leaves `Partner.expectations` and stays readable
+/// with `includeArchived`. The audit log records the change on the partner. Returns the
+/// partner's id.
+pub async fn archive_expectation(
+    db: &DatabaseConnection,
+    author: &Author,
+    id: i32,
+    expected_version: Option<i32>,
+    archived: bool,
+) -> Result<i32> {
+    const WHAT: &str = "recorded expectation";
     let txn = begin_write(db).await?;
+    let (version, archived_at) = current_version(&txn, "partner_expectations", WHAT, id).await?;
+    check_version(version, expected_version, WHAT)?;
     let model = partner_expectation::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| Error::NotFound("no recorded expectation has this ID".to_owned()))?;
+        .ok_or_else(|| Error::NotFound(format!("no {WHAT} has this ID")))?;
     let partner_id = model.partner_id;
+    if archived_at.is_some() == archived {
+        return Ok(partner_id);
+    }
+    let state = |archived: bool| {
+        serde_json::json!({
+            "id": model.id,
+            "text": model.text,
+            "recordedOn": model.recorded_on,
+            "archived": archived,
+        })
+    };
     let changes = vec![entity::audit_log::FieldChange::new(
         "expectations",
-        serde_json::json!({ "id": model.id, "text": model.text, "recordedOn": model.recorded_on }),
-        serde_json::Value::Null,
+        state(!archived),
+        state(archived),
     )];
-    model.delete(&txn).await?;
+    let mut active: partner_expectation::ActiveModel = model.into();
+    active.archived_at = Set(archived.then_some(author.now));
+    active.version = Set(version + 1);
+    active.update(&txn).await?;
+    let action = if archived {
+        AuditAction::Archive
+    } else {
+        AuditAction::Restore
+    };
     finish(
         txn,
         author,
         PartnerState::ENTITY,
         partner_id,
-        AuditAction::Update,
+        action,
         changes,
     )
     .await?;

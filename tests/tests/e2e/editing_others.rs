@@ -130,13 +130,34 @@ async fn partners_keep_normalised_contacts_and_recorded_expectations() {
     let expectation = partner["expectations"][0]["id"].clone();
     let empty = app.graphql_as(&editor, "mutation($id: ID!) { recordPartnerExpectation(partnerId: $id, text: \"  \") { partner { id } } }", json!({ "id": id })).await;
     assert_eq!(error_code(&empty), Some("BAD_USER_INPUT"));
-    let deleted = app
-        .graphql_as(&editor, "mutation($id: ID!) { deletePartnerExpectation(id: $id) { partner { expectations { id } } } }", json!({ "id": expectation }))
+    let archived = app
+        .graphql_as(&editor, "mutation($id: ID!) { archivePartnerExpectation(id: $id, expectedVersion: 1) { partner { version expectations { id } all: expectations(includeArchived: true) { id text archived archivedAt version } } } }", json!({ "id": expectation }))
+        .await;
+    assert!(archived.get("errors").is_none(), "{archived}");
+    let partner = &archived["data"]["archivePartnerExpectation"]["partner"];
+    assert_eq!(partner["expectations"], json!([]), "archived: not listed");
+    assert_eq!(partner["version"], 1, "the partner's version is unchanged");
+    let kept = &partner["all"][0];
+    assert_eq!(kept["id"], expectation, "nothing is hard-deleted");
+    assert_eq!(kept["text"], "Des interventions sur le harcèlement");
+    assert_eq!(kept["archived"], true);
+    assert!(kept["archivedAt"].is_string());
+    assert_eq!(kept["version"], 2);
+    let stale = app
+        .graphql_as(&editor, "mutation($id: ID!) { restorePartnerExpectation(id: $id, expectedVersion: 1) { partner { id } } }", json!({ "id": expectation }))
+        .await;
+    assert_eq!(error_code(&stale), Some("CONFLICT"));
+    let restored = app
+        .graphql_as(&editor, "mutation($id: ID!) { restorePartnerExpectation(id: $id, expectedVersion: 2) { partner { expectations { id archived version } } } }", json!({ "id": expectation }))
         .await;
     assert_eq!(
-        deleted["data"]["deletePartnerExpectation"]["partner"]["expectations"],
-        json!([])
+        restored["data"]["restorePartnerExpectation"]["partner"]["expectations"],
+        json!([{ "id": expectation, "archived": false, "version": 3 }])
     );
+    let public = app
+        .graphql_with("query($id: ID!) { node(id: $id) { ... on Partner { expectations(includeArchived: true) { id } } } }", json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&public), Some("UNAUTHENTICATED"));
 
     let cleared = app
         .graphql_as(&editor, "mutation($id: ID!) { updatePartner(id: $id, expectedVersion: 1, input: {contactPhone: null, kind: ASSOCIATION}) { partner { contactPhone kind version } } }", json!({ "id": id }))

@@ -7,7 +7,7 @@ use entity::{PartnerKind, Role};
 
 use super::payloads::PartnerPayload;
 use super::{author, fresh, resolve};
-use crate::editing::{self, PartnerState, delete_expectation, record_expectation};
+use crate::editing::{self, PartnerState, archive_expectation, record_expectation};
 use crate::error::Error;
 use crate::graphql::types::Date;
 use crate::graphql::{ids, snapshot};
@@ -206,17 +206,37 @@ impl PartnerMutation {
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
 
-    /// Removes a recorded expectation entered by mistake (the audit log keeps it).
+    /// Archives a recorded expectation (entered by mistake, or no longer current): it
+    /// leaves `Partner.expectations` and stays readable with `includeArchived`; nothing
+    /// is deleted and the audit log records it on the partner. Returns the partner.
     /// EDITOR token.
-    async fn delete_partner_expectation(
+    async fn archive_partner_expectation(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The recorded expectation's ID.")] id: ID,
+        #[graphql(desc = "The expectation's `version` you read, checked when given.")]
+        expected_version: Option<i32>,
     ) -> Result<PartnerPayload> {
         let author = author(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER_EXPECTATION, "id")?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let partner = delete_expectation(db, &author, id).await?;
+        let partner = archive_expectation(db, &author, id, expected_version, true).await?;
+        Ok(PartnerPayload::of(fresh(ctx).await?, partner)?)
+    }
+
+    /// Brings an archived recorded expectation back into `Partner.expectations`. Returns
+    /// the partner. EDITOR token.
+    async fn restore_partner_expectation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The recorded expectation's ID.")] id: ID,
+        #[graphql(desc = "The expectation's `version` you read, checked when given.")]
+        expected_version: Option<i32>,
+    ) -> Result<PartnerPayload> {
+        let author = author(ctx, Role::Editor)?;
+        let id = ids::decode_as(&id, ids::PARTNER_EXPECTATION, "id")?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let partner = archive_expectation(db, &author, id, expected_version, false).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, partner)?)
     }
 }

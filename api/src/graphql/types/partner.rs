@@ -1,6 +1,6 @@
 //! `Partner`: a local partner of the Département.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::normalize::display_phone;
 use entity::{Labelled, PartnerKind, Role, partner_expectation};
@@ -9,6 +9,7 @@ use super::{Commune, Date, Project, Territory};
 use crate::directory::{PartnerRow, Snapshot};
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
+use crate::graphql::inputs::include_hidden;
 
 /// A local partner (*acteur local*): collège staff, municipal youth service, specialised
 /// prevention, project leader, association… Its name and kind are public; its contact and
@@ -52,6 +53,23 @@ impl PartnerExpectation<'_> {
     /// When it was recorded.
     async fn recorded_on(&self) -> Date {
         Date(self.0.recorded_on)
+    }
+
+    /// Whether it is archived (hidden from `Partner.expectations` unless
+    /// `includeArchived`).
+    async fn archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
+
+    /// When it was archived.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+
+    /// Incremented on every change; send it back as `expectedVersion` when archiving or
+    /// restoring it.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 }
 
@@ -108,14 +126,22 @@ impl<'a> Partner<'a> {
         self.row.model.contact_phone.as_deref().map(display_phone)
     }
 
-    /// What the partner expects from the Département, oldest first. EDITOR token.
+    /// What the partner expects from the Département, oldest first; archived ones only
+    /// with `includeArchived`. EDITOR token.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn expectations(&self) -> Vec<PartnerExpectation<'a>> {
-        self.row
+    async fn expectations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Also the archived expectations.")] include_archived: Option<bool>,
+    ) -> Result<Vec<PartnerExpectation<'a>>> {
+        let include_archived = include_hidden(ctx, include_archived)?;
+        Ok(self
+            .row
             .expectations
             .iter()
+            .filter(|e| include_archived || e.archived_at.is_none())
             .map(PartnerExpectation)
-            .collect()
+            .collect())
     }
 
     /// The projects it takes part in (not archived), most recently updated first.
