@@ -2,8 +2,10 @@
 //! cursors carrying the sort key of their item (so a page resumes at the right place
 //! even when items changed or disappeared since), `totalCount`, and a maximum page size.
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use std::borrow::Cow;
+
+use async_graphql::connection::{Edge, EmptyFields, PageInfo};
+use async_graphql::{Object, OutputType, SimpleObject, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -22,8 +24,72 @@ pub struct ConnectionTotals {
     pub total_count: i32,
 }
 
-/// A Relay connection with `totalCount`.
-pub type Page<T> = Connection<String, T, ConnectionTotals>;
+/// A Relay connection with `totalCount`: one page of a list, named `<Node>Connection`
+/// (async-graphql's own connection type carries no description; this one does).
+pub struct Page<T: OutputType> {
+    /// The page's edges (each a node and its cursor), named `<Node>Edge`.
+    pub edges: Vec<Edge<String, T, EmptyFields>>,
+    /// Extra fields (`totalCount`).
+    pub additional_fields: ConnectionTotals,
+    /// Whether items come before this page.
+    pub has_previous_page: bool,
+    /// Whether items come after this page.
+    pub has_next_page: bool,
+}
+
+impl<T: OutputType> Page<T> {
+    /// An empty page, to which edges are pushed.
+    pub fn with_additional_fields(
+        has_previous_page: bool,
+        has_next_page: bool,
+        additional_fields: ConnectionTotals,
+    ) -> Self {
+        Self {
+            edges: Vec::new(),
+            additional_fields,
+            has_previous_page,
+            has_next_page,
+        }
+    }
+}
+
+impl<T: OutputType> TypeName for Page<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+/// One page of a list (a Relay connection): its edges — each an item and its cursor —
+/// or just the items (`nodes`), where the page sits (`pageInfo`), and how many items the
+/// whole list holds (`totalCount`). Ask for the next page with `first` and `after:
+/// pageInfo.endCursor`.
+#[Object(name_type)]
+impl<T: OutputType> Page<T> {
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.clone()),
+        }
+    }
+
+    /// A list of edges.
+    async fn edges(&self) -> &[Edge<String, T, EmptyFields>] {
+        &self.edges
+    }
+
+    /// A list of nodes.
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    #[graphql(flatten)]
+    async fn additional_fields(&self) -> &ConnectionTotals {
+        &self.additional_fields
+    }
+}
 
 /// The pagination arguments of a connection field.
 #[derive(Debug, Clone, Default)]
@@ -161,7 +227,7 @@ pub fn paginate<T: OutputType>(
     if let Some(last) = last {
         from = from.max(to.saturating_sub(last));
     }
-    let mut connection = Connection::with_additional_fields(
+    let mut connection = Page::with_additional_fields(
         from > 0,
         to < items.len(),
         ConnectionTotals {

@@ -1,6 +1,6 @@
 //! Administration: roster imports and API tokens (ADMIN token).
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Edge;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{Role, sync_run};
@@ -90,7 +90,7 @@ impl AdminQuery {
             .map_err(Error::from)?;
         let has_next = runs.len() > size;
         runs.truncate(size);
-        let mut connection = Connection::with_additional_fields(
+        let mut connection = Page::with_additional_fields(
             after.is_some(),
             has_next,
             ConnectionTotals {
@@ -166,7 +166,7 @@ impl AdminQuery {
         let query = AuditQuery { entity, entity_id };
         let (entries, total) = query.page(db, before, size as u64 + 1).await?;
         let has_next = entries.len() > size;
-        let mut connection = Connection::with_additional_fields(
+        let mut connection = Page::with_additional_fields(
             before.is_some(),
             has_next,
             ConnectionTotals {
