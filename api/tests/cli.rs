@@ -403,3 +403,279 @@ fn serve_runs_the_scheduled_import_on_a_dropped_file() {
     assert!(archived, "the scheduled job took the file and archived it");
     assert!(!inbox.join("export.xlsx").exists());
 }
+
+/// `territoires serve` on a free port in a temporary folder, its logs in a file.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts `serve` with `env` and waits until it answers `/healthz`.
+    fn start(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let log = dir.path().join("stderr.log");
+        let mut command = territoires();
+        command
+            .current_dir(dir.path())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("SYNC_SCHEDULE", "false")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().unwrap();
+        let served = Self {
+            child,
+            port,
+            log,
+            _dir: dir,
+        };
+        let started = Instant::now();
+        while served.get("/healthz").is_none() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start: {}",
+                served.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        served
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        // reqwest is built without a TLS crypto provider: install one for this process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn get(&self, path: &str) -> Option<String> {
+        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        Self::runtime().block_on(async {
+            let response = reqwest::get(url).await.ok()?;
+            response.text().await.ok()
+        })
+    }
+
+    /// Posts `query` with the request id `id`; returns the JSON answer.
+    fn graphql(&self, query: &str, id: &str) -> serde_json::Value {
+        let url = format!("http://127.0.0.1:{}/graphql", self.port);
+        Self::runtime().block_on(async {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-request-id", id)
+                .json(&serde_json::json!({ "query": query }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops the server (SIGTERM) and returns what it logged.
+    fn stop(mut self) -> String {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("no graceful stop after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.logs()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[test]
+fn serve_logs_json_lines_carrying_the_request_id() {
+    let served = Served::start(&[
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "info,tower_http=debug"),
+    ]);
+    let answer = served.graphql("{ territory(number: 2) { number } }", "journal-json-42");
+    assert_eq!(answer["data"]["territory"]["number"], 2, "{answer}");
+    let logs = served.stop();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("listening"))),
+        "{logs}"
+    );
+    let of_request: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["span"]["request_id"] == "journal-json-42")
+        .collect();
+    assert!(
+        !of_request.is_empty(),
+        "no line with the request id: {logs}"
+    );
+    assert!(
+        of_request
+            .iter()
+            .all(|l| l["span"]["path"] == "/graphql" && l["level"].is_string()),
+        "{of_request:?}"
+    );
+}
+
+#[test]
+fn slow_statements_are_logged_without_their_values_and_counted() {
+    let served = Served::start(&[("SLOW_STATEMENT_MS", "0"), ("LOG_FORMAT", "json")]);
+    // Roster imports are read from the database at every scrape: statements run.
+    let metrics = served.get("/metrics").unwrap();
+    let count = |metrics: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("territoires_db_slow_statements_total "))
+            .unwrap_or_else(|| panic!("{metrics}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let first = count(&metrics);
+    assert!(first > 0, "every statement is slow at 0 ms: {metrics}");
+    let again = served.get("/metrics").unwrap();
+    assert!(count(&again) > first, "{again}");
+    let logs = served.stop();
+    let slow: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["message"] == "slow SQL statement")
+        .collect();
+    assert!(!slow.is_empty(), "{logs}");
+    for line in &slow {
+        assert_eq!(line["level"], "WARN", "{line}");
+        assert!(
+            line["sql"].as_str().is_some_and(|s| !s.is_empty()),
+            "{line}"
+        );
+        assert!(line["elapsed_ms"].is_u64(), "{line}");
+    }
+    assert!(
+        slow.iter()
+            .any(|l| l["sql"].as_str().unwrap().contains("sync_runs")),
+        "the scrape's statements: {slow:?}"
+    );
+}
+
+/// The HR export (CSV) with only its first `keep` people.
+fn truncated_export(keep: usize) -> String {
+    let csv = std::fs::read_to_string(format!("{FIXTURES}/roster-92-hr-export-utf8.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("Matricule"))
+        .unwrap();
+    lines[..=header + keep].join("\n") + "\n"
+}
+
+#[test]
+fn sync_exits_1_on_a_rejected_or_refused_file_and_0_when_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let run = |args: &[&str]| {
+        territoires()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+
+    // A row error: rejected, exit 1, the row named.
+    let invalid = dir.path().join("erreur.csv");
+    std::fs::write(
+        &invalid,
+        truncated_export(7).replace("hmerlin@hauts-de-seine.fr", "pas-une-adresse"),
+    )
+    .unwrap();
+    let rejected = run(&["sync", invalid.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        rejected.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&rejected.stderr)
+    );
+    let report = json_of(&rejected);
+    assert_eq!(report["status"], "REJECTED", "{report}");
+    assert!(
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["row"] == 7),
+        "MERLIN is on row 7 of the sheet: {report}"
+    );
+    // Forcing does not make an invalid file acceptable.
+    let still = run(&["sync", invalid.to_str().unwrap(), "--force", "--json"]);
+    assert_eq!(still.status.code(), Some(1));
+
+    // 4 of 7 people: 3 deactivations, over the 30 % guard.
+    let truncated = dir.path().join("tronque.csv");
+    std::fs::write(&truncated, truncated_export(4)).unwrap();
+    let refused = run(&["sync", truncated.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let report = json_of(&refused);
+    assert_eq!(report["status"], "REFUSED", "{report}");
+    let dry = run(&[
+        "sync",
+        truncated.to_str().unwrap(),
+        "--force",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(dry.status.code(), Some(0));
+    assert_eq!(json_of(&dry)["dryRun"], true);
+
+    let forced = run(&["sync", truncated.to_str().unwrap(), "--force", "--json"]);
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    let report = json_of(&forced);
+    assert_eq!(report["status"], "APPLIED", "{report}");
+    assert_eq!(report["counts"]["deactivated"], 3, "{report}");
+    // Applied: importing it again changes nothing (skipped, exit 0).
+    let again = run(&["sync", truncated.to_str().unwrap(), "--json"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(json_of(&again)["status"], "SKIPPED");
+}

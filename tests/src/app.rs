@@ -41,6 +41,15 @@ pub fn http_client() -> reqwest::Client {
 
 /// Serves the application on `database`.
 pub async fn spawn_app_on(database: TestDb) -> TestApp {
+    spawn_app_with(database, |_| {}).await
+}
+
+/// Serves the application on `database`, with the server settings (`CORS_ORIGINS`,
+/// `QUERY_TIMEOUT_SECS`…) changed by `configure` from their defaults.
+pub async fn spawn_app_with(
+    database: TestDb,
+    configure: impl FnOnce(&mut ServerConfig),
+) -> TestApp {
     let statements = Arc::new(AtomicUsize::new(0));
     let mut app_db = database.connect().await;
     let counter = statements.clone();
@@ -48,7 +57,8 @@ pub async fn spawn_app_on(database: TestDb) -> TestApp {
         counter.fetch_add(1, Ordering::SeqCst);
     });
     territoires::db::migrate(&app_db).await.expect("migrate");
-    let config = ServerConfig::on(([127, 0, 0, 1], 0).into());
+    let mut config = ServerConfig::on(([127, 0, 0, 1], 0).into());
+    configure(&mut config);
     let inbox = tempfile::tempdir().expect("a drop folder");
     let sync = territoires_sync::SyncConfig {
         drop_dir: inbox.path().to_path_buf(),

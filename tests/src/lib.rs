@@ -13,5 +13,5 @@ mod database;
 pub mod pg_cluster;
 pub mod seed;
 
-pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on};
+pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on, spawn_app_with};
 pub use database::TestDb;

@@ -149,3 +149,145 @@ async fn errors_never_leak_internals() {
     assert_eq!(message, "Internal error; it has been logged.");
     assert!(!response.to_string().to_lowercase().contains("sync_runs"));
 }
+
+/// A CORS preflight from `origin` for a `POST /graphql`; the `Access-Control-Allow-Origin`
+/// of the answer, if any.
+async fn preflight(app: &territoires_tests::TestApp, origin: &str) -> Option<String> {
+    let response = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    response
+        .headers()
+        .get("access-control-allow-origin")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origins_only() {
+    let app = territoires_tests::spawn_app_with(territoires_tests::TestDb::new().await, |c| {
+        c.cors_origins = vec![
+            "https://annuaire.hauts-de-seine.fr".to_owned(),
+            " https://outils.example ".to_owned(),
+        ];
+    })
+    .await;
+    assert_eq!(
+        preflight(&app, "https://annuaire.hauts-de-seine.fr")
+            .await
+            .as_deref(),
+        Some("https://annuaire.hauts-de-seine.fr")
+    );
+    assert_eq!(
+        preflight(&app, "https://outils.example").await.as_deref(),
+        Some("https://outils.example"),
+        "origins are trimmed"
+    );
+    assert_eq!(preflight(&app, "https://evil.example").await, None);
+    // A real request from an allowed origin carries the header too; from another, not.
+    let allowed = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("origin", "https://annuaire.hauts-de-seine.fr")
+        .json(&json!({ "query": "{ territory(number: 1) { number } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://annuaire.hauts-de-seine.fr"
+    );
+    let other = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("origin", "https://evil.example")
+        .json(&json!({ "query": "{ territory(number: 1) { number } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    // No origin configured (the default): no browser origin is allowed.
+    let closed = spawn_app().await;
+    assert_eq!(
+        preflight(&closed, "https://annuaire.hauts-de-seine.fr").await,
+        None
+    );
+    // `*`: any origin.
+    let open = territoires_tests::spawn_app_with(territoires_tests::TestDb::new().await, |c| {
+        c.cors_origins = vec!["*".to_owned()];
+    })
+    .await;
+    assert_eq!(
+        preflight(&open, "https://n-importe-ou.example")
+            .await
+            .as_deref(),
+        Some("*")
+    );
+}
+
+/// The query timeout (`QUERY_TIMEOUT_SECS`, at least 1 second) stops a read that waits
+/// on a table another session holds locked, and the server keeps serving. Only
+/// PostgreSQL can hold a read back deterministically (`LOCK TABLE`); SQLite readers in WAL
+/// mode never wait, so the test has nothing to check there.
+#[tokio::test]
+async fn a_query_running_past_the_timeout_is_stopped_and_the_server_keeps_serving() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let database = territoires_tests::TestDb::new().await;
+    if !database.is_postgres() {
+        return;
+    }
+    let app = territoires_tests::spawn_app_with(database, |c| c.query_timeout_secs = 1).await;
+    let admin = app.token(entity::Role::Admin).await;
+    // The directory reloads after the token was written: before the lock is taken.
+    app.graphql_as(&admin, "{ territories { number } }", json!({}))
+        .await;
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE sync_runs IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    // A generous bound, so that a missing timeout fails the test instead of hanging it.
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        app.graphql_as(
+            &admin,
+            "query TimedOutRuns { syncRuns { totalCount } }",
+            json!({}),
+        ),
+    )
+    .await
+    .expect("the query timeout did not stop a blocked query");
+    assert_eq!(error_code(&response), Some("INTERNAL"), "{response}");
+    let message = response["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("1 seconds"), "{message}");
+    // Other reads are answered while the lock is still held…
+    assert_eq!(
+        app.data("{ territory(number: 5) { number } }").await["territory"]["number"],
+        5
+    );
+    lock.rollback().await.unwrap();
+    // …and the same read once it is released.
+    let runs = app
+        .graphql_as(
+            &admin,
+            "query TimedOutRuns { syncRuns { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(runs["data"]["syncRuns"]["totalCount"], 0, "{runs}");
+    let (_, metrics) = app.get("/metrics").await;
+    assert!(
+        metrics.contains(
+            "territoires_graphql_requests_total{operation=\"TimedOutRuns\",outcome=\"internal\"} 1"
+        ),
+        "{metrics}"
+    );
+}
