@@ -231,3 +231,267 @@ async fn inactive_coordinators_contacts_leave_public_view() {
         json!({ "lastName": "ROUSTIT", "active": false, "email": "proustit@hauts-de-seine.fr" })
     );
 }
+
+/// The names of every mutation of the schema, in schema order, read from the SDL the
+/// server publishes.
+pub(crate) fn mutation_names() -> Vec<String> {
+    let sdl = territoires::graphql::sdl();
+    let Some(start) = sdl.find("type Mutation {") else {
+        return Vec::new();
+    };
+    let block = &sdl[start..];
+    let block = &block[..block.find("\n}").unwrap_or(block.len())];
+    // Fields sit one tab in, arguments deeper; descriptions are skipped.
+    let mut in_description = false;
+    let mut names = Vec::new();
+    for line in block.lines().skip(1) {
+        let trimmed = line.trim();
+        if trimmed.starts_with("\"\"\"") {
+            let one_line = trimmed.len() > 6 && trimmed.ends_with("\"\"\"");
+            if !one_line {
+                in_description = !in_description;
+            }
+            continue;
+        }
+        if in_description {
+            continue;
+        }
+        let Some(field) = line.strip_prefix('\t').filter(|l| !l.starts_with('\t')) else {
+            continue;
+        };
+        let name: String = field
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if !name.is_empty() && field[name.len()..].starts_with(['(', ':']) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The role a mutation needs, and an operation calling it (well-typed, with arguments
+/// that need not name anything real: the role is checked first).
+const MUTATIONS: &[(&str, Role, &str)] = &[
+    (
+        "createProject",
+        Role::Editor,
+        r#"mutation { createProject(input: {title: "x", territories: [1]}) { __typename } }"#,
+    ),
+    (
+        "updateProject",
+        Role::Editor,
+        r#"mutation { updateProject(id: "x", expectedVersion: 1, input: {}) { __typename } }"#,
+    ),
+    (
+        "archiveProject",
+        Role::Editor,
+        r#"mutation { archiveProject(id: "x") { __typename } }"#,
+    ),
+    (
+        "restoreProject",
+        Role::Editor,
+        r#"mutation { restoreProject(id: "x") { __typename } }"#,
+    ),
+    (
+        "createLocalBody",
+        Role::Editor,
+        r#"mutation { createLocalBody(input: {kind: OTHER, name: "x", territory: 1}) { __typename } }"#,
+    ),
+    (
+        "updateLocalBody",
+        Role::Editor,
+        r#"mutation { updateLocalBody(id: "x", expectedVersion: 1, input: {}) { __typename } }"#,
+    ),
+    (
+        "setLocalBodyRepresentatives",
+        Role::Editor,
+        r#"mutation { setLocalBodyRepresentatives(id: "x", expectedVersion: 1, representatives: []) { __typename } }"#,
+    ),
+    (
+        "archiveLocalBody",
+        Role::Editor,
+        r#"mutation { archiveLocalBody(id: "x") { __typename } }"#,
+    ),
+    (
+        "restoreLocalBody",
+        Role::Editor,
+        r#"mutation { restoreLocalBody(id: "x") { __typename } }"#,
+    ),
+    (
+        "createPartner",
+        Role::Editor,
+        r#"mutation { createPartner(input: {name: "x", kind: OTHER, territory: 1}) { __typename } }"#,
+    ),
+    (
+        "updatePartner",
+        Role::Editor,
+        r#"mutation { updatePartner(id: "x", expectedVersion: 1, input: {}) { __typename } }"#,
+    ),
+    (
+        "archivePartner",
+        Role::Editor,
+        r#"mutation { archivePartner(id: "x") { __typename } }"#,
+    ),
+    (
+        "restorePartner",
+        Role::Editor,
+        r#"mutation { restorePartner(id: "x") { __typename } }"#,
+    ),
+    (
+        "recordPartnerExpectation",
+        Role::Editor,
+        r#"mutation { recordPartnerExpectation(partnerId: "x", text: "x") { __typename } }"#,
+    ),
+    (
+        "archivePartnerExpectation",
+        Role::Editor,
+        r#"mutation { archivePartnerExpectation(id: "x") { __typename } }"#,
+    ),
+    (
+        "restorePartnerExpectation",
+        Role::Editor,
+        r#"mutation { restorePartnerExpectation(id: "x") { __typename } }"#,
+    ),
+    (
+        "createCollege",
+        Role::Admin,
+        r#"mutation { createCollege(input: {uai: "0929990J", name: "x", commune: "Antony"}) { __typename } }"#,
+    ),
+    (
+        "updateCollege",
+        Role::Admin,
+        r#"mutation { updateCollege(id: "x", expectedVersion: 1, input: {}) { __typename } }"#,
+    ),
+    (
+        "archiveCollege",
+        Role::Admin,
+        r#"mutation { archiveCollege(id: "x") { __typename } }"#,
+    ),
+    (
+        "restoreCollege",
+        Role::Admin,
+        r#"mutation { restoreCollege(id: "x") { __typename } }"#,
+    ),
+    (
+        "addTheme",
+        Role::Admin,
+        r#"mutation { addTheme(input: {code: "X", label: "x"}) { __typename } }"#,
+    ),
+    (
+        "relabelTheme",
+        Role::Admin,
+        r#"mutation { relabelTheme(id: "x", expectedVersion: 1, label: "x") { __typename } }"#,
+    ),
+    (
+        "archiveTheme",
+        Role::Admin,
+        r#"mutation { archiveTheme(id: "x") { __typename } }"#,
+    ),
+    (
+        "restoreTheme",
+        Role::Admin,
+        r#"mutation { restoreTheme(id: "x") { __typename } }"#,
+    ),
+    (
+        "runRosterSync",
+        Role::Admin,
+        r#"mutation { runRosterSync(dryRun: true) { __typename } }"#,
+    ),
+    (
+        "importRoster",
+        Role::Admin,
+        r#"mutation($file: Upload!) { importRoster(file: $file, dryRun: true) { __typename } }"#,
+    ),
+];
+
+/// Sends `operation`, as a GraphQL multipart request carrying a small file when it takes
+/// an upload; returns the HTTP status and the JSON answer.
+async fn send(
+    app: &territoires_tests::TestApp,
+    token: Option<&str>,
+    operation: &str,
+) -> (u16, serde_json::Value) {
+    if !operation.contains("Upload!") {
+        return app.post(token, operation, json!({})).await;
+    }
+    let operations = json!({ "query": operation, "variables": { "file": null } });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(b"Nom;Prenom\n".to_vec()).file_name("roster.csv"),
+        );
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .multipart(form);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_mutation_needs_a_valid_token_of_its_role() {
+    let names: Vec<&str> = MUTATIONS.iter().map(|&(name, _, _)| name).collect();
+    assert_eq!(
+        mutation_names(),
+        names,
+        "every mutation of the schema has a row here, in schema order"
+    );
+    let app = spawn_app().await;
+    let editor = app.token(Role::Editor).await;
+    let admin = app.token(Role::Admin).await;
+    for &(name, role, operation) in MUTATIONS {
+        assert!(operation.contains(name), "{name}: {operation}");
+        let (status, anonymous) = send(&app, None, operation).await;
+        assert_eq!(
+            (status, error_code(&anonymous)),
+            (200, Some("UNAUTHENTICATED")),
+            "{name} without a token: {anonymous}"
+        );
+        assert_eq!(anonymous["data"], json!(null), "{name}: {anonymous}");
+        let (status, unknown) = send(&app, Some("terr_unknown-token"), operation).await;
+        assert_eq!(
+            (status, error_code(&unknown)),
+            (401, Some("UNAUTHENTICATED")),
+            "{name} with an unknown token: {unknown}"
+        );
+        if role == Role::Admin {
+            let (status, forbidden) = send(&app, Some(&editor), operation).await;
+            assert_eq!(
+                (status, error_code(&forbidden)),
+                (200, Some("FORBIDDEN")),
+                "{name} with an EDITOR token: {forbidden}"
+            );
+        }
+    }
+    // Refused, they wrote nothing.
+    let log = app
+        .graphql_as(&admin, "{ auditLog { totalCount } syncRuns { totalCount } projects(filter: {includeArchived: true}) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        log["data"],
+        json!({ "auditLog": { "totalCount": 0 }, "syncRuns": { "totalCount": 0 }, "projects": { "totalCount": 0 } }),
+        "{log}"
+    );
+    // The roles that may, pass the role check (what they name need not exist).
+    for &(name, role, operation) in MUTATIONS {
+        let tokens: &[&str] = match role {
+            Role::Editor => &[&editor, &admin],
+            Role::Admin => &[&admin],
+        };
+        for token in tokens {
+            let (_, allowed) = send(&app, Some(token), operation).await;
+            let code = error_code(&allowed);
+            assert!(
+                !matches!(code, Some("UNAUTHENTICATED" | "FORBIDDEN")),
+                "{name} with a {role:?} token: {allowed}"
+            );
+        }
+    }
+}
