@@ -83,13 +83,16 @@ impl<'a> Coordinator<'a> {
         self.row.model.title.as_deref()
     }
 
-    /// Professional e-mail, lower case; null once the person has left the roster.
+    /// Professional e-mail, lower case. Once the person has left the roster: null
+    /// without an EDITOR token at once, and null for everyone after the retention
+    /// period, when the contact is erased.
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         self.contact(ctx, self.row.model.email.as_deref())
     }
 
-    /// Professional phone as the Département publishes it, e.g. "07 60 77 99 05"; null
-    /// once the person has left the roster.
+    /// Professional phone as the Département publishes it, e.g. "07 60 77 99 05". Once
+    /// the person has left the roster: null without an EDITOR token at once, and null for
+    /// everyone after the retention period, when the contact is erased.
     async fn phone(&self, ctx: &Context<'_>) -> Option<String> {
         self.contact(ctx, self.row.model.phone.as_deref())
             .map(display_phone)
