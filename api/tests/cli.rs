@@ -77,60 +77,21 @@ fn schema_prints_the_committed_sdl() {
 
 #[test]
 fn serve_starts_with_no_configuration_and_stops_gracefully_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let mut child = territoires()
-        .current_dir(dir.path())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let body = runtime.block_on(async {
-        // reqwest is built without a TLS crypto provider: install one for this process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::new();
-        loop {
-            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
-            let query = serde_json::json!({ "query": "{ territories { number communes { inseeCode } coordinator { email phone } } }" });
-            if let Ok(response) = client.post(format!("http://127.0.0.1:{port}/graphql")).json(&query).send().await {
-                break response.json::<serde_json::Value>().await.unwrap();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    });
+    let served = Served::start(&[]);
+    let body = served.graphql(
+        "{ territories { number communes { inseeCode } coordinator { email phone } } }",
+        "first-start",
+    );
     assert_eq!(body["data"]["territories"].as_array().unwrap().len(), 7);
     assert_eq!(
         body["data"]["territories"][0]["coordinator"]["email"],
         "slara@hauts-de-seine.fr"
     );
     assert!(
-        dir.path().join("data/territoires.db").exists(),
+        served.dir().join("data/territoires.db").exists(),
         "the default SQLite file"
     );
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no graceful stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    served.stop();
 }
 
 #[test]
@@ -193,37 +154,15 @@ fn tokens_are_created_once_listed_without_secrets_and_revoked() {
 #[test]
 fn sigterm_lets_an_in_flight_request_finish() {
     use std::io::{Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let mut child = territoires()
-        .current_dir(dir.path())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    let served = Served::start(&[]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    // A first request on the connection, answered: the connection is established.
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let started = Instant::now();
-    let mut stream = loop {
-        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            // Connected: make sure the server answers before starting the real request.
-            let mut probe = stream.try_clone().unwrap();
-            probe
-                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                .unwrap();
-            let mut buffer = [0u8; 256];
-            let n = probe.read(&mut buffer).unwrap();
-            assert!(String::from_utf8_lossy(&buffer[..n]).contains("200 OK"));
-            break stream;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mut buffer = [0u8; 256];
+    let n = stream.read(&mut buffer).unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..n]).contains("200 OK"));
     // The request is in flight: headers and half of the body sent…
     let body = r#"{"query":"{ territory(number: 4) { coordinator { email } } }"}"#;
     let (head, tail) = body.split_at(body.len() / 2);
@@ -236,11 +175,7 @@ fn sigterm_lets_an_in_flight_request_finish() {
     stream.flush().unwrap();
     std::thread::sleep(Duration::from_millis(200));
     // …when the service is asked to stop.
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    served.terminate();
     std::thread::sleep(Duration::from_millis(300));
     stream.write_all(tail.as_bytes()).unwrap();
     let mut response = String::new();
@@ -250,18 +185,7 @@ fn sigterm_lets_an_in_flight_request_finish() {
         response.contains("nvan-der-heyden@hauts-de-seine.fr"),
         "{response}"
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no exit after the in-flight request"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    served.wait_stopped();
 }
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
@@ -362,20 +286,14 @@ fn serve_runs_the_scheduled_import_on_a_dropped_file() {
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let mut child = territoires()
-        .current_dir(dir.path())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("SYNC_DROP_DIR", &inbox)
-        .env("SYNC_CRON", "*/2 * * * * *")
-        .env("SYNC_SETTLE_SECS", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let served = Served::start_in(
+        dir,
+        &[
+            ("SYNC_DROP_DIR", inbox.to_str().unwrap()),
+            ("SYNC_CRON", "*/2 * * * * *"),
+            ("SYNC_SETTLE_SECS", "0"),
+        ],
+    );
     std::fs::copy(
         format!("{FIXTURES}/roster-92-hr-export.xlsx"),
         inbox.join("export.xlsx"),
@@ -396,10 +314,7 @@ fn serve_runs_the_scheduled_import_on_a_dropped_file() {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    served.stop();
     assert!(archived, "the scheduled job took the file and archived it");
     assert!(!inbox.join("export.xlsx").exists());
 }
@@ -409,13 +324,18 @@ struct Served {
     child: std::process::Child,
     port: u16,
     log: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Served {
-    /// Starts `serve` with `env` and waits until it answers `/healthz`.
+    /// Starts `serve` with `env` in a new temporary folder and waits until it answers
+    /// `/healthz`.
     fn start(env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), env)
+    }
+
+    /// The same, in `dir` (kept until the server is dropped).
+    fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
         let port = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().port()
@@ -425,7 +345,6 @@ impl Served {
         command
             .current_dir(dir.path())
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("SYNC_SCHEDULE", "false")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
         for (key, value) in env {
@@ -436,7 +355,7 @@ impl Served {
             child,
             port,
             log,
-            _dir: dir,
+            dir,
         };
         let started = Instant::now();
         while served.get("/healthz").is_none() {
@@ -488,21 +407,43 @@ impl Served {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Stops the server (SIGTERM) and returns what it logged.
-    fn stop(mut self) -> String {
-        let _ = Command::new("kill")
+    /// The folder the server runs in.
+    fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Asks the server to stop (SIGTERM), without waiting.
+    fn terminate(&self) {
+        let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
-            .status();
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+
+    /// Waits for the server to exit, which must be a success within 10 s; returns what
+    /// it logged.
+    fn wait_stopped(mut self) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.child.try_wait().unwrap().is_none() {
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit status {status}: {}", self.logs());
+                break;
+            }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("no graceful stop after SIGTERM");
+                panic!("no graceful stop after SIGTERM: {}", self.logs());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         self.logs()
+    }
+
+    /// Stops the server (SIGTERM) and returns what it logged.
+    fn stop(self) -> String {
+        self.terminate();
+        self.wait_stopped()
     }
 }
 
@@ -520,6 +461,7 @@ fn serve_logs_json_lines_carrying_the_request_id() {
     let served = Served::start(&[
         ("LOG_FORMAT", "json"),
         ("RUST_LOG", "info,tower_http=debug"),
+        ("SYNC_SCHEDULE", "false"),
     ]);
     let answer = served.graphql("{ territory(number: 2) { number } }", "journal-json-42");
     assert_eq!(answer["data"]["territory"]["number"], 2, "{answer}");
@@ -553,7 +495,11 @@ fn serve_logs_json_lines_carrying_the_request_id() {
 
 #[test]
 fn slow_statements_are_logged_without_their_values_and_counted() {
-    let served = Served::start(&[("SLOW_STATEMENT_MS", "0"), ("LOG_FORMAT", "json")]);
+    let served = Served::start(&[
+        ("SLOW_STATEMENT_MS", "0"),
+        ("LOG_FORMAT", "json"),
+        ("SYNC_SCHEDULE", "false"),
+    ]);
     // Roster imports are read from the database at every scrape: statements run.
     let metrics = served.get("/metrics").unwrap();
     let count = |metrics: &str| -> u64 {
