@@ -62,10 +62,7 @@ async fn local_bodies_are_created_placed_represented_and_archived() {
         renamed["data"]["updateLocalBody"]["localBody"],
         json!({ "name": "CLSPD Gennevilliers", "description": "Réunion trimestrielle", "version": 3 })
     );
-    let stale = app
-        .graphql_as(&editor, "mutation($id: ID!) { updateLocalBody(id: $id, expectedVersion: 2, input: {name: \"x\"}) { localBody { name } } }", json!({ "id": id }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"));
+    conflict(&app, &editor, "mutation($id: ID!) { updateLocalBody(id: $id, expectedVersion: 2, input: {name: \"x\"}) { localBody { name } } }", json!({ "id": id })).await;
     app.graphql_as(
         &editor,
         "mutation($id: ID!) { archiveLocalBody(id: $id) { localBody { archived } } }",
@@ -143,10 +140,7 @@ async fn partners_keep_normalised_contacts_and_recorded_expectations() {
     assert_eq!(kept["archived"], true);
     assert!(kept["archivedAt"].is_string());
     assert_eq!(kept["version"], 2);
-    let stale = app
-        .graphql_as(&editor, "mutation($id: ID!) { restorePartnerExpectation(id: $id, expectedVersion: 1) { partner { id } } }", json!({ "id": expectation }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"));
+    conflict(&app, &editor, "mutation($id: ID!) { restorePartnerExpectation(id: $id, expectedVersion: 1) { partner { id } } }", json!({ "id": expectation })).await;
     let restored = app
         .graphql_as(&editor, "mutation($id: ID!) { restorePartnerExpectation(id: $id, expectedVersion: 2) { partner { expectations { id archived version } } } }", json!({ "id": expectation }))
         .await;
@@ -247,6 +241,22 @@ async fn ok(
     response["data"].clone()
 }
 
+/// `query` with `variables` as `token`, asserting it was refused with `CONFLICT` (a
+/// stale `expectedVersion`).
+async fn conflict(
+    app: &territoires_tests::TestApp,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+) {
+    let response = app.graphql_as(token, query, variables).await;
+    assert_eq!(
+        error_code(&response),
+        Some("CONFLICT"),
+        "{query}: {response}"
+    );
+}
+
 #[tokio::test]
 async fn colleges_are_updated_with_a_valid_uai_at_the_version_read() {
     let app = spawn_app().await;
@@ -279,10 +289,7 @@ async fn colleges_are_updated_with_a_valid_uai_at_the_version_read() {
             "{why}"
         );
     }
-    let stale = app
-        .graphql_as(&admin, "mutation($id: ID!, $v: Int!) { updateCollege(id: $id, expectedVersion: $v, input: {name: \"Écrasé\"}) { college { id } } }", json!({ "id": id, "v": version }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"), "{stale}");
+    conflict(&app, &admin, "mutation($id: ID!, $v: Int!) { updateCollege(id: $id, expectedVersion: $v, input: {name: \"Écrasé\"}) { college { id } } }", json!({ "id": id, "v": version })).await;
 
     let after = ok(
         &app,
@@ -337,18 +344,14 @@ async fn partners_are_archived_restored_and_never_overwritten() {
 
     // A stale version is a conflict, never a silent overwrite.
     ok(&app, &editor, "mutation($id: ID!) { updatePartner(id: $id, expectedVersion: 1, input: {name: \"Club de prévention spécialisée\"}) { partner { id } } }", json!({ "id": id })).await;
-    let stale = app
-        .graphql_as(&editor, "mutation($id: ID!) { updatePartner(id: $id, expectedVersion: 1, input: {name: \"Écrasé\"}) { partner { id } } }", json!({ "id": id }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"), "{stale}");
-    let stale_archive = app
-        .graphql_as(
-            &editor,
-            "mutation($id: ID!) { archivePartner(id: $id, expectedVersion: 1) { partner { id } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(error_code(&stale_archive), Some("CONFLICT"));
+    conflict(&app, &editor, "mutation($id: ID!) { updatePartner(id: $id, expectedVersion: 1, input: {name: \"Écrasé\"}) { partner { id } } }", json!({ "id": id })).await;
+    conflict(
+        &app,
+        &editor,
+        "mutation($id: ID!) { archivePartner(id: $id, expectedVersion: 1) { partner { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
 
     let archived = ok(&app, &editor, "mutation($id: ID!) { archivePartner(id: $id, expectedVersion: 2) { partner { archived archivedAt version } } }", json!({ "id": id })).await;
     let partner = &archived["archivePartner"]["partner"];
@@ -375,14 +378,13 @@ async fn partners_are_archived_restored_and_never_overwritten() {
         json!([{ "node": { "id": id, "archived": true } }])
     );
 
-    let stale_restore = app
-        .graphql_as(
-            &editor,
-            "mutation($id: ID!) { restorePartner(id: $id, expectedVersion: 2) { partner { id } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(error_code(&stale_restore), Some("CONFLICT"));
+    conflict(
+        &app,
+        &editor,
+        "mutation($id: ID!) { restorePartner(id: $id, expectedVersion: 2) { partner { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
     let restored = ok(&app, &editor, "mutation($id: ID!) { restorePartner(id: $id, expectedVersion: 3) { partner { archived archivedAt version } } }", json!({ "id": id })).await;
     assert_eq!(
         restored["restorePartner"]["partner"],
@@ -447,10 +449,7 @@ async fn local_bodies_refuse_stale_versions_and_unknown_representatives() {
         set["setLocalBodyRepresentatives"]["localBody"],
         json!({ "version": 2, "representatives": [{ "lastName": "LARA" }] })
     );
-    let stale = app
-        .graphql_as(&editor, "mutation($id: ID!) { setLocalBodyRepresentatives(id: $id, expectedVersion: 1, representatives: []) { localBody { id } } }", json!({ "id": id }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"), "{stale}");
+    conflict(&app, &editor, "mutation($id: ID!) { setLocalBodyRepresentatives(id: $id, expectedVersion: 1, representatives: []) { localBody { id } } }", json!({ "id": id })).await;
 
     ok(
         &app,
@@ -476,10 +475,13 @@ async fn local_bodies_refuse_stale_versions_and_unknown_representatives() {
     )
     .await;
     assert_eq!(listed["localBodies"]["totalCount"], 1);
-    let stale_restore = app
-        .graphql_as(&editor, "mutation($id: ID!) { restoreLocalBody(id: $id, expectedVersion: 2) { localBody { id } } }", json!({ "id": id }))
-        .await;
-    assert_eq!(error_code(&stale_restore), Some("CONFLICT"));
+    conflict(
+        &app,
+        &editor,
+        "mutation($id: ID!) { restoreLocalBody(id: $id, expectedVersion: 2) { localBody { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
     let restored = ok(&app, &editor, "mutation($id: ID!) { restoreLocalBody(id: $id, expectedVersion: 3) { localBody { archived version } } }", json!({ "id": id })).await;
     assert_eq!(
         restored["restoreLocalBody"]["localBody"],
@@ -504,10 +506,7 @@ async fn themes_are_relabelled_at_the_version_read_archived_and_restored() {
         relabelled["relabelTheme"]["theme"],
         json!({ "label": "Harcèlement scolaire", "version": 2 })
     );
-    let stale = app
-        .graphql_as(&admin, "mutation($id: ID!) { relabelTheme(id: $id, expectedVersion: 1, label: \"Écrasé\") { theme { label } } }", json!({ "id": id }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"), "{stale}");
+    conflict(&app, &admin, "mutation($id: ID!) { relabelTheme(id: $id, expectedVersion: 1, label: \"Écrasé\") { theme { label } } }", json!({ "id": id })).await;
     let has = |themes: &serde_json::Value| {
         themes
             .as_array()
@@ -532,14 +531,13 @@ async fn themes_are_relabelled_at_the_version_read_archived_and_restored() {
         has(&all["themes"]),
         "archived themes stay readable to tokens"
     );
-    let stale_restore = app
-        .graphql_as(
-            &admin,
-            "mutation($id: ID!) { restoreTheme(id: $id, expectedVersion: 2) { theme { id } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(error_code(&stale_restore), Some("CONFLICT"));
+    conflict(
+        &app,
+        &admin,
+        "mutation($id: ID!) { restoreTheme(id: $id, expectedVersion: 2) { theme { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
     let restored = ok(&app, &admin, "mutation($id: ID!) { restoreTheme(id: $id, expectedVersion: 3) { theme { label version } } }", json!({ "id": id })).await;
     assert_eq!(
         restored["restoreTheme"]["theme"],
@@ -575,10 +573,7 @@ async fn colleges_and_projects_are_restored_and_every_restore_mutation_is_tested
     )
     .await;
     assert_eq!(kept["node"], json!({ "uai": uai, "archived": true }));
-    let stale = app
-        .graphql_as(&admin, "mutation($id: ID!, $v: Int) { restoreCollege(id: $id, expectedVersion: $v) { college { id } } }", json!({ "id": id, "v": version }))
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"));
+    conflict(&app, &admin, "mutation($id: ID!, $v: Int) { restoreCollege(id: $id, expectedVersion: $v) { college { id } } }", json!({ "id": id, "v": version })).await;
     let restored = ok(&app, &admin, "mutation($id: ID!, $v: Int) { restoreCollege(id: $id, expectedVersion: $v) { college { archived version } } }", json!({ "id": id, "v": version + 1 })).await;
     assert_eq!(
         restored["restoreCollege"]["college"],
@@ -594,14 +589,13 @@ async fn colleges_and_projects_are_restored_and_every_restore_mutation_is_tested
         json!({ "id": project }),
     )
     .await;
-    let stale = app
-        .graphql_as(
-            &editor,
-            "mutation($id: ID!) { restoreProject(id: $id, expectedVersion: 1) { project { id } } }",
-            json!({ "id": project }),
-        )
-        .await;
-    assert_eq!(error_code(&stale), Some("CONFLICT"));
+    conflict(
+        &app,
+        &editor,
+        "mutation($id: ID!) { restoreProject(id: $id, expectedVersion: 1) { project { id } } }",
+        json!({ "id": project }),
+    )
+    .await;
     let restored = ok(&app, &editor, "mutation($id: ID!) { restoreProject(id: $id, expectedVersion: 2) { project { archived version } } }", json!({ "id": project })).await;
     assert_eq!(
         restored["restoreProject"]["project"],
