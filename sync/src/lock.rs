@@ -17,7 +17,6 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::sqlx::{self, Postgres, pool::PoolConnection};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
-use sha2::{Digest, Sha256};
 
 /// Arbitrary, fixed advisory lock key: "terrsync".
 pub(crate) const ADVISORY_KEY: i64 = 0x7465_7272_7379_6e63;
@@ -250,9 +249,11 @@ fn machine_id() -> Option<&'static str> {
             let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
             let namespace = std::fs::read_link("/proc/self/ns/pid").ok()?;
             let host = host_name()?;
-            let digest =
-                Sha256::digest(format!("{host}\n{}\n{}", boot.trim(), namespace.display()));
-            Some(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+            let mut digest = crate::import::sha256_hex(
+                format!("{host}\n{}\n{}", boot.trim(), namespace.display()).as_bytes(),
+            );
+            digest.truncate(16);
+            Some(digest)
         })
         .as_deref()
 }
@@ -385,7 +386,10 @@ mod tests {
     fn an_ended_process_of_this_machine_is_taken_over() {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
-        let start = process_state(pid).map_or(0, |state| state.start);
+        let start = match process_state(pid) {
+            ProcessLookup::Found(state) => state.start,
+            ProcessLookup::Gone | ProcessLookup::Unknown => 0,
+        };
         child.wait().unwrap();
         let machine = machine_id().unwrap();
         if start != 0 && !proc_hides_processes() {
