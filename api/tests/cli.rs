@@ -12,6 +12,15 @@ fn territoires() -> Command {
     command
 }
 
+/// Runs `territoires ARGS` to the end on the SQLite database `t.db` in `dir`.
+fn run_on_sqlite(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    territoires()
+        .args(args)
+        .env("DATABASE_URL", format!("sqlite://{}/t.db", dir.display()))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn an_unknown_database_url_scheme_is_a_clear_error_not_a_panic() {
     let output = territoires()
@@ -97,14 +106,7 @@ fn serve_starts_with_no_configuration_and_stops_gracefully_on_sigterm() {
 #[test]
 fn tokens_are_created_once_listed_without_secrets_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/t.db", dir.path().display());
-    let run = |args: &[&str]| {
-        territoires()
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on_sqlite(dir.path(), args);
 
     let created = run(&[
         "token",
@@ -198,14 +200,7 @@ fn json_of(output: &std::process::Output) -> serde_json::Value {
 #[test]
 fn sync_imports_a_file_and_says_how_it_went_with_its_exit_code() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/t.db", dir.path().display());
-    let run = |args: &[&str]| {
-        territoires()
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on_sqlite(dir.path(), args);
     let export = format!("{FIXTURES}/roster-92-hr-export.xlsx");
 
     let dry = run(&["sync", &export, "--dry-run", "--json"]);
@@ -246,14 +241,7 @@ fn sync_imports_a_file_and_says_how_it_went_with_its_exit_code() {
 #[test]
 fn the_template_and_the_export_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/t.db", dir.path().display());
-    let run = |args: &[&str]| {
-        territoires()
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on_sqlite(dir.path(), args);
     let template = dir.path().join("modele.xlsx");
     assert!(
         run(&["roster", "template", template.to_str().unwrap()])
@@ -551,14 +539,7 @@ fn truncated_export(keep: usize) -> String {
 #[test]
 fn sync_exits_1_on_a_rejected_or_refused_file_and_0_when_forced() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/t.db", dir.path().display());
-    let run = |args: &[&str]| {
-        territoires()
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_on_sqlite(dir.path(), args);
 
     // A row error: rejected, exit 1, the row named.
     let invalid = dir.path().join("erreur.csv");
