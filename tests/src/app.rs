@@ -111,6 +111,44 @@ impl TestApp {
         (status, response.json().await.expect("a JSON response"))
     }
 
+    /// Sends `query` as a GraphQL multipart request (the spec frontends' upload clients
+    /// follow) with `bytes`, named `file_name`, as its `file` variable; returns the HTTP
+    /// status and the answer (JSON, or the body as a string when it is not JSON, as for
+    /// a body refused for its size).
+    pub async fn upload(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        let mut variables = variables;
+        variables["file"] = Value::Null;
+        let operations = json!({ "query": query, "variables": variables });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .multipart(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("POST /graphql (multipart)");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a response body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// Creates an API token with `role` and returns its secret.
     pub async fn token(&self, role: Role) -> String {
         let name = format!("test-{:?}-{}", role, self.statements());

@@ -415,24 +415,14 @@ async fn send(
     if !operation.contains("Upload!") {
         return app.post(token, operation, json!({})).await;
     }
-    let operations = json!({ "query": operation, "variables": { "file": null } });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(b"Nom;Prenom\n".to_vec()).file_name("roster.csv"),
-        );
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .multipart(form);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    app.upload(
+        token,
+        operation,
+        json!({}),
+        "roster.csv",
+        b"Nom;Prenom\n".to_vec(),
+    )
+    .await
 }
 
 #[tokio::test]

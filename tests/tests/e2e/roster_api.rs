@@ -14,7 +14,7 @@ const IMPORT: &str = "mutation($file: Upload!, $dryRun: Boolean, $force: Boolean
   }
 }";
 
-/// Sends a GraphQL multipart request carrying `bytes` as the `file` variable.
+/// Sends `IMPORT` as a GraphQL multipart request carrying `bytes` as the `file` variable.
 async fn upload(
     app: &TestApp,
     token: Option<&str>,
@@ -22,30 +22,7 @@ async fn upload(
     bytes: Vec<u8>,
     variables: Value,
 ) -> (u16, Value) {
-    let mut variables = variables;
-    variables["file"] = Value::Null;
-    let operations = json!({ "query": IMPORT, "variables": variables });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-        );
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .multipart(form);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    app.upload(token, IMPORT, variables, name, bytes).await
 }
 
 fn fixture(name: &str) -> Vec<u8> {

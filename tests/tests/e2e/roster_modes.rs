@@ -194,27 +194,9 @@ async fn a_file_refused_by_the_guard_is_applied_when_dropped_again_and_forced() 
 
 /// Uploads `bytes` as `name` through `importRoster`.
 async fn upload(app: &TestApp, admin: &str, name: &str, bytes: Vec<u8>, variables: Value) -> Value {
-    let mut variables = variables;
-    variables["file"] = Value::Null;
-    let operations = json!({ "query": IMPORT, "variables": variables });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-        );
-    let response: Value = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(admin)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, response) = app
+        .upload(Some(admin), IMPORT, variables, name, bytes)
+        .await;
     assert!(response.get("errors").is_none(), "{response}");
     response["data"]["importRoster"].clone()
 }
