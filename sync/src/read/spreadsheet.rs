@@ -53,11 +53,12 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> 
         check_inflated_size(bytes)?;
     }
     // calamine trusts some offsets of the file's own structures and panics on a few
-    // corrupt files (fuzzing found an .xls whose sector chain points past its end). A
-    // corrupt file must end as a problem in the report, never as a crash of the server
-    // or of the nightly job, so a panic while parsing counts as an unreadable file. The
-    // closure only reads `bytes` and builds values it returns: nothing is left half
-    // updated when it unwinds.
+    // corrupt files (fuzzing found an .xls whose sector chain points past its end). The
+    // import's reading thread would catch the panic too, but only as a file "damaged or
+    // unexpected"; caught here it is the unreadable-workbook problem of its format, and
+    // a panic anywhere else in the reader stays a bug that fuzzing reports. The closure
+    // only reads `bytes` and builds values it returns: nothing is left half updated when
+    // it unwinds.
     let parse = || {
         let cursor = Cursor::new(bytes);
         match format {
