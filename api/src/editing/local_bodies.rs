@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{Editable, clean, replace_links, required, set};
+use super::{Editable, free_text, replace_links, required, set};
 use crate::error::Result;
 
 /// Everything editable about a local body; references are database ids checked by the
@@ -79,7 +79,7 @@ impl Editable for LocalBodyState {
 
     fn checked(mut self) -> Result<Self> {
         self.name = required(&self.name, "name")?;
-        self.description = clean(self.description);
+        self.description = free_text(self.description, "description")?;
         self.representatives = set(self.representatives);
         Ok(self)
     }

@@ -314,27 +314,43 @@ where
     Ok(())
 }
 
-/// Trims a text; empty becomes `None`.
-pub fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+/// Longest name or title, in characters: longer is a paste gone wrong, not a name.
+pub const NAME_MAX_CHARS: usize = 200;
+/// Longest free text (a description, a summary, a partner's expectation), in characters.
+pub const FREE_TEXT_MAX_CHARS: usize = 10_000;
+
+/// Trims a text; empty becomes `None`; longer than `max` characters is `BAD_USER_INPUT`
+/// at `path`, so no input stores more than the API documents.
+pub fn bounded(text: Option<String>, max: usize, path: &[&str]) -> Result<Option<String>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let trimmed = text.trim();
+    if trimmed.chars().nth(max).is_some() {
+        let field = path.last().copied().unwrap_or("text");
+        return Err(Error::bad_input(
+            format!("{field} is longer than {max} characters"),
+            path,
+        ));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
 }
 
-/// A required, trimmed, non-empty text, else `BAD_USER_INPUT` about `field`.
+/// An optional name (at most [`NAME_MAX_CHARS`]) of input field `field`.
+pub fn optional_name(text: Option<String>, field: &str) -> Result<Option<String>> {
+    bounded(text, NAME_MAX_CHARS, &["input", field])
+}
+
+/// An optional free text (at most [`FREE_TEXT_MAX_CHARS`]) of input field `field`.
+pub fn free_text(text: Option<String>, field: &str) -> Result<Option<String>> {
+    bounded(text, FREE_TEXT_MAX_CHARS, &["input", field])
+}
+
+/// A required, trimmed, non-empty name or title (at most [`NAME_MAX_CHARS`]), else
+/// `BAD_USER_INPUT` about `field`.
 pub fn required(text: &str, field: &str) -> Result<String> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        Err(Error::bad_input(
-            format!("{field} cannot be empty"),
-            &["input", field],
-        ))
-    } else if trimmed.chars().count() > 300 {
-        Err(Error::bad_input(
-            format!("{field} is longer than 300 characters"),
-            &["input", field],
-        ))
-    } else {
-        Ok(trimmed.to_owned())
-    }
+    bounded(Some(text.to_owned()), NAME_MAX_CHARS, &["input", field])?
+        .ok_or_else(|| Error::bad_input(format!("{field} cannot be empty"), &["input", field]))
 }
 
 /// Sorted, deduplicated.
@@ -384,5 +400,10 @@ mod tests {
         ));
         assert!(required("  ", "title").is_err());
         assert_eq!(required(" Titre ", "title").ok().as_deref(), Some("Titre"));
+        let longest = "é".repeat(NAME_MAX_CHARS);
+        assert_eq!(required(&longest, "name").ok(), Some(longest.clone()));
+        assert!(required(&format!("{longest}e"), "name").is_err());
+        assert_eq!(free_text(Some("  ".into()), "summary").ok(), Some(None));
+        assert!(free_text(Some("a".repeat(FREE_TEXT_MAX_CHARS + 1)), "summary").is_err());
     }
 }

@@ -9,7 +9,8 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{
-    Author, Editable, begin_write, check_version, clean, current_version, finish, required,
+    Author, Editable, FREE_TEXT_MAX_CHARS, begin_write, bounded, check_version, current_version,
+    finish, optional_name, required,
 };
 use crate::error::{Error, Result};
 
@@ -66,7 +67,7 @@ impl Editable for PartnerState {
 
     fn checked(mut self) -> Result<Self> {
         self.name = required(&self.name, "name")?;
-        self.contact_name = clean(self.contact_name);
+        self.contact_name = optional_name(self.contact_name, "contactName")?;
         if self.territory.is_none() && self.commune.is_none() {
             return Err(Error::bad_input(
                 "a partner works in a territory or a commune: give one",
@@ -122,13 +123,13 @@ pub async fn record_expectation(
     text: &str,
     recorded_on: NaiveDate,
 ) -> Result<i32> {
-    let text = text.trim();
-    if text.is_empty() {
+    let Some(text) = bounded(Some(text.to_owned()), FREE_TEXT_MAX_CHARS, &["text"])? else {
         return Err(Error::bad_input(
             "the expectation cannot be empty",
             &["text"],
         ));
-    }
+    };
+    let text = text.as_str();
     let txn = begin_write(db).await?;
     current_version(&txn, PartnerState::TABLE, PartnerState::WHAT, partner_id).await?;
     let model = partner_expectation::ActiveModel {

@@ -64,7 +64,7 @@ impl ProjectState {
     /// Normalises (trimmed texts, sorted sets) and checks the rules a project obeys.
     fn validated(mut self) -> Result<Self> {
         self.title = required(&self.title, "title")?;
-        self.summary = super::clean(self.summary);
+        self.summary = super::free_text(self.summary, "summary")?;
         if let (Some(start), Some(end)) = (self.start_date, self.end_date)
             && end < start
         {

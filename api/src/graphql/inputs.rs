@@ -22,14 +22,17 @@ pub struct ProjectFilter {
     /// collèges.
     pub territory: Option<i32>,
     /// Commune, by INSEE code or name ("Asnières" works).
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: Option<String>,
     /// Collège, by UAI or name.
+    #[graphql(validator(chars_max_length = 200))]
     pub college: Option<String>,
     /// Any of these statuses.
     pub status: Option<Vec<ProjectStatus>>,
     /// On this strategic axis.
     pub axis: Option<StrategicAxis>,
     /// With this theme code (see `themes`).
+    #[graphql(validator(chars_max_length = 200))]
     pub theme: Option<String>,
     /// In this youth environment.
     pub environment: Option<YouthEnvironment>,
@@ -44,6 +47,7 @@ pub struct ProjectFilter {
     /// Under way at some point on or before this date.
     pub active_to: Option<Date>,
     /// Words found in the title or summary (case, accents and order ignored).
+    #[graphql(validator(chars_max_length = 200))]
     pub text: Option<String>,
     /// Archived projects too (EDITOR token).
     pub include_archived: Option<bool>,
@@ -88,10 +92,13 @@ pub struct LocalBodyFilter {
     /// In this territory number.
     pub territory: Option<i32>,
     /// Belonging to this commune (INSEE code or name).
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: Option<String>,
     /// Belonging to this collège (UAI or name).
+    #[graphql(validator(chars_max_length = 200))]
     pub college: Option<String>,
     /// Words found in the name.
+    #[graphql(validator(chars_max_length = 200))]
     pub text: Option<String>,
     /// Archived bodies too (EDITOR token).
     pub include_archived: Option<bool>,
@@ -105,8 +112,10 @@ pub struct PartnerFilter {
     /// Working in this territory number (directly or through its commune).
     pub territory: Option<i32>,
     /// Working in this commune (INSEE code or name).
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: Option<String>,
     /// Words found in the name.
+    #[graphql(validator(chars_max_length = 200))]
     pub text: Option<String>,
     /// Archived partners too (EDITOR token).
     pub include_archived: Option<bool>,

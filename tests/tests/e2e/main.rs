@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod editing_others;
 mod editing_projects;
+mod exposure;
 mod hardening;
 mod health;
 mod lists;

@@ -12,10 +12,12 @@ use crate::graphql::{ids, snapshot};
 #[derive(InputObject)]
 pub struct CreateCollegeInput {
     /// UAI: 7 digits and their check letter, e.g. "0920068Z".
+    #[graphql(validator(chars_max_length = 200))]
     pub uai: String,
-    /// Official name.
+    /// Official name (at most 200 characters).
     pub name: String,
     /// Commune (INSEE code or name).
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: String,
 }
 
@@ -23,10 +25,12 @@ pub struct CreateCollegeInput {
 #[derive(InputObject, Default)]
 pub struct UpdateCollegeInput {
     /// New UAI.
+    #[graphql(validator(chars_max_length = 200))]
     pub uai: Option<String>,
     /// New official name.
     pub name: Option<String>,
     /// New commune.
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: Option<String>,
 }
 

@@ -15,15 +15,17 @@ use crate::graphql::{ids, snapshot};
 pub struct CreateLocalBodyInput {
     /// Kind (required).
     pub kind: LocalBodyKind,
-    /// Name (required), e.g. "CLSPD de Nanterre".
+    /// Name (required, at most 200 characters), e.g. "CLSPD de Nanterre".
     pub name: String,
-    /// Purpose, rhythm of meetings.
+    /// Purpose, rhythm of meetings (at most 10,000 characters).
     pub description: Option<String>,
     /// Territory number (may be left out when a commune or collège is given).
     pub territory: Option<i32>,
     /// Commune it belongs to (INSEE code or name).
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: Option<String>,
     /// Collège it belongs to (UAI or name), for a CESC.
+    #[graphql(validator(chars_max_length = 200))]
     pub college: Option<String>,
     /// Coordinators representing the Département (IDs).
     #[graphql(default)]

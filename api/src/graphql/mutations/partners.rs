@@ -16,15 +16,16 @@ use crate::graphql::{ids, snapshot};
 /// to), or both.
 #[derive(InputObject)]
 pub struct CreatePartnerInput {
-    /// Name (required).
+    /// Name (required, at most 200 characters).
     pub name: String,
     /// Kind (required).
     pub kind: PartnerKind,
     /// Territory number.
     pub territory: Option<i32>,
     /// Commune (INSEE code or name).
+    #[graphql(validator(chars_max_length = 200))]
     pub commune: Option<String>,
-    /// Contact person.
+    /// Contact person (at most 200 characters).
     pub contact_name: Option<String>,
     /// Contact e-mail.
     pub contact_email: Option<String>,
@@ -195,7 +196,8 @@ impl PartnerMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The partner's ID.")] partner_id: ID,
-        #[graphql(desc = "The expectation, in the partner's words.")] text: String,
+        #[graphql(desc = "The expectation, in the partner's words (at most 10,000 characters).")]
+        text: String,
         #[graphql(desc = "When it was expressed; default today.")] recorded_on: Option<Date>,
     ) -> Result<PartnerPayload> {
         let author = author(ctx, Role::Editor)?;

@@ -13,9 +13,9 @@ use crate::graphql::{ids, snapshot};
 /// names or INSEE codes, collège UAIs or names, theme codes, partner and coordinator IDs.
 #[derive(InputObject)]
 pub struct CreateProjectInput {
-    /// Title (required).
+    /// Title (required, at most 200 characters).
     pub title: String,
-    /// Summary.
+    /// Summary (at most 10,000 characters).
     pub summary: Option<String>,
     /// Status; default IDEA.
     #[graphql(default_with = "ProjectStatus::Idea")]

@@ -12,8 +12,9 @@ use crate::graphql::ids;
 #[derive(InputObject)]
 pub struct AddThemeInput {
     /// Stable code: capital letters, digits, underscores, e.g. "SCHOOL_DROPOUT".
+    #[graphql(validator(chars_max_length = 200))]
     pub code: String,
-    /// French label, e.g. "Décrochage scolaire".
+    /// French label (at most 200 characters), e.g. "Décrochage scolaire".
     pub label: String,
 }
 

@@ -1,11 +1,9 @@
 //! The public directory: territories, communes, coordinators, collèges, themes.
 
 use async_graphql::{Context, ID, Object, Result};
-use entity::Role;
 
 use crate::directory::CommuneLookup;
 use crate::error::Error;
-use crate::graphql::access::viewer;
 use crate::graphql::inputs::{self, include_hidden};
 use crate::graphql::types::{College, Commune, Coordinator, Territory, Theme, Vocabulary};
 use crate::graphql::{ids, snapshot};
@@ -46,8 +44,13 @@ impl DirectoryQuery {
     async fn commune<'a>(
         &self,
         ctx: &Context<'a>,
-        #[graphql(desc = "Name as people write it.")] name: Option<String>,
-        #[graphql(desc = "Official INSEE code, e.g. \"92004\".")] insee_code: Option<String>,
+        #[graphql(desc = "Name as people write it.", validator(chars_max_length = 200))]
+        name: Option<String>,
+        #[graphql(
+            desc = "Official INSEE code, e.g. \"92004\".",
+            validator(chars_max_length = 200)
+        )]
+        insee_code: Option<String>,
     ) -> Result<Option<Commune<'a>>> {
         let dir = snapshot(ctx)?;
         if name.is_none() && insee_code.is_none() {
@@ -70,9 +73,17 @@ impl DirectoryQuery {
     async fn communes<'a>(
         &self,
         ctx: &Context<'a>,
-        #[graphql(desc = "Part of a name, alias or postal code.")] search: Option<String>,
+        #[graphql(
+            desc = "Part of a name, alias or postal code.",
+            validator(chars_max_length = 200)
+        )]
+        search: Option<String>,
         #[graphql(desc = "Only the communes of this territory number.")] territory: Option<i32>,
-        #[graphql(desc = "Only the communes with this postal code.")] postal_code: Option<String>,
+        #[graphql(
+            desc = "Only the communes with this postal code.",
+            validator(chars_max_length = 200)
+        )]
+        postal_code: Option<String>,
     ) -> Result<Vec<Commune<'a>>> {
         let dir = snapshot(ctx)?;
         let territory = inputs::territory(dir, territory, &["territory"])?;
@@ -121,8 +132,7 @@ impl DirectoryQuery {
         let id = ids::decode_as(&id, ids::COORDINATOR, "id")?;
         Ok(dir
             .coordinator_by_id(id)
-            .and_then(|i| Coordinator::at(dir, i))
-            .filter(|c| c.row.model.active || viewer(ctx).has(Role::Editor)))
+            .and_then(|i| Coordinator::seen_by(ctx, dir, i)))
     }
 
     /// Public collèges, by name: of a territory, or of a commune.
@@ -130,7 +140,10 @@ impl DirectoryQuery {
         &self,
         ctx: &Context<'a>,
         #[graphql(desc = "Only the collèges of this territory number.")] territory: Option<i32>,
-        #[graphql(desc = "Only the collèges of this commune (INSEE code or name).")]
+        #[graphql(
+            desc = "Only the collèges of this commune (INSEE code or name).",
+            validator(chars_max_length = 200)
+        )]
         commune: Option<String>,
     ) -> Result<Vec<College<'a>>> {
         let dir = snapshot(ctx)?;

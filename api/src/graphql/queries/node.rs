@@ -39,8 +39,7 @@ impl NodeQuery {
                 .map(Node::Commune),
             ids::COORDINATOR => dir
                 .coordinator_by_id(id)
-                .and_then(|i| Coordinator::at(dir, i))
-                .filter(|c| editor || c.row.model.active)
+                .and_then(|i| Coordinator::seen_by(ctx, dir, i))
                 .map(Node::Coordinator),
             ids::COLLEGE => dir
                 .college_by_id(id)

@@ -26,7 +26,7 @@ impl SearchQuery {
     async fn search<'a>(
         &self,
         ctx: &Context<'a>,
-        #[graphql(desc = "What to look for.")] text: String,
+        #[graphql(desc = "What to look for.", validator(chars_max_length = 200))] text: String,
         #[graphql(desc = "How many results (at most 100).", default_with = "Some(10)")]
         first: Option<i32>,
     ) -> Result<Vec<SearchHit<'a>>> {

@@ -26,6 +26,14 @@ impl<'a> Coordinator<'a> {
         dir.coordinators.get(index).map(|row| Self { dir, row })
     }
 
+    /// The coordinator at `index` if the caller may see them: a departed coordinator
+    /// (no longer on the roster) is hidden from the public everywhere they could be
+    /// reached (lookups, `node`, a project's lead, a body's representatives) and stays
+    /// visible to EDITOR and ADMIN callers.
+    pub(crate) fn seen_by(ctx: &Context<'_>, dir: &'a Snapshot, index: usize) -> Option<Self> {
+        Self::at(dir, index).filter(|c| c.row.model.active || viewer(ctx).has(Role::Editor))
+    }
+
     fn contact<'b>(&'b self, ctx: &Context<'_>, value: Option<&'b str>) -> Option<&'b str> {
         (self.row.model.active || viewer(ctx).has(Role::Editor))
             .then_some(value)

@@ -1,6 +1,6 @@
 //! `LocalBody`: a local body where the Département is represented.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{Labelled, LocalBodyKind};
 
@@ -74,12 +74,13 @@ impl<'a> LocalBody<'a> {
         self.row.college.and_then(|c| College::at(self.dir, c))
     }
 
-    /// The coordinators representing the Département in it, by name.
-    async fn representatives(&self) -> Vec<Coordinator<'a>> {
+    /// The coordinators representing the Département in it, by name. Public callers
+    /// see only those still on the roster; EDITOR callers see departed ones too.
+    async fn representatives(&self, ctx: &Context<'_>) -> Vec<Coordinator<'a>> {
         self.row
             .representatives
             .iter()
-            .filter_map(|&c| Coordinator::at(self.dir, c))
+            .filter_map(|&c| Coordinator::seen_by(ctx, self.dir, c))
             .collect()
     }
 

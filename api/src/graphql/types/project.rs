@@ -1,6 +1,6 @@
 //! `Project`: a cross-cutting project followed by coordinators.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 
@@ -88,9 +88,12 @@ impl<'a> Project<'a> {
         self.row.model.unit.map(Labelled::label)
     }
 
-    /// The coordinator leading it, if any.
-    async fn lead(&self) -> Option<Coordinator<'a>> {
-        self.row.lead.and_then(|c| Coordinator::at(self.dir, c))
+    /// The coordinator leading it, if any. Null for public callers once the lead has
+    /// left the roster (EDITOR callers still see them, with `active: false`).
+    async fn lead(&self, ctx: &Context<'_>) -> Option<Coordinator<'a>> {
+        self.row
+            .lead
+            .and_then(|c| Coordinator::seen_by(ctx, self.dir, c))
     }
 
     /// Every territory it belongs to: linked directly or through a commune or collège,
