@@ -6,6 +6,7 @@
 //! GraphiQL and committed in `schema.graphql`.
 
 pub mod access;
+pub mod budget;
 pub mod errors;
 pub mod ids;
 pub mod inputs;
