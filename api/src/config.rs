@@ -170,7 +170,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-response-bytes",
         env = "GRAPHQL_MAX_RESPONSE_BYTES",
-        default_value_t = 8 * 1024 * 1024
+        default_value_t = 4 * 1024 * 1024
     )]
     pub max_response_bytes: usize,
 }
@@ -203,7 +203,7 @@ impl ServerConfig {
             max_query_aliases: 200,
             max_query_fragments: 100,
             max_query_spreads: 500,
-            max_response_bytes: 8 * 1024 * 1024,
+            max_response_bytes: 4 * 1024 * 1024,
         }
     }
 }
