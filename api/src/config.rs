@@ -111,6 +111,79 @@ pub struct ServerConfig {
         default_value_t = 64
     )]
     pub response_cache_mb: usize,
+
+    /// Who may query the schema (`__schema`, `__type`): `public` (anyone), `authenticated`
+    /// (callers with a valid token) or `off` (nobody). `__typename` is always allowed.
+    #[arg(
+        long = "graphql-introspection",
+        env = "GRAPHQL_INTROSPECTION",
+        value_enum,
+        default_value_t = IntrospectionPolicy::Public
+    )]
+    pub introspection: IntrospectionPolicy,
+
+    /// Largest cost of the introspection part of a query: each type, field, argument or
+    /// value a selection may list counts 1 (the standard introspection query of tools
+    /// costs about a third of the default). `__schema` may be selected once.
+    #[arg(
+        long = "max-introspection-cost",
+        env = "GRAPHQL_MAX_INTROSPECTION_COST",
+        default_value_t = 100_000
+    )]
+    pub max_introspection_cost: usize,
+
+    /// Most lexical tokens (names, punctuation, values) a query document may have; checked
+    /// before it is parsed.
+    #[arg(
+        long = "max-query-tokens",
+        env = "GRAPHQL_MAX_TOKENS",
+        default_value_t = 15_000
+    )]
+    pub max_query_tokens: usize,
+
+    /// Most aliases a query document may hold.
+    #[arg(
+        long = "max-query-aliases",
+        env = "GRAPHQL_MAX_ALIASES",
+        default_value_t = 200
+    )]
+    pub max_query_aliases: usize,
+
+    /// Most fragment definitions a query document may hold.
+    #[arg(
+        long = "max-query-fragments",
+        env = "GRAPHQL_MAX_FRAGMENTS",
+        default_value_t = 100
+    )]
+    pub max_query_fragments: usize,
+
+    /// Most fragment spreads (`...Name`) a query document may hold.
+    #[arg(
+        long = "max-query-spreads",
+        env = "GRAPHQL_MAX_SPREADS",
+        default_value_t = 500
+    )]
+    pub max_query_spreads: usize,
+
+    /// Largest GraphQL response body, in bytes: a larger answer is replaced by an error,
+    /// never cut short.
+    #[arg(
+        long = "max-response-bytes",
+        env = "GRAPHQL_MAX_RESPONSE_BYTES",
+        default_value_t = 4 * 1024 * 1024
+    )]
+    pub max_response_bytes: usize,
+}
+
+/// Who may query the GraphQL schema itself (`GRAPHQL_INTROSPECTION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IntrospectionPolicy {
+    /// Anyone, as GraphiQL and code generators expect.
+    Public,
+    /// Only callers with a valid token.
+    Authenticated,
+    /// Nobody.
+    Off,
 }
 
 impl ServerConfig {
@@ -124,6 +197,13 @@ impl ServerConfig {
             max_query_depth: 16,
             max_query_complexity: 5_000,
             query_timeout_secs: 10,
+            introspection: IntrospectionPolicy::Public,
+            max_introspection_cost: 100_000,
+            max_query_tokens: 15_000,
+            max_query_aliases: 200,
+            max_query_fragments: 100,
+            max_query_spreads: 500,
+            max_response_bytes: 4 * 1024 * 1024,
         }
     }
 }

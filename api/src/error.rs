@@ -59,6 +59,10 @@ pub enum Error {
     /// A roster import could not run (missing file, bad setting, database, another import).
     #[error("{0}")]
     Sync(#[from] territoires_sync::SyncError),
+    /// The query is over the budget a request may cost (size, fragments, complexity,
+    /// introspection) or its answer over the response size limit; nothing was run or sent.
+    #[error("{0}")]
+    TooExpensive(String),
     /// The query ran longer than the configured limit.
     #[error("the query took longer than {0} seconds and was stopped; ask for less at once")]
     Timeout(u64),
@@ -87,7 +91,7 @@ impl Error {
     /// The GraphQL `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::BadUserInput { .. } | Self::TooExpensive(_) => "BAD_USER_INPUT",
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
@@ -118,6 +122,7 @@ impl Error {
         match self {
             Self::UnsupportedDatabaseUrl { .. }
             | Self::BadUserInput { .. }
+            | Self::TooExpensive(_)
             | Self::NotFound(_)
             | Self::Conflict(_) => 2,
             Self::Sync(error) => u8::try_from(error.exit_code()).unwrap_or(3),

@@ -31,7 +31,7 @@ use crate::access::authenticate;
 use crate::config::ServerConfig;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
-use crate::graphql::{self, AppSchema, QueryLimits, build_schema, errors};
+use crate::graphql::{self, AppSchema, QueryLimits, budget, build_schema, errors};
 use crate::metrics;
 use crate::response_cache::{ResponseCache, Uncacheable};
 use territoires_sync::SyncConfig;
@@ -185,29 +185,6 @@ impl FromRequest<AppState> for GraphQLBody {
     }
 }
 
-/// Whether the operation to run is a mutation (the query timeout does not apply: a
-/// roster import may take longer, and a write must not be cut short).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    if !request.query.contains("mutation") {
-        return false;
-    }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let kind = |op: &async_graphql::Positioned<
-        async_graphql::parser::types::OperationDefinition,
-    >| { op.node.ty == async_graphql::parser::types::OperationType::Mutation };
-    match (&document.operations, request.operation_name.as_deref()) {
-        (async_graphql::parser::types::DocumentOperations::Single(op), _) => kind(op),
-        (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.get(name).is_some_and(kind)
-        }
-        (async_graphql::parser::types::DocumentOperations::Multiple(ops), None) => {
-            ops.len() == 1 && ops.values().all(kind)
-        }
-    }
-}
-
 async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -264,12 +241,25 @@ async fn answer(
             return (json_response(body), "ok".to_owned());
         }
     }
+    // Bounded before async-graphql parses and validates it, off the runtime's workers.
+    let (request, admitted) =
+        match budget::admit(request, budget::Limits::from_config(&state.config)).await {
+            Ok(admitted) => admitted,
+            Err(error) => return failed(StatusCode::OK, error),
+        };
+    if admitted.introspection
+        && let Err(error) = budget::allow_introspection(state.config.introspection, &viewer)
+    {
+        return failed(StatusCode::OK, error);
+    }
     let uncacheable = Uncacheable::default();
     let request = request
         .data(snapshot)
         .data(viewer)
         .data(uncacheable.clone());
-    let response = if is_mutation(&request) {
+    // No query timeout for a mutation: a roster import may take longer, and a write must
+    // not be cut short.
+    let response = if admitted.mutation {
         graphql::execute(&state.schema, request).await
     } else {
         let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
@@ -287,9 +277,9 @@ async fn answer(
             _ => None,
         })
         .unwrap_or_else(|| "ok".to_owned());
-    let body = match serde_json::to_vec(&response) {
+    let body = match budget::serialize_bounded(&response, state.config.max_response_bytes) {
         Ok(body) => Bytes::from(body),
-        Err(error) => return failed(StatusCode::OK, Error::Internal(error.to_string())),
+        Err(error) => return failed(StatusCode::OK, error),
     };
     if let Some(key) = cache_key
         && response.is_ok()

@@ -6,6 +6,7 @@
 //! GraphiQL and committed in `schema.graphql`.
 
 pub mod access;
+pub mod budget;
 pub mod errors;
 pub mod ids;
 pub mod inputs;
@@ -73,6 +74,8 @@ pub fn build_schema(
     sync: Arc<territoires_sync::SyncConfig>,
     limits: QueryLimits,
 ) -> AppSchema {
+    // Read once now, so the first request does not pay for it.
+    budget::shape();
     let problems = DataLoader::new(types::ProblemsLoader(db.clone()), tokio::spawn);
     builder()
         .limit_depth(limits.max_depth)

@@ -15,6 +15,7 @@ mod lookups;
 mod node;
 mod observability;
 mod projects;
+mod query_budget;
 mod read_contract;
 mod reference_data;
 mod replicas;
