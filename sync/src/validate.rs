@@ -890,4 +890,51 @@ mod tests {
         let codes: Vec<_> = problems.iter().map(|p| (p.row, p.code)).collect();
         assert_eq!(codes, vec![(Some(4), ProblemCode::CommuneClaimedTwice)]);
     }
+
+    #[test]
+    fn cross_row_checks_run_on_rows_with_other_errors() {
+        let (_, problems) = run(&[
+            HEADER,
+            &["1", "A", "A", "a@x.fr", "1", "12", "Clichy"],
+            &["2", "B", "B", "a@x.fr", "2", "12", ""],
+            &["3", "C", "C", "c@x.fr", "9", "", "Clichy"],
+            &["3", "D", "", "d@x.fr", "3", "", "Clichy"],
+            &["1", "E", "E", "e@x.fr", "3", "12", ""],
+        ]);
+        let codes: Vec<_> = problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (Some(2), ProblemCode::InvalidPhone),
+                (Some(3), ProblemCode::InvalidPhone),
+                (Some(3), ProblemCode::DuplicateEmail),
+                (Some(4), ProblemCode::UnknownTerritory),
+                (Some(5), ProblemCode::EmptyCell),
+                (Some(5), ProblemCode::CommuneClaimedTwice),
+                (Some(6), ProblemCode::InvalidPhone),
+                (Some(6), ProblemCode::DuplicateKey),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_territory_written_as_a_date_is_not_a_number() {
+        for text in ["5/3", "05/03/2026", "2026-03-05", "05.03.2026"] {
+            assert!(looks_like_date(text), "{text}");
+        }
+        for text in [
+            "5",
+            "T5",
+            "Territoire 5",
+            "Territoire 3 - Clichy",
+            "1/2/3/4",
+            "/",
+            "",
+        ] {
+            assert!(!looks_like_date(text), "{text}");
+        }
+        let (_, problems) = run(&[HEADER, &["1", "A", "A", "a@x.fr", "05/03/2026", "", ""]]);
+        assert_eq!(problems[0].code, ProblemCode::WrongCellType);
+        assert!(problems[0].message.contains("« 05/03/2026 »"));
+    }
 }
