@@ -80,7 +80,7 @@ pub fn check_file(bytes: &[u8], file_name: &str, max_rows: usize) -> Checked {
     Checked {
         rows: rows.len(),
         valid: roster.persons.len(),
-        problems: problems.items.len(),
+        problems: usize::try_from(problems.count()).unwrap_or(usize::MAX),
     }
 }
 

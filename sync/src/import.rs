@@ -208,8 +208,13 @@ pub struct SyncReport {
     pub counts: Counts,
     /// The plan, when the file was valid.
     pub plan: Option<Plan>,
-    /// Problems found (errors and warnings).
+    /// Problems found (errors and warnings), in file order: at most
+    /// [`crate::MAX_KEPT_PROBLEMS`], the last of them counting the others if any.
     pub problems: Vec<Problem>,
+    /// Problems found but not kept in `problems` (counted only).
+    pub omitted_problems: u64,
+    /// Errors among the omitted problems.
+    pub omitted_errors: u64,
     /// A one-line French summary.
     pub summary: String,
     /// Start.
@@ -239,7 +244,12 @@ impl SyncReport {
         }
     }
 
-    /// Errors only.
+    /// Every error found, kept in `problems` or only counted.
+    pub fn error_count(&self) -> u64 {
+        self.errors().count() as u64 + self.omitted_errors
+    }
+
+    /// Errors only (the kept ones).
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(|p| p.is_error())
     }
@@ -290,12 +300,22 @@ impl<'a> Run<'a> {
                 counts: Counts::default(),
                 plan: None,
                 problems: Vec::new(),
+                omitted_problems: 0,
+                omitted_errors: 0,
                 summary: String::new(),
                 started_at: now,
                 finished_at: now,
                 timings: Timings::default(),
             },
         }
+    }
+
+    /// Keeps the problems found (at most [`crate::MAX_KEPT_PROBLEMS`], in file order).
+    fn set_problems(&mut self, problems: Problems) {
+        let reported = problems.into_reported();
+        self.report.problems = reported.items;
+        self.report.omitted_problems = reported.omitted;
+        self.report.omitted_errors = reported.omitted_errors;
     }
 
     /// Sets the outcome and records the run (in `db`, a connection or a transaction).
@@ -341,7 +361,7 @@ impl<'a> Run<'a> {
             moved = self.report.counts.moved,
             deactivated = self.report.counts.deactivated,
             reactivated = self.report.counts.reactivated,
-            errors = self.report.errors().count(),
+            errors = self.report.error_count(),
             "roster import finished"
         );
         Ok(self.report)
@@ -796,8 +816,10 @@ async fn run_import(
     };
     run.report.sheet = sheet_name;
     run.report.header_row = columns.as_ref().map(|c| c.header_row);
-    let Some(columns) = columns.filter(|_| !problems.has_errors()) else {
-        run.report.problems = problems.items;
+    // Cells found wrong while reading do not stop here: the checks of every row run too,
+    // so that one error never hides another. Only a file without rows to check stops.
+    let Some(columns) = columns.filter(|_| !rows.is_empty()) else {
+        run.set_problems(problems);
         return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
     };
 
@@ -808,14 +830,22 @@ async fn run_import(
     });
     if problems.has_errors() {
         run.report.timings.validating_ms = millis(read_at.elapsed());
-        run.report.problems = problems.items;
+        run.set_problems(problems);
         return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
     }
     let plan = crate::plan::plan(&roster, &current, &reference);
     // Hundreds of thousands of small strings: freed on another thread, off the path.
     drop(tokio::task::spawn_blocking(move || drop((rows, roster))));
+    // A stored person's matricule (or e-mail) changed is an error unless forced: a
+    // mistyped matricule must not split a person in two.
+    for change in &plan.identity_changes {
+        problems.push(crate::identity::problem(change, &columns, options.force));
+    }
     run.report.timings.validating_ms = millis(read_at.elapsed());
-    run.report.problems = problems.items;
+    run.set_problems(problems);
+    if run.report.error_count() > 0 {
+        return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
+    }
 
     let ratio = plan.deactivation_ratio();
     let refused = !options.force && ratio > options.max_deactivation_ratio;

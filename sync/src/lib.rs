@@ -20,6 +20,7 @@ mod config;
 mod drop_folder;
 mod error;
 pub mod fuzzing;
+mod identity;
 mod import;
 mod lock;
 mod pg;
@@ -40,12 +41,13 @@ pub use drop_folder::{
     process_drop_folder, purge_archive, run_nightly,
 };
 pub use error::SyncError;
+pub use identity::{IdentityChange, IdentityChangeKind};
 pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
     sha256_hex,
 };
 pub use plan::{ChangeKind, CommuneMove, Counts, FieldDiff, PersonChange, Plan};
-pub use problem::{Problem, ProblemCode};
+pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
 pub use retention::purge_expired_contacts;
 pub use schedule::{
     Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,

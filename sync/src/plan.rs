@@ -10,8 +10,9 @@ use entity::{coordinator, coordinator_assignment};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use crate::identity::{IdentityChange, Matches, match_people};
 use crate::reference::Reference;
-use crate::validate::{Key, Person, ValidRoster};
+use crate::validate::ValidRoster;
 
 /// What happens to one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -184,6 +185,10 @@ pub struct Plan {
     pub counts: Counts,
     /// Active coordinators before the import (the deactivation guard's base).
     pub active_before: u32,
+    /// Stored people whose matricule (or e-mail) the file changes, or whose e-mail goes
+    /// to someone else: errors unless the import is forced.
+    #[serde(default)]
+    pub identity_changes: Vec<IdentityChange>,
 }
 
 impl Plan {
@@ -264,49 +269,12 @@ impl Current {
     }
 }
 
-/// Matches each person to a stored coordinator: by matricule first, then by e-mail —
-/// a person known by e-mail gains a matricule without being duplicated, but an e-mail
-/// never joins two different matricules.
-fn match_people(persons: &[Person], current: &Current) -> Vec<Option<usize>> {
-    let mut by_matricule: HashMap<&str, usize> = HashMap::new();
-    let mut by_email: HashMap<&str, usize> = HashMap::new();
-    for (index, c) in current.coordinators.iter().enumerate() {
-        if let Some(m) = &c.model.employee_id {
-            by_matricule.insert(m.as_str(), index);
-        }
-        if let Some(e) = &c.model.email {
-            by_email.insert(e.as_str(), index);
-        }
-    }
-    let mut matched = vec![None; persons.len()];
-    let mut taken = HashSet::new();
-    for (slot, person) in matched.iter_mut().zip(persons) {
-        if let Key::EmployeeId(m) = &person.key
-            && let Some(&index) = by_matricule.get(m.as_str())
-            && taken.insert(index)
-        {
-            *slot = Some(index);
-        }
-    }
-    for (slot, person) in matched.iter_mut().zip(persons) {
-        if slot.is_some() {
-            continue;
-        }
-        let Some(&index) = by_email.get(person.email.as_str()) else {
-            continue;
-        };
-        let stored = &current.coordinators[index].model.employee_id;
-        let compatible = person.employee_id.is_none() || stored.is_none();
-        if compatible && taken.insert(index) {
-            *slot = Some(index);
-        }
-    }
-    matched
-}
-
 /// Computes the plan.
 pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Reference) -> Plan {
-    let matched = match_people(&roster.persons, current);
+    let Matches {
+        slots: matched,
+        changes: identity_changes,
+    } = match_people(&roster.persons, current);
     let taken: HashSet<usize> = matched.iter().flatten().copied().collect();
 
     // A stored coordinator who leaves the roster gives up their e-mail if a person of the
@@ -329,6 +297,7 @@ pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Referenc
 
     let mut plan = Plan {
         active_before: current.active_count(),
+        identity_changes,
         ..Plan::default()
     };
     for (person, slot) in roster.persons.iter().zip(&matched) {
@@ -546,8 +515,9 @@ fn diff(stored: Option<&coordinator::Model>, target: &Target) -> Vec<FieldDiff> 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::identity::IdentityChangeKind;
     use crate::reference::tests::sample;
-    use crate::validate::CommuneClaim;
+    use crate::validate::{CommuneClaim, Key, Person};
 
     fn stored(
         id: i32,
@@ -691,5 +661,65 @@ mod tests {
             vec![FieldDiff::new("email", Some("t3@x.fr"), None)]
         );
         assert_eq!(plan.counts.added, 1);
+        // Never silently: the import must be forced to hand the address over.
+        let kinds: Vec<_> = plan.identity_changes.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, vec![IdentityChangeKind::AddressTakenOver]);
+    }
+
+    #[test]
+    fn a_mistyped_matricule_keeps_the_person_and_is_reported() {
+        let current = Current {
+            coordinators: vec![stored(1, Some("104214"), "a@x.fr", true, &[3])],
+        };
+        let roster = ValidRoster {
+            persons: vec![person(1, Some("104215"), "a@x.fr", &[3])],
+            claims: vec![],
+        };
+        let plan = plan(&roster, &current, &sample());
+        assert_eq!((plan.counts.added, plan.counts.deactivated), (0, 0));
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].coordinator_id, Some(1));
+        assert_eq!(
+            plan.changes[0].fields,
+            vec![FieldDiff::new("employeeId", Some("104214"), Some("104215"))]
+        );
+        let change = &plan.identity_changes[0];
+        assert_eq!(change.kind, IdentityChangeKind::MatriculeChange);
+        assert_eq!(
+            (
+                change.stored_employee_id.as_deref(),
+                change.file_employee_id.as_deref()
+            ),
+            (Some("104214"), Some("104215"))
+        );
+    }
+
+    #[test]
+    fn a_new_address_under_the_same_name_and_territory_keeps_the_person() {
+        let current = Current {
+            coordinators: vec![
+                stored(1, None, "a@x.fr", true, &[3]),
+                // Same name elsewhere: not the same person.
+                stored(2, None, "b@x.fr", true, &[4]),
+            ],
+        };
+        let mut moved = person(1, None, "new@x.fr", &[3]);
+        moved.last_name = "n1".into();
+        let mut other = person(2, None, "other@x.fr", &[5]);
+        other.last_name = "N2".into();
+        let roster = ValidRoster {
+            persons: vec![moved, other],
+            claims: vec![],
+        };
+        let plan = plan(&roster, &current, &sample());
+        let kinds: Vec<_> = plan
+            .identity_changes
+            .iter()
+            .map(|c| (c.kind, c.coordinator_id))
+            .collect();
+        assert_eq!(kinds, vec![(IdentityChangeKind::EmailChange, 1)]);
+        assert_eq!((plan.counts.added, plan.counts.deactivated), (1, 1));
+        let kept = plan.changes.iter().find(|c| c.coordinator_id == Some(1));
+        assert_eq!(kept.map(|c| c.kind), Some(ChangeKind::Updated));
     }
 }

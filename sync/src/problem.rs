@@ -26,6 +26,9 @@ pub enum ProblemCode {
     CellError,
     /// A cell is implausibly long.
     TextTooLong,
+    /// A cell holds a date or a true/false value where text, a matricule, a phone number
+    /// or a territory is expected (Excel turns "5/3" into a date).
+    WrongCellType,
     /// The e-mail address is malformed.
     InvalidEmail,
     /// The phone number is not a phone number.
@@ -42,6 +45,14 @@ pub enum ProblemCode {
     DuplicateEmail,
     /// A commune is listed under two territories.
     CommuneClaimedTwice,
+    /// A row's e-mail, or name in the same territory, belongs to a stored person with
+    /// another matricule: a matricule change (or an address taken over) to confirm by
+    /// forcing the import. A warning in a forced import.
+    MatriculeChange,
+    /// Without a Matricule column, a row's name in the same territory belongs to a
+    /// stored person with another e-mail: an e-mail change to confirm by forcing the
+    /// import. A warning in a forced import.
+    EmailChange,
     /// (warning) A column is not used by the import.
     IgnoredColumn,
     /// (warning) A column appears twice; the first one is used.
@@ -52,6 +63,8 @@ pub enum ProblemCode {
     DuplicateRow,
     /// (warning) Two rows of the same person disagree on a detail; the first is kept.
     ConflictingDetails,
+    /// (warning) More problems than a run keeps: this one counts the others.
+    ProblemsOmitted,
 }
 
 impl ProblemCode {
@@ -67,6 +80,7 @@ impl ProblemCode {
             Self::EmptyCell => "EMPTY_CELL",
             Self::CellError => "CELL_ERROR",
             Self::TextTooLong => "TEXT_TOO_LONG",
+            Self::WrongCellType => "WRONG_CELL_TYPE",
             Self::InvalidEmail => "INVALID_EMAIL",
             Self::InvalidPhone => "INVALID_PHONE",
             Self::UnknownTerritory => "UNKNOWN_TERRITORY",
@@ -75,11 +89,14 @@ impl ProblemCode {
             Self::DuplicateKey => "DUPLICATE_KEY",
             Self::DuplicateEmail => "DUPLICATE_EMAIL",
             Self::CommuneClaimedTwice => "COMMUNE_CLAIMED_TWICE",
+            Self::MatriculeChange => "MATRICULE_CHANGE",
+            Self::EmailChange => "EMAIL_CHANGE",
             Self::IgnoredColumn => "IGNORED_COLUMN",
             Self::DuplicateColumn => "DUPLICATE_COLUMN",
             Self::BlankLine => "BLANK_LINE",
             Self::DuplicateRow => "DUPLICATE_ROW",
             Self::ConflictingDetails => "CONFLICTING_DETAILS",
+            Self::ProblemsOmitted => "PROBLEMS_OMITTED",
         }
     }
 
@@ -90,7 +107,8 @@ impl ProblemCode {
             | Self::DuplicateColumn
             | Self::BlankLine
             | Self::DuplicateRow
-            | Self::ConflictingDetails => ProblemSeverity::Warning,
+            | Self::ConflictingDetails
+            | Self::ProblemsOmitted => ProblemSeverity::Warning,
             _ => ProblemSeverity::Error,
         }
     }
@@ -106,6 +124,7 @@ impl ProblemCode {
         Self::EmptyCell,
         Self::CellError,
         Self::TextTooLong,
+        Self::WrongCellType,
         Self::InvalidEmail,
         Self::InvalidPhone,
         Self::UnknownTerritory,
@@ -114,11 +133,14 @@ impl ProblemCode {
         Self::DuplicateKey,
         Self::DuplicateEmail,
         Self::CommuneClaimedTwice,
+        Self::MatriculeChange,
+        Self::EmailChange,
         Self::IgnoredColumn,
         Self::DuplicateColumn,
         Self::BlankLine,
         Self::DuplicateRow,
         Self::ConflictingDetails,
+        Self::ProblemsOmitted,
     ];
 }
 
@@ -183,22 +205,262 @@ impl Problem {
     }
 }
 
-/// Problems collected while reading and validating, errors and warnings together.
-#[derive(Debug, Default, Clone)]
+/// Most problems a run keeps (and stores): the first ones in file order, errors before
+/// warnings. A file with 200,000 columns or rows in error would otherwise store as many
+/// problem rows; past this, the rest are only counted, in one last problem.
+pub const MAX_KEPT_PROBLEMS: usize = 1000;
+
+/// A kept problem and where it falls in the file. The heap of kept problems is ordered
+/// so that its top is the one to give up first when a better-placed one arrives.
+#[derive(Debug, Clone)]
+struct Ranked {
+    /// Warnings give way to errors, later rows to earlier ones, then later to earlier.
+    rank: (bool, u32, u64),
+    problem: Problem,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
+/// Problems collected while reading, validating and planning, errors and warnings
+/// together. At most [`MAX_KEPT_PROBLEMS`] are held whatever the file: the best placed
+/// (errors first, then file order); every one is counted.
+#[derive(Debug, Clone)]
 pub(crate) struct Problems {
+    kept: std::collections::BinaryHeap<Ranked>,
+    limit: usize,
+    pushed: u64,
+    errors: u64,
+    omitted_errors: u64,
+    omitted_warnings: u64,
+}
+
+impl Default for Problems {
+    fn default() -> Self {
+        Self::with_limit(MAX_KEPT_PROBLEMS)
+    }
+}
+
+/// The problems of a run as reported: in file order, at most the limit in all.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reported {
+    /// Kept problems sorted by row (file-level ones first); when some were left out, the
+    /// last item counts them ([`ProblemCode::ProblemsOmitted`]).
     pub items: Vec<Problem>,
+    /// Problems counted but not kept.
+    pub omitted: u64,
+    /// Errors among them.
+    pub omitted_errors: u64,
 }
 
 impl Problems {
+    /// A collector keeping at most `limit` problems (at least 2: one kept, one summary).
+    pub fn with_limit(limit: usize) -> Self {
+        let limit = limit.max(2);
+        Self {
+            kept: std::collections::BinaryHeap::with_capacity(limit.min(64)),
+            limit,
+            pushed: 0,
+            errors: 0,
+            omitted_errors: 0,
+            omitted_warnings: 0,
+        }
+    }
+
     pub fn push(&mut self, problem: Problem) {
-        self.items.push(problem);
+        let error = problem.is_error();
+        if error {
+            self.errors += 1;
+        }
+        let ranked = Ranked {
+            rank: (!error, problem.row.unwrap_or(0), self.pushed),
+            problem,
+        };
+        self.pushed += 1;
+        if self.kept.len() < self.limit {
+            self.kept.push(ranked);
+            return;
+        }
+        let better = self.kept.peek().is_some_and(|worst| ranked < *worst);
+        let dropped = if better {
+            let dropped = self.kept.pop();
+            self.kept.push(ranked);
+            dropped
+        } else {
+            Some(ranked)
+        };
+        if let Some(dropped) = dropped {
+            self.count_omitted(&dropped.problem);
+        }
+    }
+
+    fn count_omitted(&mut self, problem: &Problem) {
+        if problem.is_error() {
+            self.omitted_errors += 1;
+        } else {
+            self.omitted_warnings += 1;
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Problem::is_error)
+        self.errors > 0
     }
 
-    pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|p| p.is_error()).count()
+    /// Errors pushed, kept or not.
+    pub fn error_count(&self) -> u64 {
+        self.errors
+    }
+
+    /// Problems pushed, kept or not.
+    pub fn count(&self) -> u64 {
+        self.pushed
+    }
+
+    /// The problems in file order (stable: the order found within a row), at most the
+    /// limit including the summary of those left out.
+    pub fn into_reported(mut self) -> Reported {
+        if self.omitted_errors + self.omitted_warnings > 0 {
+            // One more gives its place to the summary.
+            if let Some(dropped) = self.kept.pop() {
+                self.count_omitted(&dropped.problem);
+            }
+        }
+        let mut kept = self.kept.into_vec();
+        kept.sort_by_key(|ranked| (ranked.problem.row.unwrap_or(0), ranked.rank.2));
+        let mut items: Vec<Problem> = kept.into_iter().map(|ranked| ranked.problem).collect();
+        let omitted = self.omitted_errors + self.omitted_warnings;
+        if omitted > 0 {
+            items.push(omitted_summary(items.len(), omitted, self.omitted_errors));
+        }
+        Reported {
+            items,
+            omitted,
+            omitted_errors: self.omitted_errors,
+        }
+    }
+}
+
+/// "… et 199 000 autres problèmes" — the last problem of a run that kept only some.
+fn omitted_summary(kept: usize, omitted: u64, omitted_errors: u64) -> Problem {
+    let errors = match omitted_errors {
+        0 => String::new(),
+        1 => " (dont 1 erreur)".to_owned(),
+        n => format!(" (dont {} erreurs)", thousands(n)),
+    };
+    let others = if omitted == 1 {
+        "autre problème".to_owned()
+    } else {
+        "autres problèmes".to_owned()
+    };
+    Problem::new(
+        ProblemCode::ProblemsOmitted,
+        format!(
+            "… et {} {others}{errors}, non détaillés : seuls les {} premiers sont \
+             conservés, erreurs d'abord. Corrigez-les puis relancez l'import pour voir la \
+             suite.",
+            thousands(omitted),
+            thousands(kept as u64)
+        ),
+    )
+}
+
+/// A count as French text writes it: `199 000`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn at(code: ProblemCode, row: u32) -> Problem {
+        Problem::new(code, "x").at_row(row)
+    }
+
+    #[test]
+    fn problems_come_in_file_order() {
+        let mut problems = Problems::default();
+        problems.push(at(ProblemCode::CellError, 9));
+        problems.push(at(ProblemCode::EmptyCell, 3));
+        problems.push(at(ProblemCode::InvalidEmail, 3));
+        problems.push(Problem::new(ProblemCode::IgnoredColumn, "x"));
+        let reported = problems.into_reported();
+        let found: Vec<_> = reported.items.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (None, ProblemCode::IgnoredColumn),
+                (Some(3), ProblemCode::EmptyCell),
+                (Some(3), ProblemCode::InvalidEmail),
+                (Some(9), ProblemCode::CellError),
+            ]
+        );
+        assert_eq!(reported.omitted, 0);
+    }
+
+    #[test]
+    fn past_the_limit_the_first_errors_are_kept_and_the_rest_counted() {
+        let mut problems = Problems::with_limit(4);
+        for row in (2..200_002).rev() {
+            problems.push(at(ProblemCode::IgnoredColumn, 1));
+            problems.push(at(ProblemCode::InvalidEmail, row));
+        }
+        assert_eq!(problems.count(), 400_000);
+        assert_eq!(problems.error_count(), 200_000);
+        let reported = problems.into_reported();
+        let found: Vec<_> = reported.items.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (Some(2), ProblemCode::InvalidEmail),
+                (Some(3), ProblemCode::InvalidEmail),
+                (Some(4), ProblemCode::InvalidEmail),
+                (None, ProblemCode::ProblemsOmitted),
+            ]
+        );
+        assert_eq!(
+            (reported.omitted, reported.omitted_errors),
+            (399_997, 199_997)
+        );
+        let summary = &reported.items[3].message;
+        assert!(
+            summary.contains("… et 399 997 autres problèmes (dont 199 997 erreurs)"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn counts_read_as_french() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1 000");
+        assert_eq!(thousands(199_000), "199 000");
+        assert_eq!(thousands(1_234_567), "1 234 567");
     }
 }

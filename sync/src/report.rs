@@ -7,6 +7,7 @@ use entity::{Labelled, SyncStatus};
 
 use crate::import::{SyncReport, severity_label};
 use crate::plan::{ChangeKind, PersonChange};
+use crate::problem::thousands;
 
 fn plural(n: u32, one: &str, many: &str) -> String {
     if n <= 1 {
@@ -32,7 +33,7 @@ pub(crate) fn summary(report: &SyncReport) -> String {
         plural(c.reactivated, "réactivation", "réactivations"),
         plural(c.unchanged, "inchangé", "inchangés"),
     );
-    let errors = report.errors().count();
+    let errors = report.error_count();
     let dry = if report.dry_run {
         " (essai à blanc : rien n'a été modifié)"
     } else {
@@ -44,7 +45,11 @@ pub(crate) fn summary(report: &SyncReport) -> String {
         SyncStatus::Skipped => "Fichier ignoré : identique au dernier fichier importé (utilisez « forcer » pour le réimporter).".to_owned(),
         SyncStatus::Rejected => format!(
             "Fichier rejeté : {} ; rien n'a été modifié.",
-            plural(u32::try_from(errors).unwrap_or(u32::MAX), "erreur", "erreurs")
+            if errors <= 1 {
+                format!("{errors} erreur")
+            } else {
+                format!("{} erreurs", thousands(errors))
+            }
         ),
         SyncStatus::Refused => {
             let active = report.plan.as_ref().map_or(0, |p| p.active_before);
@@ -201,7 +206,19 @@ impl SyncReport {
         }
 
         if !self.problems.is_empty() {
-            let _ = writeln!(out, "\nProblèmes ({}) :", self.problems.len());
+            if self.omitted_problems > 0 {
+                // The last kept problem counts the others: "… et 199 000 autres problèmes".
+                let detailed = (self.problems.len() as u64).saturating_sub(1);
+                let total = detailed.saturating_add(self.omitted_problems);
+                let _ = writeln!(
+                    out,
+                    "\nProblèmes ({}, dont {} détaillés) :",
+                    thousands(total),
+                    thousands(detailed)
+                );
+            } else {
+                let _ = writeln!(out, "\nProblèmes ({}) :", self.problems.len());
+            }
             for problem in &self.problems {
                 let _ = writeln!(
                     out,

@@ -257,7 +257,7 @@ async fn run_once(state: &State) {
                 run_id: report.run_id,
                 file_name: report.file_name.clone(),
                 summary: report.summary.clone(),
-                errors: report.errors().count(),
+                errors: usize::try_from(report.error_count()).unwrap_or(usize::MAX),
                 text: String::new(),
             })
         }),

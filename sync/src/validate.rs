@@ -96,20 +96,121 @@ pub(crate) fn split_communes(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// One row, checked: `None` if any of its cells is wrong (problems recorded).
+/// A territory cell holding text shaped like a date (`5/3`, `05/03/2026`,
+/// `2026-03-05`): what a CSV file saved by a spreadsheet holds once it turned "5/3" into
+/// a date. Read as a number, it would be territory 5.
+fn looks_like_date(text: &str) -> bool {
+    let mut parts = 0;
+    for part in text.trim().split(['/', '-', '.']) {
+        parts += 1;
+        let digits = (1..=4).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits || parts > 3 {
+            return false;
+        }
+    }
+    parts >= 2
+}
+
+/// One row, checked: what could be read of it, whether or not every cell is right, so
+/// that the checks across rows run on every row that has the cells they need.
 struct CheckedRow {
     row: u32,
-    person: Person,
+    /// No cell of the row is wrong: the row can become (part of) a person.
+    valid: bool,
+    /// The matricule, if given and readable.
+    employee_id: Option<String>,
+    /// The matricule cell is wrong: the row's key is unknown.
+    employee_id_invalid: bool,
+    last_name: Option<String>,
+    first_name: Option<String>,
+    email: Option<String>,
+    territory: Option<i32>,
+    title: Optional,
+    phone: Optional,
     communes: Vec<usize>,
 }
 
-/// The folded identity of a person, to tell an interim row from a key collision.
-fn identity(person: &Person) -> (String, String, String) {
-    (
-        fold(&person.last_name),
-        fold(&person.first_name),
-        person.email.clone(),
-    )
+impl CheckedRow {
+    /// The row's key, when its cells tell it.
+    fn key(&self) -> Option<Key> {
+        if self.employee_id_invalid {
+            return None;
+        }
+        match &self.employee_id {
+            Some(matricule) => Some(Key::EmployeeId(matricule.clone())),
+            None => self.email.clone().map(Key::Email),
+        }
+    }
+
+    /// The folded identity of the row, to tell an interim row from a key collision.
+    fn identity(&self) -> Option<(String, String, String)> {
+        match (&self.last_name, &self.first_name, &self.email) {
+            (Some(last), Some(first), Some(email)) => {
+                Some((fold(last), fold(first), email.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// "LARA Sandrine", or "la personne" when a name is missing.
+    fn who(&self) -> String {
+        match (&self.last_name, &self.first_name) {
+            (Some(last), Some(first)) => format!("{last} {first}"),
+            (Some(name), None) | (None, Some(name)) => name.clone(),
+            (None, None) => "la personne".to_owned(),
+        }
+    }
+
+    /// The person the row describes, if every cell is right.
+    fn person(&self) -> Option<Person> {
+        if !self.valid {
+            return None;
+        }
+        let (key, last_name, first_name, email, territory) = (
+            self.key()?,
+            self.last_name.clone()?,
+            self.first_name.clone()?,
+            self.email.clone()?,
+            self.territory?,
+        );
+        Some(Person {
+            key,
+            employee_id: self.employee_id.clone(),
+            last_name,
+            first_name,
+            title: self.title.clone(),
+            email,
+            phone: self.phone.clone(),
+            territories: BTreeSet::from([territory]),
+            rows: vec![self.row],
+        })
+    }
+}
+
+/// The first row seen with a key.
+struct KeyHolder {
+    row: u32,
+    identity: (String, String, String),
+    /// "LARA Sandrine, slara@…", for messages.
+    described: String,
+    /// Index into [`ValidRoster::persons`], when that row was valid.
+    person: Option<usize>,
+}
+
+/// The first row seen with an e-mail.
+struct EmailHolder {
+    row: u32,
+    key: Key,
+    who: String,
+}
+
+/// What the checks across rows remember of the rows before.
+#[derive(Default)]
+struct CrossRows {
+    by_key: HashMap<Key, KeyHolder>,
+    by_email: HashMap<String, EmailHolder>,
+    /// Commune index → (territory, row).
+    claimed: BTreeMap<usize, (i32, u32)>,
 }
 
 /// Checks every row and merges them into people.
@@ -120,119 +221,137 @@ pub(crate) fn validate(
     problems: &mut Problems,
     mut progress: impl FnMut(usize),
 ) -> ValidRoster {
-    let mut checked = Vec::with_capacity(rows.len());
+    let mut roster = ValidRoster::default();
+    let mut cross = CrossRows::default();
     for (index, raw) in rows.iter().enumerate() {
-        if let Some(row) = check_row(raw, columns, reference, problems) {
-            checked.push(row);
-        }
+        let row = check_row(raw, columns, reference, problems);
+        cross.check(row, columns, reference, problems, &mut roster);
         if index % 1000 == 999 {
             progress(index + 1);
         }
     }
     progress(rows.len());
+    roster
+}
 
-    let mut roster = ValidRoster::default();
-    let mut by_key: HashMap<Key, usize> = HashMap::new();
-    let mut by_email: HashMap<String, usize> = HashMap::new();
-    let mut claimed: BTreeMap<usize, (i32, u32)> = BTreeMap::new();
-    let key_header = |key: &Key| match key {
-        Key::EmployeeId(_) => columns.header(Field::EmployeeId).to_owned(),
-        Key::Email(_) => columns.header(Field::Email).to_owned(),
-    };
-
-    for CheckedRow {
-        row,
-        person,
-        communes,
-    } in checked
-    {
-        let territory = person.territories.first().copied().unwrap_or_default();
-        match by_key.get(&person.key).copied() {
-            Some(index) => {
-                let existing = &mut roster.persons[index];
-                let first_row = existing.rows.first().copied().unwrap_or_default();
-                if identity(existing) != identity(&person) {
-                    let what = match &person.key {
+impl CrossRows {
+    /// The checks across rows, each on the row's cells it needs: the key with the
+    /// identity, the e-mail with the key, the communes with the territory. A row with
+    /// other errors is still checked, so one error never hides another.
+    fn check(
+        &mut self,
+        row: CheckedRow,
+        columns: &Columns,
+        reference: &Reference,
+        problems: &mut Problems,
+        roster: &mut ValidRoster,
+    ) {
+        let key = row.key();
+        let mut clash = false;
+        let mut same_person = false;
+        if let (Some(key), Some(identity)) = (&key, row.identity()) {
+            match self.by_key.get(key) {
+                Some(holder) if holder.identity != identity => {
+                    let what = match key {
                         Key::EmployeeId(m) => format!("Le matricule {m}"),
                         Key::Email(e) => format!("L'adresse {e}"),
+                    };
+                    let column = match key {
+                        Key::EmployeeId(_) => columns.header(Field::EmployeeId),
+                        Key::Email(_) => columns.header(Field::Email),
                     };
                     problems.push(
                         Problem::new(
                             ProblemCode::DuplicateKey,
                             format!(
-                                "{what} figure déjà ligne {first_row} pour une autre personne \
-                                 ({} {}, {}). Une même clé ne peut désigner qu'une personne.",
-                                existing.last_name, existing.first_name, existing.email
+                                "{what} figure déjà ligne {} pour une autre personne ({}). Une \
+                                 même clé ne peut désigner qu'une personne.",
+                                holder.row, holder.described
                             ),
                         )
-                        .at_row(row)
-                        .in_column(key_header(&person.key)),
+                        .at_row(row.row)
+                        .in_column(column),
                     );
-                    continue;
+                    clash = true;
                 }
-                if existing.territories.contains(&territory) {
-                    problems.push(
-                        Problem::new(
-                            ProblemCode::DuplicateRow,
-                            format!(
-                                "Cette ligne répète la ligne {first_row} (même personne, même \
-                                 territoire) : elle est ignorée."
-                            ),
-                        )
-                        .at_row(row),
-                    );
-                } else {
-                    existing.territories.insert(territory);
-                }
-                for (field, mine, theirs) in [
-                    (Field::Title, &existing.title, &person.title),
-                    (Field::Phone, &existing.phone, &person.phone),
-                ] {
-                    if mine != theirs {
-                        problems.push(
-                            Problem::new(
-                                ProblemCode::ConflictingDetails,
-                                format!(
-                                    "Cette ligne décrit la même personne que la ligne {first_row} \
-                                     avec une autre valeur : celle de la ligne {first_row} est \
-                                     retenue."
-                                ),
-                            )
-                            .at_row(row)
-                            .in_column(columns.header(field)),
-                        );
+                Some(holder) => {
+                    same_person = true;
+                    if let (Some(index), Some(person)) = (holder.person, row.person()) {
+                        merge_row(&mut roster.persons[index], person, columns, problems);
                     }
                 }
-                existing.rows.push(row);
+                None => {
+                    self.by_key.insert(
+                        key.clone(),
+                        KeyHolder {
+                            row: row.row,
+                            described: format!("{}, {}", row.who(), identity.2),
+                            identity,
+                            person: None,
+                        },
+                    );
+                }
             }
-            None => {
-                if let Some(&other) = by_email.get(&person.email) {
-                    let existing = &roster.persons[other];
+        }
+
+        if !clash && let (Some(key), Some(email)) = (&key, &row.email) {
+            match self.by_email.get(email) {
+                Some(holder) if holder.key != *key => {
                     problems.push(
                         Problem::new(
                             ProblemCode::DuplicateEmail,
                             format!(
-                                "L'adresse {} est déjà celle de {} {} (ligne {}) : deux personnes \
-                                 ne peuvent pas partager une adresse.",
-                                person.email,
-                                existing.last_name,
-                                existing.first_name,
-                                existing.rows.first().copied().unwrap_or_default()
+                                "L'adresse {email} est déjà celle de {} (ligne {}) : deux \
+                                 personnes ne peuvent pas partager une adresse.",
+                                holder.who, holder.row
                             ),
                         )
-                        .at_row(row)
+                        .at_row(row.row)
                         .in_column(columns.header(Field::Email)),
                     );
-                    continue;
+                    clash = true;
                 }
-                by_key.insert(person.key.clone(), roster.persons.len());
-                by_email.insert(person.email.clone(), roster.persons.len());
-                roster.persons.push(person);
+                Some(_) => {}
+                None => {
+                    self.by_email.insert(
+                        email.clone(),
+                        EmailHolder {
+                            row: row.row,
+                            key: key.clone(),
+                            who: row.who(),
+                        },
+                    );
+                }
             }
         }
 
-        for commune in communes {
-            match claimed.get(&commune) {
+        if let Some(territory) = row.territory {
+            self.claim(&row, territory, columns, reference, problems, roster);
+        }
+
+        if clash || same_person {
+            return;
+        }
+        if let (Some(key), Some(person)) = (&key, row.person()) {
+            if let Some(holder) = self.by_key.get_mut(key) {
+                holder.person = Some(roster.persons.len());
+            }
+            roster.persons.push(person);
+        }
+    }
+
+    /// A commune listed under two territories is an error.
+    fn claim(
+        &mut self,
+        row: &CheckedRow,
+        territory: i32,
+        columns: &Columns,
+        reference: &Reference,
+        problems: &mut Problems,
+        roster: &mut ValidRoster,
+    ) {
+        for &commune in &row.communes {
+            match self.claimed.get(&commune) {
                 Some((other, _)) if *other == territory => {}
                 Some((other, other_row)) => {
                     let name = reference
@@ -248,22 +367,61 @@ pub(crate) fn validate(
                                 reference.territory_name(*other)
                             ),
                         )
-                        .at_row(row)
+                        .at_row(row.row)
                         .in_column(columns.header(Field::Communes)),
                     );
                 }
                 None => {
-                    claimed.insert(commune, (territory, row));
+                    self.claimed.insert(commune, (territory, row.row));
                     roster.claims.push(CommuneClaim {
                         commune,
                         territory,
-                        row,
+                        row: row.row,
                     });
                 }
             }
         }
     }
-    roster
+}
+
+/// Another row of a person already read: an interim (another territory), a repetition,
+/// or details that disagree (the first row's are kept).
+fn merge_row(existing: &mut Person, row: Person, columns: &Columns, problems: &mut Problems) {
+    let first_row = existing.rows.first().copied().unwrap_or_default();
+    let number = row.rows.first().copied().unwrap_or_default();
+    for territory in &row.territories {
+        if !existing.territories.insert(*territory) {
+            problems.push(
+                Problem::new(
+                    ProblemCode::DuplicateRow,
+                    format!(
+                        "Cette ligne répète la ligne {first_row} (même personne, même \
+                         territoire) : elle est ignorée."
+                    ),
+                )
+                .at_row(number),
+            );
+        }
+    }
+    for (field, mine, theirs) in [
+        (Field::Title, &existing.title, &row.title),
+        (Field::Phone, &existing.phone, &row.phone),
+    ] {
+        if mine != theirs {
+            problems.push(
+                Problem::new(
+                    ProblemCode::ConflictingDetails,
+                    format!(
+                        "Cette ligne décrit la même personne que la ligne {first_row} avec une \
+                         autre valeur : celle de la ligne {first_row} est retenue."
+                    ),
+                )
+                .at_row(number)
+                .in_column(columns.header(field)),
+            );
+        }
+    }
+    existing.rows.push(number);
 }
 
 fn check_row(
@@ -271,7 +429,7 @@ fn check_row(
     columns: &Columns,
     reference: &Reference,
     problems: &mut Problems,
-) -> Option<CheckedRow> {
+) -> CheckedRow {
     let errors_before = problems.error_count();
     let row = raw.row;
     let problem = |code: ProblemCode, field: Field, message: String| {
@@ -279,9 +437,10 @@ fn check_row(
             .at_row(row)
             .in_column(columns.header(field))
     };
+    // A cell already reported while reading (an error, a date…) is not "empty" too.
     let mut required = |field: Field| -> Option<String> {
         let value = raw.get(field).map(str::to_owned);
-        if value.is_none() {
+        if value.is_none() && !raw.is_invalid(field) {
             problems.push(problem(
                 ProblemCode::EmptyCell,
                 field,
@@ -331,30 +490,44 @@ fn check_row(
             })
     });
 
-    let territory = territory_text.and_then(|text| match parse_territory(&text) {
-        Some(number) if reference.territories.contains_key(&number) => Some(number),
-        Some(number) => {
-            let known: Vec<String> = reference.territories.keys().map(i32::to_string).collect();
+    let territory = territory_text.and_then(|text| {
+        if looks_like_date(&text) {
             problems.push(problem(
-                ProblemCode::UnknownTerritory,
+                ProblemCode::WrongCellType,
                 Field::Territory,
                 format!(
-                    "Le territoire {number} n'existe pas (territoires existants : {}).",
-                    known.join(", ")
+                    "« {text} » a la forme d'une date, pas d'un territoire : le tableur a sans \
+                     doute converti ce qui a été saisi (« 5/3 » devient le 5 mars). Écrivez \
+                     « Territoire 5 », « T5 » ou « 5 » dans une colonne au format Texte."
                 ),
             ));
-            None
+            return None;
         }
-        None => {
-            problems.push(problem(
-                ProblemCode::UnknownTerritory,
-                Field::Territory,
-                format!(
-                    "« {text} » n'est pas un territoire : écrivez par exemple « Territoire 3 », \
-                     « T3 » ou « 3 »."
-                ),
-            ));
-            None
+        match parse_territory(&text) {
+            Some(number) if reference.territories.contains_key(&number) => Some(number),
+            Some(number) => {
+                let known: Vec<String> = reference.territories.keys().map(i32::to_string).collect();
+                problems.push(problem(
+                    ProblemCode::UnknownTerritory,
+                    Field::Territory,
+                    format!(
+                        "Le territoire {number} n'existe pas (territoires existants : {}).",
+                        known.join(", ")
+                    ),
+                ));
+                None
+            }
+            None => {
+                problems.push(problem(
+                    ProblemCode::UnknownTerritory,
+                    Field::Territory,
+                    format!(
+                        "« {text} » n'est pas un territoire : écrivez par exemple « Territoire \
+                         3 », « T3 » ou « 3 »."
+                    ),
+                ));
+                None
+            }
         }
     });
 
@@ -395,33 +568,24 @@ fn check_row(
         }
     }
 
-    if problems.error_count() > errors_before {
-        return None;
-    }
-    let (last_name, first_name, email, territory) = (last_name?, first_name?, email?, territory?);
-    let employee_id = raw.get(Field::EmployeeId).map(str::to_owned);
-    let key = match &employee_id {
-        Some(matricule) => Key::EmployeeId(matricule.clone()),
-        None => Key::Email(email.clone()),
-    };
+    let valid =
+        problems.error_count() == errors_before && !Field::ALL.iter().any(|f| raw.is_invalid(*f));
     let title: Optional = columns
         .position(Field::Title)
         .map(|_| raw.get(Field::Title).map(str::to_owned));
-    Some(CheckedRow {
+    CheckedRow {
         row,
-        person: Person {
-            key,
-            employee_id,
-            last_name,
-            first_name,
-            title,
-            email,
-            phone,
-            territories: BTreeSet::from([territory]),
-            rows: vec![row],
-        },
+        valid,
+        employee_id: raw.get(Field::EmployeeId).map(str::to_owned),
+        employee_id_invalid: raw.is_invalid(Field::EmployeeId),
+        last_name,
+        first_name,
+        email,
+        territory,
+        title,
+        phone,
         communes,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -621,7 +785,7 @@ mod tests {
         let mut problems = Problems::default();
         let raw = crate::read::extract_rows(&sheet, &columns, 100, &mut problems);
         let roster = validate(&raw, &columns, &sample(), &mut problems, |_| {});
-        (roster, problems.items)
+        (roster, problems.into_reported().items)
     }
 
     const HEADER: &[&str] = &[
@@ -725,5 +889,52 @@ mod tests {
         ]);
         let codes: Vec<_> = problems.iter().map(|p| (p.row, p.code)).collect();
         assert_eq!(codes, vec![(Some(4), ProblemCode::CommuneClaimedTwice)]);
+    }
+
+    #[test]
+    fn cross_row_checks_run_on_rows_with_other_errors() {
+        let (_, problems) = run(&[
+            HEADER,
+            &["1", "A", "A", "a@x.fr", "1", "12", "Clichy"],
+            &["2", "B", "B", "a@x.fr", "2", "12", ""],
+            &["3", "C", "C", "c@x.fr", "9", "", "Clichy"],
+            &["3", "D", "", "d@x.fr", "3", "", "Clichy"],
+            &["1", "E", "E", "e@x.fr", "3", "12", ""],
+        ]);
+        let codes: Vec<_> = problems.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (Some(2), ProblemCode::InvalidPhone),
+                (Some(3), ProblemCode::InvalidPhone),
+                (Some(3), ProblemCode::DuplicateEmail),
+                (Some(4), ProblemCode::UnknownTerritory),
+                (Some(5), ProblemCode::EmptyCell),
+                (Some(5), ProblemCode::CommuneClaimedTwice),
+                (Some(6), ProblemCode::InvalidPhone),
+                (Some(6), ProblemCode::DuplicateKey),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_territory_written_as_a_date_is_not_a_number() {
+        for text in ["5/3", "05/03/2026", "2026-03-05", "05.03.2026"] {
+            assert!(looks_like_date(text), "{text}");
+        }
+        for text in [
+            "5",
+            "T5",
+            "Territoire 5",
+            "Territoire 3 - Clichy",
+            "1/2/3/4",
+            "/",
+            "",
+        ] {
+            assert!(!looks_like_date(text), "{text}");
+        }
+        let (_, problems) = run(&[HEADER, &["1", "A", "A", "a@x.fr", "05/03/2026", "", ""]]);
+        assert_eq!(problems[0].code, ProblemCode::WrongCellType);
+        assert!(problems[0].message.contains("« 05/03/2026 »"));
     }
 }

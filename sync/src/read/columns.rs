@@ -63,6 +63,27 @@ impl Field {
         }
     }
 
+    /// Whether a date or a true/false value is an error in the column: such a value
+    /// would be read as something else (5 March as territory 5). The job title and the
+    /// communes are free text that no date can be mistaken for.
+    fn typed(self) -> bool {
+        !matches!(self, Field::Title | Field::Communes)
+    }
+
+    /// What the column holds, for messages: "au lieu d'un matricule".
+    fn expected(self) -> &'static str {
+        match self {
+            Field::EmployeeId => "d'un matricule",
+            Field::LastName => "d'un nom",
+            Field::FirstName => "d'un prénom",
+            Field::Title => "d'une fonction",
+            Field::Territory => "d'un territoire (« Territoire 5 », « T5 » ou « 5 »)",
+            Field::Phone => "d'un numéro de téléphone",
+            Field::Email => "d'une adresse électronique",
+            Field::Communes => "de noms de communes",
+        }
+    }
+
     /// The accepted names, for messages.
     pub fn aliases(self) -> &'static str {
         match self {
@@ -264,6 +285,9 @@ pub(crate) struct RawRow {
     /// Row number as people see it.
     pub row: u32,
     values: [Option<String>; 8],
+    /// Cells already reported as wrong (error, date, too long): no value, and not
+    /// "empty" either.
+    invalid: [bool; 8],
 }
 
 impl RawRow {
@@ -271,10 +295,40 @@ impl RawRow {
     pub fn get(&self, field: Field) -> Option<&str> {
         self.values[field.index()].as_deref()
     }
+
+    /// Whether the cell of `field` was reported as wrong while reading.
+    pub fn is_invalid(&self, field: Field) -> bool {
+        self.invalid[field.index()]
+    }
+}
+
+/// The problem of a cell whose type does not fit its column, or `None` when it fits.
+fn wrong_type(cell: &Cell, field: Field) -> Option<String> {
+    let what = match cell {
+        Cell::Date(_) => "une date",
+        Cell::Bool(_) => "une valeur logique (vrai ou faux)",
+        Cell::Empty | Cell::Text(_) | Cell::Error(_) => return None,
+    };
+    if !field.typed() {
+        return None;
+    }
+    let hint = match cell {
+        Cell::Date(_) => {
+            "le tableur a sans doute converti ce qui a été saisi (« 5/3 » devient le 5 mars). \
+             Mettez la colonne au format Texte puis saisissez la valeur à nouveau."
+        }
+        _ => "Mettez la colonne au format Texte puis saisissez la valeur à nouveau.",
+    };
+    Some(format!(
+        "La cellule contient {what} (le tableur affiche « {} ») au lieu {} : {hint}",
+        cell.shown(),
+        field.expected()
+    ))
 }
 
 /// Reads the rows under the header. Blank rows are skipped (a warning when more rows
-/// follow them); cells holding a spreadsheet error or an absurd length are errors.
+/// follow them); cells holding a spreadsheet error, a date or a true/false value where
+/// text is expected, or an absurd length are errors (and marked invalid on the row).
 pub(crate) fn extract_rows(
     sheet: &Sheet,
     columns: &Columns,
@@ -335,40 +389,42 @@ pub(crate) fn extract_rows(
             let Some(position) = columns.position(field) else {
                 continue;
             };
-            match cells.get(position) {
-                Some(Cell::Text(text)) => {
-                    blank = false;
-                    if text.chars().count() > MAX_CELL_CHARS {
-                        problems.push(
-                            Problem::new(
-                                ProblemCode::TextTooLong,
-                                format!(
-                                    "La cellule compte plus de {MAX_CELL_CHARS} caractères : \
-                                     ce n'est sans doute pas la bonne donnée."
-                                ),
-                            )
-                            .at_row(number)
-                            .in_column(columns.header(field)),
-                        );
-                    } else {
-                        raw.values[field.index()] = Some(text.clone());
-                    }
+            let Some(cell) = cells.get(position).filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            blank = false;
+            let problem = |code: ProblemCode, message: String| {
+                Problem::new(code, message)
+                    .at_row(number)
+                    .in_column(columns.header(field))
+            };
+            if let Some(message) = wrong_type(cell, field) {
+                problems.push(problem(ProblemCode::WrongCellType, message));
+                raw.invalid[field.index()] = true;
+                continue;
+            }
+            match cell {
+                Cell::Error(error) => {
+                    problems.push(problem(
+                        ProblemCode::CellError,
+                        format!(
+                            "La cellule contient l'erreur {error} (formule en erreur) au lieu \
+                             d'une valeur."
+                        ),
+                    ));
+                    raw.invalid[field.index()] = true;
                 }
-                Some(Cell::Error(error)) => {
-                    blank = false;
-                    problems.push(
-                        Problem::new(
-                            ProblemCode::CellError,
-                            format!(
-                                "La cellule contient l'erreur {error} (formule en erreur) au lieu \
-                                 d'une valeur."
-                            ),
-                        )
-                        .at_row(number)
-                        .in_column(columns.header(field)),
-                    );
+                _ if cell.shown().chars().count() > MAX_CELL_CHARS => {
+                    problems.push(problem(
+                        ProblemCode::TextTooLong,
+                        format!(
+                            "La cellule compte plus de {MAX_CELL_CHARS} caractères : ce n'est \
+                             sans doute pas la bonne donnée."
+                        ),
+                    ));
+                    raw.invalid[field.index()] = true;
                 }
-                Some(Cell::Empty) | None => {}
+                _ => raw.values[field.index()] = Some(cell.shown().to_owned()),
             }
         }
         if blank {
@@ -484,9 +540,10 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].row, 5);
         assert_eq!(rows[0].get(Field::EmployeeId), Some("104200"));
-        assert_eq!(problems.items.len(), 1);
-        assert_eq!(problems.items[0].code, ProblemCode::IgnoredColumn);
         assert!(!problems.has_errors());
+        let problems = problems.into_reported().items;
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, ProblemCode::IgnoredColumn);
     }
 
     #[test]
@@ -547,7 +604,12 @@ mod tests {
         let mut problems = Problems::default();
         let rows = extract_rows(&s, &columns, 10, &mut problems);
         assert_eq!(rows.len(), 2);
-        let blanks: Vec<_> = problems.items.iter().map(|p| (p.code, p.row)).collect();
+        let blanks: Vec<_> = problems
+            .into_reported()
+            .items
+            .iter()
+            .map(|p| (p.code, p.row))
+            .collect();
         assert_eq!(
             blanks,
             vec![
@@ -560,7 +622,10 @@ mod tests {
         let columns = find_header(std::slice::from_ref(&headers_only)).unwrap();
         let mut problems = Problems::default();
         assert!(extract_rows(&headers_only, &columns, 10, &mut problems).is_empty());
-        assert_eq!(problems.items[0].code, ProblemCode::NoDataRows);
+        assert_eq!(
+            problems.into_reported().items[0].code,
+            ProblemCode::NoDataRows
+        );
     }
 
     #[test]
@@ -576,14 +641,72 @@ mod tests {
         let columns = find_header(std::slice::from_ref(&s)).unwrap();
         let mut problems = Problems::default();
         extract_rows(&s, &columns, 1, &mut problems);
-        assert_eq!(problems.items[0].code, ProblemCode::TooManyRows);
+        assert_eq!(
+            problems.into_reported().items[0].code,
+            ProblemCode::TooManyRows
+        );
 
         let mut with_error = s.clone();
         with_error.rows[1][2] = Cell::Error("#N/A".into());
         let mut problems = Problems::default();
-        extract_rows(&with_error, &columns, 10, &mut problems);
-        assert_eq!(problems.items[0].code, ProblemCode::CellError);
-        assert_eq!(problems.items[0].row, Some(2));
-        assert_eq!(problems.items[0].column.as_deref(), Some("Courriel"));
+        let rows = extract_rows(&with_error, &columns, 10, &mut problems);
+        assert!(rows[0].is_invalid(Field::Email));
+        let problems = problems.into_reported().items;
+        assert_eq!(problems[0].code, ProblemCode::CellError);
+        assert_eq!(problems[0].row, Some(2));
+        assert_eq!(problems[0].column.as_deref(), Some("Courriel"));
+    }
+
+    #[test]
+    fn dates_and_true_false_values_are_refused_where_text_is_expected() {
+        let mut s = sheet(
+            0,
+            &[
+                &[
+                    "Matricule",
+                    "Nom",
+                    "Prénom",
+                    "Courriel",
+                    "Territoire",
+                    "Téléphone",
+                    "Fonction",
+                ],
+                &["1", "A", "B", "c@d.fr", "5", "", ""],
+            ],
+        );
+        s.rows[1][4] = Cell::Date("05/03/2026".into());
+        s.rows[1][0] = Cell::Bool(true);
+        // The job title is free text: what the spreadsheet shows is kept.
+        s.rows[1][6] = Cell::Date("01/02/2026".into());
+        let columns = find_header(std::slice::from_ref(&s)).unwrap();
+        let mut problems = Problems::default();
+        let rows = extract_rows(&s, &columns, 10, &mut problems);
+        assert_eq!(rows[0].get(Field::Territory), None);
+        assert!(rows[0].is_invalid(Field::Territory));
+        assert_eq!(rows[0].get(Field::Title), Some("01/02/2026"));
+        let problems = problems.into_reported().items;
+        let found: Vec<_> = problems
+            .iter()
+            .map(|p| (p.row, p.column.as_deref(), p.code))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (Some(2), Some("Matricule"), ProblemCode::WrongCellType),
+                (Some(2), Some("Territoire"), ProblemCode::WrongCellType),
+            ]
+        );
+        assert!(
+            problems[0].message.contains("« VRAI »"),
+            "{}",
+            problems[0].message
+        );
+        assert!(
+            problems[1]
+                .message
+                .contains("une date (le tableur affiche « 05/03/2026 »)"),
+            "{}",
+            problems[1].message
+        );
     }
 }

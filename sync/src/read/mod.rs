@@ -1,9 +1,11 @@
-//! Reading a roster file into sheets of text cells.
+//! Reading a roster file into sheets of cells.
 //!
 //! The format is told by the content (magic bytes), not only by the name: a text file
-//! named `.xlsx` is a clear error, an `.xlsx` named `.csv` is still read. Numbers,
-//! dates and formulas (by their cached value) all become text here, so the rest of the
-//! import sees `104200` whether the matricule was typed as a number or as text.
+//! named `.xlsx` is a clear error, an `.xlsx` named `.csv` is still read. Numbers and
+//! formulas (by their cached value) become text here, so the rest of the import sees
+//! `104200` whether the matricule was typed as a number or as text. Dates and true/false
+//! values keep their type beside the text the spreadsheet shows: Excel turns "5/3" typed
+//! in a Territoire cell into 5 March, and only the type tells it from a territory.
 
 mod columns;
 mod compound_file;
@@ -14,13 +16,17 @@ pub(crate) use columns::{Columns, Field, RawRow, extract_rows, find_header};
 
 use crate::problem::{Problem, ProblemCode};
 
-/// One cell, as text.
+/// One cell: text, or a value whose type matters to the checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Cell {
     /// Nothing, or only spaces.
     Empty,
     /// A value, converted to text and trimmed.
     Text(String),
+    /// A date or a time, as the spreadsheet shows it (`05/03/2026`).
+    Date(String),
+    /// A true/false value.
+    Bool(bool),
     /// A spreadsheet error such as `#N/A`.
     Error(String),
 }
@@ -38,6 +44,16 @@ impl Cell {
 
     pub fn is_empty(&self) -> bool {
         matches!(self, Self::Empty)
+    }
+
+    /// What a French spreadsheet program shows for a date or a true/false value.
+    pub fn shown(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::Text(text) | Self::Date(text) | Self::Error(text) => text,
+            Self::Bool(true) => "VRAI",
+            Self::Bool(false) => "FAUX",
+        }
     }
 }
 

@@ -128,23 +128,43 @@ fn sheet(name: String, range: &Range<Data>) -> Sheet {
     }
 }
 
-/// One calamine value as text. Dates are matched before numbers: `as_datetime()` would
-/// also turn a plain number into a date (upstream issue #400).
+/// One calamine value: text, except dates and true/false values, which keep their type
+/// (with the text a French spreadsheet shows) so that the checks can refuse a date where
+/// a territory or a name is expected. Dates are matched before numbers: `as_datetime()`
+/// would also turn a plain number into a date (upstream issue #400).
 fn cell(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
-        Data::DateTime(value) => match value.as_datetime() {
-            Some(moment) if moment.time() == chrono::NaiveTime::MIN => {
-                Cell::Text(moment.format("%d/%m/%Y").to_string())
-            }
-            Some(moment) => Cell::Text(moment.format("%d/%m/%Y %H:%M").to_string()),
-            None => Cell::Text(number_text(value.as_f64())),
-        },
-        Data::DateTimeIso(text) | Data::DurationIso(text) | Data::String(text) => Cell::text(text),
+        Data::DateTime(value) => Cell::Date(match value.as_datetime() {
+            Some(moment) => shown_moment(moment),
+            None => number_text(value.as_f64()),
+        }),
+        // OpenDocument stores dates as ISO text (`2026-03-05`, `2026-03-05T10:30:00`).
+        Data::DateTimeIso(text) => Cell::Date(
+            chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .or_else(|| {
+                    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                        .ok()
+                        .map(|date| date.and_time(chrono::NaiveTime::MIN))
+                })
+                .map_or_else(|| text.trim().to_owned(), shown_moment),
+        ),
+        Data::DurationIso(text) => Cell::Date(text.trim().to_owned()),
+        Data::String(text) => Cell::text(text),
         Data::Int(value) => Cell::Text(value.to_string()),
         Data::Float(value) => Cell::Text(number_text(*value)),
-        Data::Bool(value) => Cell::Text(if *value { "VRAI" } else { "FAUX" }.to_owned()),
+        Data::Bool(value) => Cell::Bool(*value),
         Data::Error(error) => Cell::Error(error.to_string()),
+    }
+}
+
+/// A date as a French spreadsheet shows it: `05/03/2026`, with the time when it has one.
+fn shown_moment(moment: chrono::NaiveDateTime) -> String {
+    if moment.time() == chrono::NaiveTime::MIN {
+        moment.format("%d/%m/%Y").to_string()
+    } else {
+        moment.format("%d/%m/%Y %H:%M").to_string()
     }
 }
 
@@ -209,7 +229,17 @@ mod tests {
             calamine::ExcelDateTimeType::DateTime,
             false,
         ));
-        assert_eq!(cell(&date), Cell::Text("01/09/2018".into()));
+        assert_eq!(cell(&date), Cell::Date("01/09/2018".into()));
+        assert_eq!(
+            cell(&Data::DateTimeIso("2026-03-05".into())),
+            Cell::Date("05/03/2026".into())
+        );
+        assert_eq!(
+            cell(&Data::DateTimeIso("2026-03-05T10:30:00".into())),
+            Cell::Date("05/03/2026 10:30".into())
+        );
+        assert_eq!(cell(&Data::Bool(true)), Cell::Bool(true));
+        assert_eq!(cell(&Data::Bool(false)).shown(), "FAUX");
         assert_eq!(
             cell(&Data::Error(calamine::CellErrorType::NA)),
             Cell::Error("#N/A".into())

@@ -29,6 +29,8 @@ pub enum Cell {
     Formula(String, String),
     /// A date (Excel serial number) shown as a date.
     Date(f64),
+    /// A true/false value.
+    Bool(bool),
     Empty,
 }
 
@@ -73,6 +75,9 @@ pub fn xlsx_sheets(sheets: &[(&str, Vec<Vec<Cell>>)]) -> Vec<u8> {
                         sheet
                             .write_number_with_format(r, c, *serial, &format)
                             .unwrap();
+                    }
+                    Cell::Bool(value) => {
+                        sheet.write_boolean(r, c, *value).unwrap();
                     }
                     Cell::Empty => {}
                 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use entity::{AuditAction, audit_log};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use territoires_sync::{ChangeKind, Phase, SyncStatus};
+use territoires_sync::{ChangeKind, Phase, ProblemCode, SyncStatus};
 
 use crate::helpers::*;
 use territoires_tests::TestDb;
@@ -280,7 +280,23 @@ async fn newcomers_changes_and_a_mailbox_handed_over_to_a_successor() {
             "",
         ],
     ));
-    let report = import(&db, "r.xlsx", with_matricules(&rows), &options()).await;
+    // An address going to someone else is never silent: confirmed by forcing.
+    let unforced = import(&db, "r.xlsx", with_matricules(&rows), &options()).await;
+    assert_status(&unforced, SyncStatus::Rejected);
+    let errors: Vec<_> = unforced.errors().map(|p| (p.row, p.code)).collect();
+    assert_eq!(errors, vec![(Some(8), ProblemCode::MatriculeChange)]);
+    let message = &unforced.errors().next().unwrap().message;
+    assert!(
+        message.contains("ROUSTIT Pierre (matricule 7)") && message.contains("NOUVEL Alix"),
+        "{message}"
+    );
+    let report = import(
+        &db,
+        "r.xlsx",
+        with_matricules(&rows),
+        &options().force(true),
+    )
+    .await;
     assert_status(&report, SyncStatus::Applied);
     let c = report.counts;
     assert_eq!(
