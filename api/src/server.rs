@@ -145,7 +145,7 @@ impl FromRequest<AppState> for GraphQLBody {
     type Rejection = Response;
 
     async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self, Response> {
-        let kind = guards::body_kind(request.headers())?;
+        let kind = guards::body_kind(request.headers()).map_err(IntoResponse::into_response)?;
         let _upload_slot = match kind {
             BodyKind::Multipart => Some(guards::admit_upload(request.headers(), state).await?),
             BodyKind::Json => None,
@@ -357,8 +357,8 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
 }
 
 async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(refused) = guards::metrics_allowed(&headers, state.config.metrics_token.as_deref()) {
-        return refused;
+    if !guards::metrics_allowed(&headers, state.config.metrics_token.as_deref()) {
+        return guards::metrics_refused();
     }
     let version = state.directory.current().await.version;
     let body = metrics::global().render(&state.db, version).await;

@@ -33,12 +33,39 @@ pub enum BodyKind {
     Multipart,
 }
 
-/// The kind of body `headers` announce, or a 415 answer: only `application/json` (with
-/// parameters such as `charset`) and, with a preflight-forcing header, multipart. A
-/// `text/plain` or form post is what a page of any site can send without a CORS
-/// preflight; executing it as JSON would let such pages run mutations with a token the
-/// browser adds.
-pub fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Response> {
+/// Why a body is not executed (answered 415).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsupported {
+    /// Neither JSON nor multipart.
+    ContentType,
+    /// Multipart without a preflight-forcing header.
+    NoPreflight,
+}
+
+impl IntoResponse for Unsupported {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NoPreflight => refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "PREFLIGHT_REQUIRED",
+                "a multipart request needs a non-empty `apollo-require-preflight` (or \
+                 `x-apollo-operation-name`) header",
+            ),
+            Self::ContentType => refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "a GraphQL request body must be `application/json` (or \
+                 `multipart/form-data` for a file upload)",
+            ),
+        }
+    }
+}
+
+/// The kind of body `headers` announce: only `application/json` (with parameters such
+/// as `charset`) and, with a preflight-forcing header, multipart. A `text/plain` or form
+/// post is what a page of any site can send without a CORS preflight; executing it as
+/// JSON would let such pages run mutations with a token the browser adds.
+pub fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Unsupported> {
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -52,18 +79,8 @@ pub fn body_kind(headers: &HeaderMap) -> Result<BodyKind, Response> {
     match essence.as_str() {
         "application/json" => Ok(BodyKind::Json),
         "multipart/form-data" if has_preflight_header(headers) => Ok(BodyKind::Multipart),
-        "multipart/form-data" => Err(refusal(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "PREFLIGHT_REQUIRED",
-            "a multipart request needs a non-empty `apollo-require-preflight` (or \
-             `x-apollo-operation-name`) header",
-        )),
-        _ => Err(refusal(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "a GraphQL request body must be `application/json` (or `multipart/form-data` \
-             for a file upload)",
-        )),
+        "multipart/form-data" => Err(Unsupported::NoPreflight),
+        _ => Err(Unsupported::ContentType),
     }
 }
 
@@ -150,9 +167,9 @@ pub async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<By
 /// Whether `headers` may read `/metrics`: always when no token is configured, else only
 /// with `Authorization: Bearer <token>` (compared through hashes, so the time taken does
 /// not tell how much of a guess was right).
-pub fn metrics_allowed(headers: &HeaderMap, token: Option<&str>) -> Result<(), Response> {
+pub fn metrics_allowed(headers: &HeaderMap, token: Option<&str>) -> bool {
     let Some(expected) = token.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(());
+        return true;
     };
     let given = headers
         .get(AUTHORIZATION)
@@ -162,9 +179,11 @@ pub fn metrics_allowed(headers: &HeaderMap, token: Option<&str>) -> Result<(), R
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim);
-    if given.is_some_and(|given| hash_token(given) == hash_token(expected)) {
-        return Ok(());
-    }
+    given.is_some_and(|given| hash_token(given) == hash_token(expected))
+}
+
+/// The answer to a `/metrics` request without the right token.
+pub fn metrics_refused() -> Response {
     let mut response = (
         StatusCode::UNAUTHORIZED,
         "the metrics need `Authorization: Bearer <METRICS_TOKEN>`",
@@ -173,7 +192,7 @@ pub fn metrics_allowed(headers: &HeaderMap, token: Option<&str>) -> Result<(), R
     response
         .headers_mut()
         .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    Err(response)
+    response
 }
 
 /// A refusal in the shape of a GraphQL error response, so clients read it like the
