@@ -112,6 +112,59 @@ pub struct ServerConfig {
     )]
     pub response_cache_mb: usize,
 
+    /// Seconds a new connection has to send the headers of its first request; slower
+    /// connections are closed (a client that opens connections and trickles headers
+    /// cannot hold them).
+    #[arg(
+        long = "header-read-timeout",
+        env = "HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for (and send the headers of) its next
+    /// request before it is closed. Keep it above the idle timeout of a reverse proxy
+    /// that reuses connections (nginx and most load balancers: 60 s).
+    #[arg(long = "idle-timeout", env = "IDLE_TIMEOUT_SECS", default_value_t = 75)]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds a client has to send a whole request body (a roster upload included);
+    /// a body that stalls or trickles is cut with 408.
+    #[arg(long = "body-timeout", env = "BODY_TIMEOUT_SECS", default_value_t = 60)]
+    pub body_timeout_secs: u64,
+
+    /// Connections served at once; further connections wait to be accepted until one
+    /// closes. Keep it well under the process's open-file limit (`ulimit -n`), which the
+    /// database pool and roster files share.
+    #[arg(
+        long = "max-connections",
+        env = "MAX_CONNECTIONS",
+        default_value_t = 512
+    )]
+    pub max_connections: usize,
+
+    /// Roster uploads received at once; another upload is answered 503 (with
+    /// `Retry-After`) before its body is read.
+    #[arg(
+        long = "max-concurrent-uploads",
+        env = "MAX_CONCURRENT_UPLOADS",
+        default_value_t = 2
+    )]
+    pub max_concurrent_uploads: usize,
+
+    /// Seconds, after SIGTERM or Ctrl-C, given to in-flight requests (and a running
+    /// nightly import) to end; then the process exits, whatever clients still hold.
+    #[arg(
+        long = "shutdown-grace",
+        env = "SHUTDOWN_GRACE_SECS",
+        default_value_t = 20
+    )]
+    pub shutdown_grace_secs: u64,
+
+    /// When set, `GET /metrics` needs `Authorization: Bearer <this token>`; public
+    /// otherwise (keep it on a private network then).
+    #[arg(long = "metrics-token", env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Who may query the schema (`__schema`, `__type`): `public` (anyone), `authenticated`
     /// (callers with a valid token) or `off` (nobody). `__typename` is always allowed.
     #[arg(
@@ -204,6 +257,13 @@ impl ServerConfig {
             max_query_fragments: 100,
             max_query_spreads: 500,
             max_response_bytes: 4 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 75,
+            body_timeout_secs: 60,
+            max_connections: 512,
+            max_concurrent_uploads: 2,
+            shutdown_grace_secs: 20,
+            metrics_token: None,
         }
     }
 }

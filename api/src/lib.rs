@@ -10,6 +10,8 @@
 //! - [`editing`]: the writes of projects, local bodies, partners, collèges and themes,
 //!   with version checks and the audit log;
 //! - [`graphql`]: the GraphQL schema frontend teams use;
+//! - [`http`]: the accept loop and the guards against slow, idle, numerous or
+//!   unauthenticated clients;
 //! - [`metrics`]: the Prometheus metrics;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
@@ -23,6 +25,7 @@ pub mod directory;
 pub mod editing;
 pub mod error;
 pub mod graphql;
+pub mod http;
 pub mod metrics;
 pub mod response_cache;
 pub mod server;

@@ -1,12 +1,12 @@
 //! Prometheus metrics, served at `GET /metrics`.
 //!
 //! A small registry of our own (no metrics framework): GraphQL requests counted by
-//! operation name and outcome, their latency as a histogram, directory reloads and slow
+//! operation (the first root field, a set the schema bounds) and outcome, their latency as a histogram, directory reloads and slow
 //! statements — all per process — plus, read from the database at scrape time so every
 //! replica reports the same, the connection pool, roster imports by outcome and the time
 //! of the last successful import.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,10 +22,6 @@ use sea_orm::{
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
-
-/// Distinct operation names kept before the rest are counted as `other` (clients choose
-/// operation names: unbounded label values would exhaust Prometheus).
-const MAX_OPERATIONS: usize = 100;
 
 #[derive(Default)]
 struct Histogram {
@@ -58,50 +54,94 @@ pub fn global() -> &'static Metrics {
     METRICS.get_or_init(Metrics::default)
 }
 
-/// A label value made of letters, digits and underscores, at most 64 characters.
-fn operation_label(name: Option<&str>) -> String {
-    match name {
-        Some(name) if !name.is_empty() => name
-            .chars()
-            .take(64)
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect(),
-        _ => "anonymous".to_owned(),
+/// The `operation` label of a request: the first root field of the operation it runs
+/// (`territories`, `importRoster`), `introspection` for `__schema`/`__type`/`__typename`,
+/// `invalid` when the document does not parse or names no operation to run, and `other`
+/// for a field the schema does not have. Clients choose operation names freely, so
+/// labelling by them would let anyone grow the label set (and Prometheus's memory)
+/// without bound; root fields are a fixed set, known from the schema.
+pub fn operation_label(query: &str, operation_name: Option<&str>) -> String {
+    use async_graphql::parser::types::DocumentOperations;
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return "invalid".to_owned();
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    let Some(operation) = operation else {
+        return "invalid".to_owned();
+    };
+    match first_field(&document, &operation.node.selection_set.node, 0) {
+        None => "invalid".to_owned(),
+        Some(name) if name.starts_with("__") => "introspection".to_owned(),
+        Some(name) if root_fields().contains(name) => name.to_owned(),
+        Some(_) => "other".to_owned(),
     }
 }
 
-/// The name of the first operation of a document when the request did not say which
-/// one to run (`query Directory { … }` → `Directory`); comments are skipped.
-pub fn operation_name_in(document: &str) -> Option<&str> {
-    let body = document
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .map(|line| line.trim_start_matches('\u{feff}'))
-        .next()?;
-    let rest = body
-        .strip_prefix("query")
-        .or_else(|| body.strip_prefix("mutation"))?;
-    if !rest.starts_with(char::is_whitespace) {
+/// The first field of `selection`, looking into fragments (at most a few levels: a
+/// cycle of fragments is invalid and answered as such by the executor).
+fn first_field<'a>(
+    document: &'a async_graphql::parser::types::ExecutableDocument,
+    selection: &'a async_graphql::parser::types::SelectionSet,
+    depth: usize,
+) -> Option<&'a str> {
+    use async_graphql::parser::types::Selection;
+    if depth > 8 {
         return None;
     }
-    let rest = rest.trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| &rest[..end])
+    selection.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => Some(field.node.name.node.as_str()),
+        Selection::InlineFragment(fragment) => {
+            first_field(document, &fragment.node.selection_set.node, depth + 1)
+        }
+        Selection::FragmentSpread(spread) => document
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .and_then(|f| first_field(document, &f.node.selection_set.node, depth + 1)),
+    })
+}
+
+/// The fields of the schema's `Query` and `Mutation` types, read once from its SDL.
+fn root_fields() -> &'static HashSet<String> {
+    static FIELDS: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let Ok(document) = async_graphql::parser::parse_schema(crate::graphql::sdl()) else {
+            return HashSet::new();
+        };
+        document
+            .definitions
+            .iter()
+            .filter_map(|definition| match definition {
+                TypeSystemDefinition::Type(ty)
+                    if matches!(ty.node.name.node.as_str(), "Query" | "Mutation") =>
+                {
+                    match &ty.node.kind {
+                        TypeKind::Object(object) => Some(&object.fields),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .flatten()
+            .map(|field| field.node.name.node.to_string())
+            .collect()
+    })
 }
 
 impl Metrics {
-    /// Records one GraphQL request.
-    pub fn record_request(&self, operation: Option<&str>, outcome: &str, elapsed: Duration) {
+    /// Records one GraphQL request; `operation` comes from [`operation_label`], so the
+    /// label set stays bounded.
+    pub fn record_request(&self, operation: String, outcome: &str, elapsed: Duration) {
         let Ok(mut requests) = self.requests.lock() else {
             return;
         };
-        let mut operation = operation_label(operation);
-        if !requests.latency.contains_key(&operation) && requests.latency.len() >= MAX_OPERATIONS {
-            operation = "other".to_owned();
-        }
         *requests
             .counts
             .entry((operation.clone(), outcome.to_owned()))
@@ -200,7 +240,7 @@ impl Metrics {
             out,
             "territoires_graphql_requests_total",
             "counter",
-            "GraphQL requests by operation name and outcome (ok or the first error code).",
+            "GraphQL requests by operation (first root field) and outcome (ok or the first error code).",
         );
         let mut counts: Vec<_> = requests.counts.iter().collect();
         counts.sort();
@@ -214,7 +254,7 @@ impl Metrics {
             out,
             "territoires_graphql_request_duration_seconds",
             "histogram",
-            "Time to answer a GraphQL request, by operation name.",
+            "Time to answer a GraphQL request, by operation (first root field).",
         );
         let mut latency: Vec<_> = requests.latency.iter().collect();
         latency.sort_by(|a, b| a.0.cmp(b.0));
@@ -358,35 +398,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn operation_names_come_from_the_document_when_not_given() {
+    fn operations_are_labelled_by_their_first_root_field() {
         assert_eq!(
-            operation_name_in("query Directory { a }"),
-            Some("Directory")
+            operation_label("query Directory { territories { number } }", None),
+            "territories"
         );
         assert_eq!(
-            operation_name_in("# note\n  mutation Save($x: Int) { a }"),
-            Some("Save")
+            operation_label(
+                "query A { territories { number } } mutation B { importRoster { id } }",
+                Some("B")
+            ),
+            "importRoster"
         );
-        assert_eq!(operation_name_in("{ a }"), None);
-        assert_eq!(operation_name_in("query { a }"), None);
-        assert_eq!(operation_name_in("queryX { a }"), None);
-        assert_eq!(operation_name_in(""), None);
+        assert_eq!(
+            operation_label(
+                "query { ...F } fragment F on Query { ... on Query { coordinators { id } } }",
+                None
+            ),
+            "coordinators"
+        );
+        assert_eq!(
+            operation_label("{ __schema { types { name } } }", None),
+            "introspection"
+        );
+        assert_eq!(operation_label("{ notAField }", None), "other");
+        assert_eq!(operation_label("{ territories ", None), "invalid");
+        assert_eq!(
+            operation_label("query A { a } query B { b }", None),
+            "invalid"
+        );
+        assert_eq!(
+            operation_label("query A { territories }", Some("Nope")),
+            "invalid"
+        );
     }
 
     #[test]
-    fn operation_names_are_sanitised_and_bounded() {
-        assert_eq!(operation_label(Some("Directory")), "Directory");
-        assert_eq!(operation_label(Some("a\"b{c}")), "a_b_c_");
-        assert_eq!(operation_label(None), "anonymous");
+    fn junk_operation_names_do_not_grow_the_label_set() {
         let metrics = Metrics::default();
-        for i in 0..150 {
-            metrics.record_request(Some(&format!("Op{i}")), "ok", Duration::from_millis(1));
+        for i in 0..500 {
+            let query = format!("query Junk{i} {{ territories {{ number }} }}");
+            let label = operation_label(&query, Some(&format!("Junk{i}")));
+            metrics.record_request(label, "ok", Duration::from_millis(1));
+            metrics.record_request(
+                operation_label(&format!("{{ field{i} }}"), None),
+                "ok",
+                Duration::from_millis(1),
+            );
         }
-        let requests = metrics
+        let labels: Vec<String> = metrics
             .requests
             .lock()
-            .map(|r| r.latency.len())
+            .map(|r| r.latency.keys().cloned().collect())
             .unwrap_or_default();
-        assert_eq!(requests, MAX_OPERATIONS + 1, "100 names and `other`");
+        let mut labels = labels;
+        labels.sort();
+        assert_eq!(labels, ["other", "territories"]);
     }
 }

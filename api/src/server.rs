@@ -1,7 +1,8 @@
 //! The HTTP server: `POST /graphql`, GraphiQL on `GET /graphql`, `GET /healthz`
 //! (process up), `GET /readyz` (database reachable) and `GET /metrics` (Prometheus), with
 //! a request id per request, a request body limit, a query timeout, CORS and graceful
-//! shutdown.
+//! shutdown. The connection-level guards (timeouts, connection and upload limits) are
+//! in [`crate::http`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,7 @@ use async_graphql_axum::GraphQLResponse;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, State};
+use axum::http::HeaderName;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -20,6 +22,7 @@ use axum::routing::get;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
@@ -32,6 +35,8 @@ use crate::config::ServerConfig;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{self, AppSchema, QueryLimits, budget, build_schema, errors};
+use crate::http::guards::{self, BodyKind};
+use crate::http::{ConnectionLimits, serve_connections};
 use crate::metrics;
 use crate::response_cache::{ResponseCache, Uncacheable};
 use territoires_sync::SyncConfig;
@@ -51,6 +56,8 @@ pub struct AppState {
     pub responses: Arc<ResponseCache>,
     /// Largest roster file accepted in an upload, in bytes.
     pub upload_limit: u64,
+    /// Slots of the uploads received at once (`MAX_CONCURRENT_UPLOADS`).
+    pub uploads: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -67,6 +74,9 @@ impl AppState {
         };
         Ok(Self {
             upload_limit: sync.max_file_size,
+            uploads: Arc::new(Semaphore::new(
+                config.max_concurrent_uploads.clamp(1, 1 << 16),
+            )),
             schema: build_schema(db.clone(), directory.clone(), Arc::new(sync), limits),
             db,
             directory,
@@ -114,58 +124,45 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
         CorsLayer::new()
             .allow_origin(allow)
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+            .allow_headers(
+                [CONTENT_TYPE, AUTHORIZATION]
+                    .into_iter()
+                    .chain(guards::PREFLIGHT_HEADERS.map(HeaderName::from_static))
+                    .collect::<Vec<_>>(),
+            )
             .max_age(Duration::from_secs(3600)),
     )
 }
 
 /// A GraphQL request read from the body: JSON (up to `MAX_BODY_BYTES`) or, for roster
 /// uploads, a GraphQL multipart request (one file, up to `SYNC_MAX_FILE_SIZE`). The
-/// stock extractor sets no multipart limit; this one does.
+/// stock extractor sets no multipart limit and accepts any content type; this one
+/// checks the content type, and for an upload the ADMIN token and a free upload slot,
+/// before reading anything, and reads the body within `BODY_TIMEOUT_SECS`.
 pub struct GraphQLBody(pub async_graphql::Request);
 
 impl FromRequest<AppState> for GraphQLBody {
     type Rejection = Response;
 
     async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self, Response> {
+        let kind = guards::body_kind(request.headers()).map_err(IntoResponse::into_response)?;
+        let _upload_slot = match kind {
+            BodyKind::Multipart => Some(guards::admit_upload(request.headers(), state).await?),
+            BodyKind::Json => None,
+        };
         let content_type = request
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let multipart = content_type
-            .as_deref()
-            .is_some_and(|t| t.starts_with("multipart/form-data"));
         let upload_limit = usize::try_from(state.upload_limit).unwrap_or(usize::MAX);
         // Room for the operations and map parts around the file.
-        let limit = if multipart {
-            upload_limit.saturating_add(64 * 1024)
-        } else {
-            state.config.max_body_bytes
+        let limit = match kind {
+            BodyKind::Multipart => upload_limit.saturating_add(64 * 1024),
+            BodyKind::Json => state.config.max_body_bytes,
         };
-        let too_large = || {
-            (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request body is too large",
-            )
-                .into_response()
-        };
-        let bytes = match axum::body::to_bytes(request.into_body(), limit).await {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                let length_limit = std::error::Error::source(&error)
-                    .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-                return Err(if length_limit {
-                    too_large()
-                } else {
-                    (
-                        StatusCode::BAD_REQUEST,
-                        "the request body could not be read",
-                    )
-                        .into_response()
-                });
-            }
-        };
+        let timeout = Duration::from_secs(state.config.body_timeout_secs.max(1));
+        let bytes = guards::read_body(request.into_body(), limit, timeout).await?;
         let options = MultipartOptions::default()
             .max_file_size(upload_limit)
             .max_num_files(1);
@@ -175,7 +172,11 @@ impl FromRequest<AppState> for GraphQLBody {
                 Err((StatusCode::BAD_REQUEST, "one file per request").into_response())
             }
             Ok(request) => Ok(Self(request)),
-            Err(ParseRequestError::PayloadTooLarge) => Err(too_large()),
+            Err(ParseRequestError::PayloadTooLarge) => Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            )
+                .into_response()),
             Err(error) => Err((
                 StatusCode::BAD_REQUEST,
                 format!("invalid GraphQL request: {error}"),
@@ -191,12 +192,9 @@ async fn graphql(
     GraphQLBody(request): GraphQLBody,
 ) -> Response {
     let started = Instant::now();
-    let operation = request
-        .operation_name
-        .clone()
-        .or_else(|| metrics::operation_name_in(&request.query).map(str::to_owned));
+    let operation = metrics::operation_label(&request.query, request.operation_name.as_deref());
     let (response, outcome) = answer(&state, &headers, request).await;
-    metrics::global().record_request(operation.as_deref(), &outcome, started.elapsed());
+    metrics::global().record_request(operation, &outcome, started.elapsed());
     response
 }
 
@@ -296,7 +294,7 @@ fn json_response(body: Bytes) -> Response {
 }
 
 /// A GraphQL response with one error and no data.
-fn graphql_error(status: StatusCode, error: Error) -> Response {
+pub(crate) fn graphql_error(status: StatusCode, error: Error) -> Response {
     let unauthenticated = matches!(error, Error::Unauthenticated(_));
     let mut response = GraphQLResponse::from(errors::error_response(error)).into_response();
     *response.status_mut() = status;
@@ -348,10 +346,13 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
 }
 
-async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !guards::metrics_allowed(&headers, state.config.metrics_token.as_deref()) {
+        return guards::metrics_refused();
+    }
     let version = state.directory.current().await.version;
     let body = metrics::global().render(&state.db, version).await;
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn graphiql() -> Html<String> {
@@ -373,16 +374,20 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves `app` on `listener` until SIGTERM or Ctrl-C, then lets in-flight requests end.
-pub async fn serve(listener: TcpListener, state: AppState) -> Result<()> {
+/// Serves `app` on `listener` until `shutdown` resolves (e.g. [`shutdown_signal`]), then
+/// lets in-flight requests end for at most `SHUTDOWN_GRACE_SECS`.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let address = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
     tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Error::io("the HTTP server failed", e))
+    let limits = ConnectionLimits::of(&state.config);
+    serve_connections(listener, app(state), limits, shutdown).await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -190,6 +190,45 @@ fn sigterm_lets_an_in_flight_request_finish() {
     served.wait_stopped();
 }
 
+#[test]
+fn sigterm_exits_within_the_grace_period_though_clients_stall() {
+    use std::io::{Read, Write};
+    let served = Served::start(&[
+        ("SHUTDOWN_GRACE_SECS", "2"),
+        // Long timeouts: the clients below are still stalled when the signal comes.
+        ("HEADER_READ_TIMEOUT_SECS", "600"),
+        ("BODY_TIMEOUT_SECS", "600"),
+        ("SYNC_SCHEDULE", "false"),
+    ]);
+    let connect = || std::net::TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    // A request whose body stalls halfway: in flight, never finished.
+    let mut stalled_body = connect();
+    stalled_body
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"query\":",
+        )
+        .unwrap();
+    // A request head that never ends.
+    let mut stalled_head = connect();
+    stalled_head
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // Both reached the server: an answered request on a third connection comes after.
+    let mut third = connect();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    served.terminate();
+    // `wait_stopped` allows 10 s for the 2 s grace period.
+    let logs = served.wait_stopped();
+    assert!(logs.contains("shutdown grace period"), "{logs}");
+    drop((stalled_body, stalled_head));
+}
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
 
 fn json_of(output: &std::process::Output) -> serde_json::Value {

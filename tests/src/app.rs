@@ -7,7 +7,7 @@ use entity::Role;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use territoires::config::ServerConfig;
-use territoires::server::{AppState, app};
+use territoires::server::{AppState, serve};
 
 use crate::TestDb;
 
@@ -72,8 +72,9 @@ pub async fn spawn_app_with(
         .await
         .expect("bind a random port");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
+    // The real accept loop (timeouts, connection limit), as `territoires serve` runs it.
     let server = tokio::spawn(async move {
-        axum::serve(listener, app(state)).await.ok();
+        serve(listener, state, std::future::pending()).await.ok();
     });
     TestApp {
         address,
@@ -112,7 +113,8 @@ impl TestApp {
     }
 
     /// Sends `query` as a GraphQL multipart request (the spec frontends' upload clients
-    /// follow) with `bytes`, named `file_name`, as its `file` variable; returns the HTTP
+    /// follow, with the `apollo-require-preflight` header they send so browsers make a
+    /// CORS preflight) with `bytes`, named `file_name`, as its `file` variable; returns the HTTP
     /// status and the answer (JSON, or the body as a string when it is not JSON, as for
     /// a body refused for its size).
     pub async fn upload(
@@ -136,6 +138,7 @@ impl TestApp {
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
+            .header("apollo-require-preflight", "true")
             .multipart(form);
         if let Some(token) = token {
             request = request.bearer_auth(token);

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::config::{DatabaseConfig, LogFormat, ServerConfig, SyncSettings};
 use crate::error::{Error, Result};
-use crate::server::{AppState, serve};
+use crate::server::{AppState, serve, shutdown_signal};
 use crate::{db, graphql};
 use entity::Role;
 
@@ -173,9 +173,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 None
             };
-            let served = serve(listener, state).await;
+            // The grace period counts from the signal and covers the nightly import too.
+            let signalled = std::sync::Arc::new(std::sync::OnceLock::new());
+            let signal = {
+                let signalled = signalled.clone();
+                async move {
+                    shutdown_signal().await;
+                    let _ = signalled.set(std::time::Instant::now());
+                }
+            };
+            let served = serve(listener, state, signal).await;
+            let grace = std::time::Duration::from_secs(server.shutdown_grace_secs);
+            let left = signalled.get().map_or(grace, |at: &std::time::Instant| {
+                (*at + grace).saturating_duration_since(std::time::Instant::now())
+            });
             if let Some(scheduler) = scheduler
-                && let Err(error) = scheduler.stop(std::time::Duration::from_secs(30)).await
+                && let Err(error) = scheduler.stop(left).await
             {
                 tracing::warn!(%error, "the roster schedule did not stop cleanly");
             }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod connections;
 mod editing_others;
 mod editing_projects;
 mod exposure;

@@ -23,10 +23,11 @@ async fn metrics_count_requests_by_operation_and_outcome() {
         text.contains("# TYPE territoires_graphql_requests_total counter"),
         "{text}"
     );
-    assert!(text.contains("territoires_graphql_request_duration_seconds_bucket{operation=\"Directory\",le=\"+Inf\"}"), "{text}");
+    // Labelled by root field: operation names are the client's choice, fields are not.
+    assert!(text.contains("territoires_graphql_request_duration_seconds_bucket{operation=\"territories\",le=\"+Inf\"}"), "{text}");
     assert!(
         text.contains(
-            "territoires_graphql_requests_total{operation=\"Lookup\",outcome=\"bad_user_input\"} 1"
+            "territoires_graphql_requests_total{operation=\"commune\",outcome=\"bad_user_input\"} 1"
         ),
         "{text}"
     );

@@ -196,6 +196,7 @@ async fn uploads_need_an_admin_token_and_respect_the_size_limit() {
         .client
         .post(format!("{}/graphql", app.address))
         .bearer_auth(&admin)
+        .header("apollo-require-preflight", "true")
         .multipart(form)
         .send()
         .await

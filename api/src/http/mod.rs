@@ -1,0 +1,20 @@
+//! What protects the server from slow, idle, numerous or unauthenticated clients, below
+//! and around the router of [`crate::server`]:
+//!
+//! - [`listener`]: our own accept loop over hyper (axum's `serve` gives hyper no timer,
+//!   so its header timeout never fires): a header-read timeout, an idle timeout for
+//!   kept-alive connections, a connection limit and a shutdown deadline;
+//! - [`guards`]: what a request must show before its body is read — a JSON content type,
+//!   or for a multipart upload a preflight-forcing header, an ADMIN token and a free
+//!   upload slot — and the body timeout; the optional token of `/metrics`.
+//!
+//! Long-lived streams (WebSocket, SSE; none exist yet) would be exempt by construction:
+//! the header and idle timeouts only run while hyper waits for a request head (an
+//! upgraded connection or a streaming response never waits for one), and the body
+//! timeout is applied by the GraphQL body extractor, not by the connection. They need
+//! their own limits (count, lifetime) when they are added.
+
+pub mod guards;
+pub mod listener;
+
+pub use listener::{ConnectionLimits, serve_connections};
