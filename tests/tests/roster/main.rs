@@ -11,6 +11,7 @@ mod bulk;
 mod concurrency;
 mod drop_folder;
 mod fixtures;
+mod inbox;
 mod interrupted;
 mod planning;
 mod reading;
