@@ -7,7 +7,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
@@ -40,9 +40,75 @@ impl Backend {
 /// SQLite allows one writer at a time; a few connections serve concurrent readers (WAL).
 const SQLITE_POOL_SIZE: u32 = 4;
 
-/// Opens a connection pool. SQLite files (and their folder) are created if missing and
-/// run in WAL mode with a busy timeout, so `serve` and a CLI import can share one file.
+/// The database a URL names, for people and reports: `SQLite /abs/path/territoires.db`
+/// or `PostgreSQL user@host:5432/territoires` — never a password (neither the URL's nor
+/// a `?password=` parameter: the query string is left out).
+pub fn describe(url: &str) -> String {
+    match Backend::of(url) {
+        Ok(Backend::Sqlite) => match sqlite_path(url) {
+            Some(path) => format!("SQLite {}", absolute(&path).display()),
+            None => "SQLite en mémoire".to_owned(),
+        },
+        Ok(Backend::Postgres) => {
+            let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+            let rest = rest.split(['?', '#']).next().unwrap_or_default();
+            let named = match rest.rsplit_once('@') {
+                Some((user_info, host)) => {
+                    let user = user_info.split(':').next().unwrap_or_default();
+                    format!("{user}@{host}")
+                }
+                None => rest.to_owned(),
+            };
+            format!("PostgreSQL {named}")
+        }
+        Err(_) => "base de données non prise en charge".to_owned(),
+    }
+}
+
+/// The file of a SQLite URL (`sqlite://data/territoires.db` → `data/territoires.db`);
+/// `None` for an in-memory database.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(std::path::PathBuf::from(path))
+    }
+}
+
+/// The path made absolute (from the current folder), as it is looked for.
+fn absolute(path: &Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// PostgreSQL's `invalid_catalog_name`: the database named in the URL does not exist.
+const PG_UNKNOWN_DATABASE: &str = "3D000";
+
+/// Opens a connection pool on a database that must already exist: every command but
+/// `serve` and `migrate`, which would otherwise work on a new empty database (a SQLite
+/// file created in whatever folder the command ran from). A missing database is
+/// [`Error::DatabaseNotFound`] (exit code 2), naming what was looked for.
+pub async fn connect_existing(config: &DatabaseConfig) -> Result<DatabaseConnection> {
+    if Backend::of(&config.url)? == Backend::Sqlite
+        && let Some(path) = sqlite_path(&config.url)
+        && !std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+    {
+        return Err(Error::DatabaseNotFound {
+            name: describe(&config.url),
+        });
+    }
+    open(config, false).await
+}
+
+/// Opens a connection pool, creating the database if missing (SQLite: the file and its
+/// folder; `serve` and `migrate` only). SQLite runs in WAL mode with a busy timeout, so
+/// `serve` and a CLI import can share one file.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection> {
+    open(config, true).await
+}
+
+async fn open(config: &DatabaseConfig, create: bool) -> Result<DatabaseConnection> {
     let backend = Backend::of(&config.url)?;
     let timeout = Duration::from_secs(config.timeout_secs.max(1));
     let mut options = ConnectOptions::new(config.url.clone());
@@ -52,12 +118,15 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection> {
         .sqlx_logging(false);
     match backend {
         Backend::Sqlite => {
-            create_sqlite_folder(&config.url)?;
+            if create {
+                create_sqlite_folder(&config.url)?;
+            }
             options
                 .max_connections(SQLITE_POOL_SIZE)
                 .min_connections(1)
+                // Also overrides a `mode=rwc` in the URL when the file must exist.
                 .map_sqlx_sqlite_opts(move |opts| {
-                    opts.create_if_missing(true)
+                    opts.create_if_missing(create)
                         .journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Normal)
                         .busy_timeout(timeout.max(Duration::from_secs(5)))
@@ -71,9 +140,15 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection> {
                 .set_application_name("territoires");
         }
     }
-    let mut db = Database::connect(options)
-        .await
-        .map_err(Error::DatabaseUnreachable)?;
+    let mut db = Database::connect(options).await.map_err(|error| {
+        if is_unknown_database(&error) {
+            Error::DatabaseNotFound {
+                name: describe(&config.url),
+            }
+        } else {
+            Error::DatabaseUnreachable(error)
+        }
+    })?;
     let threshold = Duration::from_millis(config.slow_statement_ms);
     db.set_metric_callback(move |info| {
         if info.elapsed >= threshold {
@@ -90,14 +165,23 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// Whether connecting failed because the PostgreSQL database does not exist (`3D000`).
+fn is_unknown_database(error: &DbErr) -> bool {
+    let DbErr::Conn(RuntimeErr::SqlxError(error)) = error else {
+        return false;
+    };
+    matches!(
+        error.as_ref(),
+        sea_orm::sqlx::Error::Database(e) if e.code().as_deref() == Some(PG_UNKNOWN_DATABASE)
+    )
+}
+
 /// Creates the folder of a SQLite file (`sqlite://data/territoires.db` → `data/`).
 fn create_sqlite_folder(url: &str) -> Result<()> {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    let Some(path) = sqlite_path(url) else {
         return Ok(());
-    }
-    match Path::new(path).parent() {
+    };
+    match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
             .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e)),
         _ => Ok(()),
@@ -134,4 +218,31 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
 /// Whether the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn databases_are_named_without_passwords() {
+        assert_eq!(
+            describe("postgres://app:s3cret@db.internal:5432/territoires?password=other"),
+            "PostgreSQL app@db.internal:5432/territoires"
+        );
+        assert_eq!(
+            describe("postgres://db.internal/territoires"),
+            "PostgreSQL db.internal/territoires"
+        );
+        assert_eq!(describe("sqlite::memory:"), "SQLite en mémoire");
+        assert_eq!(
+            describe("sqlite:///srv/data/t.db?mode=rwc"),
+            "SQLite /srv/data/t.db"
+        );
+        let relative = describe("sqlite://data/territoires.db");
+        assert!(
+            relative.starts_with("SQLite /") && relative.ends_with("/data/territoires.db"),
+            "{relative}"
+        );
+    }
 }

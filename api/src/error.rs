@@ -20,6 +20,19 @@ pub enum Error {
         /// What the URL starts with (never the whole URL: it may hold a password).
         scheme: String,
     },
+    /// The database a command works on does not exist. Only `serve` and `migrate` create
+    /// one: any other command on a missing database would work on an empty directory.
+    /// The message is for the administrator at the command line, hence French.
+    #[error(
+        "base de données introuvable : {name}. Vérifiez DATABASE_URL (ou le dossier d'où la \
+         commande est lancée) : seules les commandes « serve » et « migrate » créent une base \
+         SQLite ; une base PostgreSQL se crée sur le serveur (CREATE DATABASE), puis \
+         « territoires migrate » la prépare."
+    )]
+    DatabaseNotFound {
+        /// The database looked for, without any password.
+        name: String,
+    },
     /// The database cannot be reached or opened.
     #[error("cannot connect to the database: {0}")]
     DatabaseUnreachable(#[source] DbErr),
@@ -97,6 +110,7 @@ impl Error {
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::UnsupportedDatabaseUrl { .. }
+            | Self::DatabaseNotFound { .. }
             | Self::DatabaseUnreachable(_)
             | Self::Database(_)
             | Self::Io { .. }
@@ -116,11 +130,12 @@ impl Error {
     }
 
     /// The exit code of the command line: 2 for a usage or configuration mistake (bad
-    /// arguments, an unknown or duplicate name), 3 for a runtime failure (database
+    /// arguments, an unknown or duplicate name, a missing database), 3 for a runtime failure (database
     /// unreachable, I/O).
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::UnsupportedDatabaseUrl { .. }
+            | Self::DatabaseNotFound { .. }
             | Self::BadUserInput { .. }
             | Self::TooExpensive(_)
             | Self::NotFound(_)

@@ -12,11 +12,25 @@ fn territoires() -> Command {
     command
 }
 
-/// Runs `territoires ARGS` to the end on the SQLite database `t.db` in `dir`.
+/// Runs `territoires ARGS` to the end on the SQLite database `t.db` in `dir`, created
+/// first by `migrate` if missing (only `serve` and `migrate` create a database).
 fn run_on_sqlite(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let url = format!("sqlite://{}/t.db", dir.display());
+    if !dir.join("t.db").exists() {
+        let migrated = territoires()
+            .arg("migrate")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            migrated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&migrated.stderr)
+        );
+    }
     territoires()
         .args(args)
-        .env("DATABASE_URL", format!("sqlite://{}/t.db", dir.display()))
+        .env("DATABASE_URL", url)
         .output()
         .unwrap()
 }
@@ -644,4 +658,117 @@ fn sync_exits_1_on_a_rejected_or_refused_file_and_0_when_forced() {
     let again = run(&["sync", truncated.to_str().unwrap(), "--json"]);
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(json_of(&again)["status"], "SKIPPED");
+}
+
+#[test]
+fn commands_other_than_serve_and_migrate_never_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().canonicalize().unwrap();
+    let export = format!("{FIXTURES}/roster-92-hr-export.xlsx");
+    let in_folder = |args: &[&str]| {
+        territoires()
+            .current_dir(&folder)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // No DATABASE_URL, run from another folder: the default data/territoires.db is
+    // looked for there, and is not there.
+    let expected = folder.join("data/territoires.db");
+    for args in [
+        &["sync", export.as_str()][..],
+        &["sync", export.as_str(), "--dry-run", "--json"],
+        &["token", "list"],
+        &["roster", "export", "annuaire.xlsx"],
+    ] {
+        let output = in_folder(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "base de données introuvable : SQLite {}",
+                expected.display()
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("territoires migrate"), "{stderr}");
+        assert!(!folder.join("data").exists(), "{args:?} created something");
+        assert!(!folder.join("annuaire.xlsx").exists());
+    }
+    // Even a URL asking SQLite to create the file (`mode=rwc`) does not.
+    let asked = folder.join("absente.db");
+    let output = territoires()
+        .args(["sync", &export])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", asked.display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!asked.exists());
+
+    // `migrate` creates it; then `sync` imports into it and its reports name it.
+    assert!(in_folder(&["migrate"]).status.success());
+    assert!(expected.exists());
+    let named = format!("SQLite {}", expected.display());
+    let json = in_folder(&["sync", &export, "--json"]);
+    assert_eq!(json.status.code(), Some(0));
+    assert_eq!(json_of(&json)["database"], named.as_str());
+    let text = in_folder(&["sync", &export]);
+    assert_eq!(text.status.code(), Some(0), "skipped: the same file");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("Base de données : {named}")),
+        "{text}"
+    );
+
+    // A file leaving territory 7 without a coordinator: refused (exit 1), like the
+    // deactivation guard, and the report says why.
+    let six = folder.join("six.csv");
+    std::fs::write(&six, truncated_export(6)).unwrap();
+    let refused = in_folder(&["sync", six.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        text.contains("Refusé") && text.contains("sans coordonnateur actif : Territoire 7"),
+        "{text}"
+    );
+    assert!(text.contains("seuil de sécurité de 30 %"), "{text}");
+    let forced = in_folder(&["sync", six.to_str().unwrap(), "--force", "--json"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert_eq!(json_of(&forced)["status"], "APPLIED");
+}
+
+#[test]
+fn a_missing_postgresql_database_is_exit_code_2_naming_it_without_the_password() {
+    // Needs a PostgreSQL server: the one the test suite is pointed at, if any.
+    let Some(url) = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        return;
+    };
+    let rest = url.split_once("://").unwrap().1;
+    let server = rest.split(['/', '?']).next().unwrap();
+    let (user, host) = server.rsplit_once('@').unwrap_or(("postgres", server));
+    let user = user.split(':').next().unwrap();
+    let name = format!("territoires_absente_{}", std::process::id());
+    let output = territoires()
+        .args(["sync", &format!("{FIXTURES}/roster-92-hr-export.xlsx")])
+        .env(
+            "DATABASE_URL",
+            format!("postgres://{user}:mot-de-passe-secret@{host}/{name}"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "base de données introuvable : PostgreSQL {user}@{host}/{name}"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("mot-de-passe-secret"), "{stderr}");
 }

@@ -2,7 +2,14 @@
 //! `SYNC_DROP_DIR`; the nightly job imports the newest complete one and files everything
 //! away — `archive/` for imported, unchanged, skipped and superseded files, `rejected/`
 //! for rejected and refused ones — each beside its report (French text and JSON).
+//!
+//! A file is taken only when it has not changed for `SYNC_SETTLE_SECS` and does not
+//! change while it is read (size and modification time compared before and after); one
+//! that does is left for the next pass. A newer file that cannot be read, or is not a
+//! roster at all, never blocks the folder: it is recorded as a REJECTED run, set aside
+//! in `rejected/`, and the next newest file is taken instead.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -13,24 +20,35 @@ use serde::Serialize;
 
 use crate::config::SyncConfig;
 use crate::error::SyncError;
-use crate::import::{ImportOptions, RosterSource, SyncReport, import_roster};
+use crate::import::{
+    ImportOptions, Phase, RosterSource, SyncReport, import_roster, reject_unreadable,
+};
+use crate::problem::{Problem, ProblemCode};
 
 /// Sub-folder of imported, unchanged, skipped and superseded files.
 pub const ARCHIVE_DIR: &str = "archive";
 /// Sub-folder of rejected and refused files.
 pub const REJECTED_DIR: &str = "rejected";
-/// Extensions of files the drop folder takes (case-insensitive).
-const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "csv", "txt"];
+/// Extensions of files the drop folder takes (case-insensitive): the roster formats.
+/// Anything else (`.txt`, `.pdf`, notes left beside the files) is not a roster.
+const EXTENSIONS: &[&str] = &["xlsx", "xls", "ods", "csv"];
 
 /// What processing the drop folder did.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DropOutcome {
-    /// The file imported, if one was waiting.
+    /// The file imported: the newest one that could be read as a roster (whatever the
+    /// import's outcome). When none could, the newest of those set aside, so the pass's
+    /// REJECTED run is still reported.
     pub processed: Option<ProcessedFile>,
+    /// Newer files set aside before `processed` was reached: unreadable, or not a roster
+    /// at all (no header row found). Each was recorded as a REJECTED run and moved to
+    /// `rejected/` with its report (left in place by a dry run).
+    pub rejected: Vec<ProcessedFile>,
     /// Older waiting files archived unread (superseded by the newer one), where they went.
     pub superseded: Vec<PathBuf>,
-    /// Files left in place because they changed too recently (maybe still being copied).
+    /// Files left in place because they changed too recently or while being read (maybe
+    /// still being copied): taken by a later pass.
     pub waiting: Vec<PathBuf>,
 }
 
@@ -87,7 +105,8 @@ fn io(context: &str, path: &Path, e: std::io::Error) -> SyncError {
     SyncError::io(format!("{context} {}", path.display()), e)
 }
 
-/// The waiting files, oldest first.
+/// The waiting files, oldest first. Links are followed (a dangling one is still listed,
+/// to be set aside as unreadable); folders are not files to import.
 fn candidates(dir: &Path, settle: Duration) -> Result<Vec<Candidate>, SyncError> {
     let now = SystemTime::now();
     let mut found = Vec::new();
@@ -98,17 +117,18 @@ fn candidates(dir: &Path, settle: Duration) -> Result<Vec<Candidate>, SyncError>
         if is_ignored_name(&name) {
             continue;
         }
-        let Ok(metadata) = entry.metadata() else {
+        let path = entry.path();
+        let Ok(metadata) = std::fs::metadata(&path).or_else(|_| entry.metadata()) else {
             continue;
         };
-        if !metadata.is_file() {
+        if metadata.is_dir() {
             continue;
         }
         let modified = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
         // A date in the future (clock skew) counts as "just changed".
         let age = now.duration_since(modified).unwrap_or(Duration::ZERO);
         found.push(Candidate {
-            path: entry.path(),
+            path,
             modified,
             complete: age >= settle,
         });
@@ -119,6 +139,105 @@ fn candidates(dir: &Path, settle: Duration) -> Result<Vec<Candidate>, SyncError>
             .then_with(|| a.path.cmp(&b.path))
     });
     Ok(found)
+}
+
+/// What taking a waiting file gave.
+enum Taken {
+    /// Its content, unchanged across the whole read.
+    Bytes(Vec<u8>),
+    /// Larger than the limit: the import rejects it unread.
+    TooLarge,
+    /// It changed while being read (still being written): left for the next pass.
+    Changed,
+    /// It disappeared meanwhile (moved away by someone else): nothing to do.
+    Gone,
+    /// It cannot be read; the problem says why, in French.
+    Unreadable(Problem),
+}
+
+fn unreadable(path: &Path, reason: &str) -> Taken {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    Taken::Unreadable(Problem::new(
+        ProblemCode::UnreadableFile,
+        format!(
+            "Le fichier « {name} » n'a pas pu être lu ({reason}) : il a été écarté et le \
+             fichier valide le plus récent a été pris à sa place. Déposez-le à nouveau \
+             une fois le problème corrigé."
+        ),
+    ))
+}
+
+fn io_reason(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => "accès refusé au service",
+        std::io::ErrorKind::NotFound => "lien vers un fichier qui n'existe pas",
+        std::io::ErrorKind::IsADirectory => "c'est un dossier",
+        _ => "erreur de lecture",
+    }
+}
+
+/// Reads a waiting file, checking that its size and modification time are the same
+/// before and after the read: a copy still in progress is never taken, even one that
+/// stalled longer than the settle time and resumed. `options`' progress hook hears the
+/// start of the read (between the first look at the file and the read itself).
+fn take(path: &Path, max_size: u64, options: &ImportOptions) -> Taken {
+    let before = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match std::fs::symlink_metadata(path) {
+                Ok(_) => unreadable(path, io_reason(&e)),
+                Err(_) => Taken::Gone,
+            };
+        }
+        Err(e) => return unreadable(path, io_reason(&e)),
+    };
+    // Opening a FIFO would wait for a writer forever; devices and sockets are no files.
+    if !before.is_file() {
+        return unreadable(path, "ce n'est pas un fichier ordinaire");
+    }
+    if before.len() > max_size {
+        return Taken::TooLarge;
+    }
+    options.report_progress(Phase::Reading, 0, 1);
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Taken::Gone,
+        Err(e) => return unreadable(path, io_reason(&e)),
+    };
+    match file.metadata() {
+        Ok(opened) if opened.is_file() => {}
+        Ok(_) => return unreadable(path, "ce n'est pas un fichier ordinaire"),
+        Err(e) => return unreadable(path, io_reason(&e)),
+    }
+    // Bounded by the size seen (itself under the limit), plus one byte to notice growth.
+    let capacity = usize::try_from(before.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    if let Err(e) = (&mut file)
+        .take(before.len().saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
+        return unreadable(path, io_reason(&e));
+    }
+    let Ok(after) = std::fs::metadata(path) else {
+        return Taken::Changed;
+    };
+    let unchanged = bytes.len() as u64 == before.len()
+        && after.len() == before.len()
+        && after.modified().ok() == before.modified().ok();
+    if unchanged {
+        Taken::Bytes(bytes)
+    } else {
+        Taken::Changed
+    }
+}
+
+/// Whether a report is that of a file that is not a roster at all: rejected before any
+/// header row was found (unreadable, not a spreadsheet, cut short, too large). Such a
+/// file does not stand for the roster of record, so an older valid file is taken instead.
+fn is_junk(report: &SyncReport) -> bool {
+    report.status == SyncStatus::Rejected && report.header_row.is_none()
 }
 
 /// A free name in `folder` for `original`, prefixed with the time it was filed.
@@ -138,13 +257,18 @@ fn destination(folder: &Path, original: &Path, at: DateTime<Utc>) -> PathBuf {
 }
 
 /// Moves a file (renaming, or copying across file systems) and dates it now, so the
-/// archive purge counts from when it was filed, not from when it was written.
+/// archive purge counts from when it was filed, not from when it was written. What is
+/// not a regular file (a FIFO, a dangling link set aside as unreadable) is never opened:
+/// opening a FIFO waits for its other end.
 fn move_file(from: &Path, to: &Path) -> Result<(), SyncError> {
+    let regular = std::fs::symlink_metadata(from).is_ok_and(|m| m.is_file());
     if std::fs::rename(from, to).is_err() {
-        std::fs::copy(from, to).map_err(|e| io("cannot copy", from, e))?;
+        if regular {
+            std::fs::copy(from, to).map_err(|e| io("cannot copy", from, e))?;
+        }
         std::fs::remove_file(from).map_err(|e| io("cannot remove", from, e))?;
     }
-    if let Ok(file) = std::fs::File::options().append(true).open(to) {
+    if regular && let Ok(file) = std::fs::File::options().append(true).open(to) {
         let _ = file.set_modified(SystemTime::now());
     }
     Ok(())
@@ -162,7 +286,9 @@ fn report_path(file: &Path, suffix: &str) -> PathBuf {
 
 /// Processes the drop folder once: imports the newest complete file with `options`, files
 /// it under `archive/` or `rejected/` with its reports, and archives older complete files
-/// as superseded (never imported later). A dry run moves nothing.
+/// as superseded (never imported later). A newer file that cannot be read or is not a
+/// roster is recorded as REJECTED and set aside first, and the next one taken; a file
+/// that changes while it is read is left for the next pass. A dry run moves nothing.
 ///
 /// If the import could not run (another import holds the lock, the database failed), the
 /// files stay where they are for the next run and the error is returned.
@@ -192,42 +318,67 @@ pub async fn process_drop_folder(
             .collect(),
         ..DropOutcome::default()
     };
-    let complete: Vec<&Candidate> = found.iter().filter(|c| c.complete).collect();
-    let Some((newest, older)) = complete.split_last() else {
+    let mut complete: Vec<&Candidate> = found.iter().filter(|c| c.complete).collect();
+    let now = Utc::now();
+    let mut set_aside: Vec<ProcessedFile> = Vec::new();
+    let mut taken = None;
+    while let Some(newest) = complete.pop() {
+        let path = newest.path.clone();
+        let file_name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let (max_size, reading) = (options.max_file_size, options.clone());
+        let read_path = path.clone();
+        let read = tokio::task::spawn_blocking(move || take(&read_path, max_size, &reading))
+            .await
+            .map_err(|e| SyncError::io("cannot read the drop folder", std::io::Error::other(e)))?;
+        let report = match read {
+            Taken::Gone => continue,
+            Taken::Changed => {
+                tracing::info!(file = %path.display(), "roster file changed while read: left for the next pass");
+                outcome.waiting.push(path);
+                continue;
+            }
+            Taken::Unreadable(problem) => {
+                tracing::warn!(file = %path.display(), "unreadable roster file set aside");
+                reject_unreadable(db, options, file_name, problem).await?
+            }
+            Taken::TooLarge => import_roster(db, RosterSource::path(path.clone()), options).await?,
+            Taken::Bytes(bytes) => {
+                tracing::info!(file = %path.display(), "importing a dropped roster file");
+                import_roster(db, RosterSource::bytes(file_name, bytes), options).await?
+            }
+        };
+        let filed = file(&path, report, options.dry_run, &archive, &rejected, now)?;
+        if is_junk(&filed.report) {
+            set_aside.push(filed);
+        } else {
+            taken = Some(filed);
+            break;
+        }
+    }
+    // No roster among them: the newest file set aside stands for this pass.
+    let processed = match taken {
+        Some(file) => Some(file),
+        None if set_aside.is_empty() => None,
+        None => Some(set_aside.remove(0)),
+    };
+    outcome.rejected = set_aside;
+    let Some(processed) = processed else {
         tracing::debug!("no roster file waiting");
         return Ok(outcome);
     };
-    tracing::info!(file = %newest.path.display(), superseded = older.len(), "importing a dropped roster file");
-
-    let report = import_roster(db, RosterSource::path(newest.path.clone()), options).await?;
-    if options.dry_run {
-        outcome.processed = Some(ProcessedFile {
-            original: newest.path.clone(),
-            moved_to: None,
-            report_text: None,
-            report_json: None,
-            report,
-        });
+    if options.dry_run || is_junk(&processed.report) {
+        outcome.processed = Some(processed);
         return Ok(outcome);
     }
 
-    let now = Utc::now();
-    let folder = match report.status {
-        SyncStatus::Rejected | SyncStatus::Refused => &rejected,
-        _ => &archive,
-    };
-    let target = destination(folder, &newest.path, now);
-    move_file(&newest.path, &target)?;
-    let text_path = report_path(&target, ".rapport.txt");
-    let json_path = report_path(&target, ".rapport.json");
-    write(&text_path, &report.to_text())?;
-    write(&json_path, &report.to_json())?;
-
-    let newest_name = newest
-        .path
+    let newest_name = processed
+        .original
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    for old in older {
+    for old in complete {
         let target = destination(&archive, &old.path, now);
         move_file(&old.path, &target)?;
         write(
@@ -242,14 +393,46 @@ pub async fn process_drop_folder(
         tracing::info!(file = %old.path.display(), "superseded roster file archived unread");
         outcome.superseded.push(target);
     }
-    outcome.processed = Some(ProcessedFile {
-        original: newest.path.clone(),
+    outcome.processed = Some(processed);
+    Ok(outcome)
+}
+
+/// Files an imported (or set aside) file under `archive/` or `rejected/` with its
+/// reports; a dry run leaves it in place.
+fn file(
+    original: &Path,
+    report: SyncReport,
+    dry_run: bool,
+    archive: &Path,
+    rejected: &Path,
+    now: DateTime<Utc>,
+) -> Result<ProcessedFile, SyncError> {
+    if dry_run {
+        return Ok(ProcessedFile {
+            original: original.to_path_buf(),
+            moved_to: None,
+            report_text: None,
+            report_json: None,
+            report,
+        });
+    }
+    let folder = match report.status {
+        SyncStatus::Rejected | SyncStatus::Refused => rejected,
+        _ => archive,
+    };
+    let target = destination(folder, original, now);
+    move_file(original, &target)?;
+    let text_path = report_path(&target, ".rapport.txt");
+    let json_path = report_path(&target, ".rapport.json");
+    write(&text_path, &report.to_text())?;
+    write(&json_path, &report.to_json())?;
+    Ok(ProcessedFile {
+        original: original.to_path_buf(),
         moved_to: Some(target),
         report_text: Some(text_path),
         report_json: Some(json_path),
         report,
-    });
-    Ok(outcome)
+    })
 }
 
 /// Deletes files of `archive/` and `rejected/` filed more than `archive_days` ago (by
@@ -268,10 +451,11 @@ pub fn purge_archive(
             Err(e) => return Err(io("cannot list", &folder, e)),
         };
         for entry in entries.flatten() {
+            // Not followed: a link or FIFO set aside is deleted itself, by its own date.
             let Ok(metadata) = entry.metadata() else {
                 continue;
             };
-            if !metadata.is_file() {
+            if metadata.is_dir() {
                 continue;
             }
             let modified = metadata.modified().unwrap_or(now);
@@ -358,17 +542,12 @@ mod tests {
             "roster.xlsx~",
             "notes.docx",
             "README",
+            "r.txt",
+            "r.xlsm",
         ] {
             assert!(is_ignored_name(name), "{name}");
         }
-        for name in [
-            "roster.xlsx",
-            "ROSTER.XLSX",
-            "export.csv",
-            "r.ods",
-            "r.xls",
-            "r.txt",
-        ] {
+        for name in ["roster.xlsx", "ROSTER.XLSX", "export.csv", "r.ods", "r.xls"] {
             assert!(!is_ignored_name(name), "{name}");
         }
     }

@@ -143,7 +143,7 @@ impl ImportOptions {
         self
     }
 
-    fn report_progress(&self, phase: Phase, done: u64, total: u64) {
+    pub(crate) fn report_progress(&self, phase: Phase, done: u64, total: u64) {
         if let Some(progress) = &self.progress {
             progress(Progress { phase, done, total });
         }
@@ -198,8 +198,11 @@ pub struct SyncReport {
     pub file_sha256: Option<String>,
     /// A dry run changes nothing.
     pub dry_run: bool,
-    /// Forced past the guard and the same-file check.
+    /// Forced past the guards and the same-file check.
     pub forced: bool,
+    /// The deactivation guard's threshold this import ran with: the share of active
+    /// coordinators a file may deactivate without being forced.
+    pub max_deactivation_ratio: f64,
     /// The sheet read.
     pub sheet: Option<String>,
     /// The header row found (as people see it).
@@ -295,6 +298,7 @@ impl<'a> Run<'a> {
                 file_sha256: sha,
                 dry_run: options.dry_run,
                 forced: options.force,
+                max_deactivation_ratio: options.max_deactivation_ratio,
                 sheet: None,
                 header_row: None,
                 counts: Counts::default(),
@@ -756,6 +760,20 @@ async fn reject_too_large(
     Ok(run.finish(db, SyncStatus::Rejected, None).await?)
 }
 
+/// Records a REJECTED run for a file that could not be read at all (the drop folder's
+/// unreadable files: no permission, a dangling link, not a regular file), so the failure
+/// is visible like any rejected file instead of stopping the drop folder.
+pub(crate) async fn reject_unreadable(
+    db: &DatabaseConnection,
+    options: &ImportOptions,
+    file_name: String,
+    problem: Problem,
+) -> Result<SyncReport, SyncError> {
+    let mut run = Run::new(options, Some(file_name), None);
+    run.report.problems.push(problem);
+    Ok(run.finish(db, SyncStatus::Rejected, None).await?)
+}
+
 /// Reads, validates, plans and applies. On PostgreSQL everything happens in the
 /// session's transaction, which the caller commits; `lz4` says the server compresses the
 /// plan with LZ4 (several times faster than its default for a plan of megabytes).
@@ -833,7 +851,8 @@ async fn run_import(
         run.set_problems(problems);
         return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
     }
-    let plan = crate::plan::plan(&roster, &current, &reference);
+    let mut plan = crate::plan::plan(&roster, &current, &reference);
+    plan.vacated_territories = crate::plan::vacated_territories(&roster, &current, &reference);
     // Hundreds of thousands of small strings: freed on another thread, off the path.
     drop(tokio::task::spawn_blocking(move || drop((rows, roster))));
     // A stored person's matricule (or e-mail) changed is an error unless forced: a
@@ -847,8 +866,12 @@ async fn run_import(
         return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
     }
 
+    // Two guards against a truncated file: too many deactivations, or a territory that
+    // has a coordinator today left with none (a single missing last line can do that
+    // while staying under the ratio).
     let ratio = plan.deactivation_ratio();
-    let refused = !options.force && ratio > options.max_deactivation_ratio;
+    let refused = !options.force
+        && (ratio > options.max_deactivation_ratio || !plan.vacated_territories.is_empty());
     let empty = plan.is_empty();
     run.report.plan = Some(plan);
     if refused {

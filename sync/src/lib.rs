@@ -46,7 +46,7 @@ pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
     sha256_hex,
 };
-pub use plan::{ChangeKind, CommuneMove, Counts, FieldDiff, PersonChange, Plan};
+pub use plan::{ChangeKind, CommuneMove, Counts, FieldDiff, PersonChange, Plan, VacatedTerritory};
 pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
 pub use retention::purge_expired_contacts;
 pub use schedule::{

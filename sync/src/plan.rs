@@ -189,6 +189,19 @@ pub struct Plan {
     /// to someone else: errors unless the import is forced.
     #[serde(default)]
     pub identity_changes: Vec<IdentityChange>,
+    /// Territories that have an active coordinator now and would have none after the
+    /// import (the vacancy guard: such a file is refused unless forced).
+    #[serde(default)]
+    pub vacated_territories: Vec<VacatedTerritory>,
+}
+
+/// A territory the import would leave without an active coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VacatedTerritory {
+    /// Its number.
+    pub number: i32,
+    /// Its name ("Territoire 7").
+    pub name: String,
 }
 
 impl Plan {
@@ -469,6 +482,36 @@ pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Referenc
     plan
 }
 
+/// The territories that have an active coordinator now and would have none once
+/// `roster` is applied. Everyone in the file is active afterwards, on exactly the
+/// territories the file gives them, so this needs no matching: a territory already
+/// vacant before the import is never listed (it must not block every night).
+pub(crate) fn vacated_territories(
+    roster: &ValidRoster,
+    current: &Current,
+    reference: &Reference,
+) -> Vec<VacatedTerritory> {
+    let covered_after: HashSet<i32> = roster
+        .persons
+        .iter()
+        .flat_map(|p| p.territories.iter().copied())
+        .collect();
+    let covered_before: BTreeSet<i32> = current
+        .coordinators
+        .iter()
+        .filter(|c| c.model.active)
+        .flat_map(|c| c.open.iter().map(|(_, number, _)| *number))
+        .collect();
+    covered_before
+        .into_iter()
+        .filter(|number| !covered_after.contains(number))
+        .map(|number| VacatedTerritory {
+            number,
+            name: reference.territory_name(number),
+        })
+        .collect()
+}
+
 /// The fields that differ between the stored row (none for an addition) and the target.
 fn diff(stored: Option<&coordinator::Model>, target: &Target) -> Vec<FieldDiff> {
     let before = |f: fn(&coordinator::Model) -> Option<&str>| stored.and_then(f);
@@ -721,5 +764,30 @@ mod tests {
         assert_eq!((plan.counts.added, plan.counts.deactivated), (1, 1));
         let kept = plan.changes.iter().find(|c| c.coordinator_id == Some(1));
         assert_eq!(kept.map(|c| c.kind), Some(ChangeKind::Updated));
+    }
+
+    #[test]
+    fn only_territories_covered_now_and_not_after_are_vacated() {
+        // Territory 1 loses its coordinator; 2 keeps one; 3 was vacant already (its only
+        // coordinator is inactive, with a stale open assignment).
+        let current = Current {
+            coordinators: vec![
+                stored(1, None, "a@x.fr", true, &[1]),
+                stored(2, None, "b@x.fr", true, &[2]),
+                stored(3, None, "c@x.fr", false, &[3]),
+            ],
+        };
+        let roster = ValidRoster {
+            persons: vec![person(2, None, "b@x.fr", &[2])],
+            claims: vec![],
+        };
+        let vacated = vacated_territories(&roster, &current, &sample());
+        assert_eq!(vacated.iter().map(|t| t.number).collect::<Vec<_>>(), [1]);
+        // Someone else taking territory 1 over leaves nothing vacant.
+        let roster = ValidRoster {
+            persons: vec![person(2, None, "b@x.fr", &[1, 2])],
+            claims: vec![],
+        };
+        assert!(vacated_territories(&roster, &current, &sample()).is_empty());
     }
 }

@@ -12,6 +12,9 @@ pub enum ProblemCode {
     UnreadableFile,
     /// The file is empty or holds no cell at all.
     EmptyFile,
+    /// The file ends mid-way (a CSV file whose last line has no line end): probably
+    /// taken while it was still being copied.
+    IncompleteFile,
     /// The file is larger than the configured limit.
     FileTooLarge,
     /// The file has more data rows than the configured limit.
@@ -73,6 +76,7 @@ impl ProblemCode {
         match self {
             Self::UnreadableFile => "UNREADABLE_FILE",
             Self::EmptyFile => "EMPTY_FILE",
+            Self::IncompleteFile => "INCOMPLETE_FILE",
             Self::FileTooLarge => "FILE_TOO_LARGE",
             Self::TooManyRows => "TOO_MANY_ROWS",
             Self::MissingColumn => "MISSING_COLUMN",
@@ -117,6 +121,7 @@ impl ProblemCode {
     pub const ALL: &'static [ProblemCode] = &[
         Self::UnreadableFile,
         Self::EmptyFile,
+        Self::IncompleteFile,
         Self::FileTooLarge,
         Self::TooManyRows,
         Self::MissingColumn,

@@ -51,18 +51,78 @@ pub(crate) fn summary(report: &SyncReport) -> String {
                 format!("{} erreurs", thousands(errors))
             }
         ),
-        SyncStatus::Refused => {
-            let active = report.plan.as_ref().map_or(0, |p| p.active_before);
-            format!(
-                "Fichier refusé : il désactiverait {} sur {active} coordonnateurs actifs, au-delà \
-                 du seuil de sécurité ; rien n'a été modifié. Si c'est voulu, relancez l'import \
-                 en le forçant.",
-                c.deactivated
-            )
-        }
+        SyncStatus::Refused => refused(report),
         SyncStatus::Busy => "Import non lancé : un autre import était en cours.".to_owned(),
         SyncStatus::Failed => "Échec technique de l'import : rien n'a été modifié.".to_owned(),
     }
+}
+
+/// A share as a French percentage: 0.3 → "30 %", 0.125 → "12,5 %".
+fn percent(ratio: f64) -> String {
+    let value = ratio * 100.0;
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{value:.0} %")
+    } else {
+        format!("{value:.1} %").replace('.', ",")
+    }
+}
+
+/// "A", "A et B", "A, B et C".
+fn french_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
+/// Why a file was refused: the deactivation ratio, territories left vacant, or both —
+/// always with the ratio threshold, so the administrator can judge.
+fn refused(report: &SyncReport) -> String {
+    let c = report.counts;
+    let threshold = percent(report.max_deactivation_ratio);
+    let (active, over_ratio, vacated) = report.plan.as_ref().map_or((0, false, Vec::new()), |p| {
+        (
+            p.active_before,
+            p.deactivation_ratio() > report.max_deactivation_ratio,
+            p.vacated_territories
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>(),
+        )
+    });
+    let deactivations = format!(
+        "{} sur {active} coordonnateurs actifs",
+        plural(c.deactivated, "désactivation", "désactivations")
+    );
+    let mut text = if over_ratio {
+        format!(
+            "Fichier refusé : il désactiverait {} sur {active} coordonnateurs actifs, au-delà \
+             du seuil de sécurité de {threshold}",
+            c.deactivated
+        )
+    } else {
+        format!(
+            "Fichier refusé ({deactivations}, sous le seuil de sécurité de {threshold} des \
+             coordonnateurs actifs)"
+        )
+    };
+    if !vacated.is_empty() {
+        let (territory, has) = if vacated.len() == 1 {
+            ("ce territoire", "en a un")
+        } else {
+            ("ces territoires", "en ont chacun un")
+        };
+        text.push_str(&format!(
+            " ; il laisserait sans coordonnateur actif : {} ({territory} {has} aujourd'hui)",
+            french_list(&vacated)
+        ));
+    }
+    text.push_str(
+        " ; rien n'a été modifié. Vérifiez que le fichier est complet ; si ces départs sont \
+         voulus, relancez l'import en le forçant.",
+    );
+    text
 }
 
 fn territories(list: &[i32]) -> String {

@@ -249,7 +249,9 @@ async fn run_once(state: &State) {
             errors: 0,
             text: String::new(),
         }),
-        (Some(Ok(drop)), None) => drop.processed.as_ref().and_then(|p| {
+        // The imported file first; else a newer file set aside as unreadable or junk,
+        // which nobody would notice otherwise once an older valid file went through.
+        (Some(Ok(drop)), None) => drop.processed.iter().chain(&drop.rejected).find_map(|p| {
             let report = &p.report;
             matches!(report.status, SyncStatus::Rejected | SyncStatus::Refused).then(|| Alert {
                 event: "roster_sync",

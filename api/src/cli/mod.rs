@@ -22,6 +22,7 @@ use entity::Role;
 /// With no subcommand, `territoires` serves the API (`serve`). Configuration comes from
 /// the environment (or the equivalent flags); with none, data lives in the SQLite file
 /// data/territoires.db, created and filled with the reference directory on first start.
+/// Only `serve` and `migrate` create a database; other commands need an existing one.
 #[derive(Debug, Parser)]
 #[command(name = "territoires", version, propagate_version = true)]
 pub struct Cli {
@@ -59,9 +60,10 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
-    /// Import a roster file (.xlsx, .xls, .ods, .csv) now. Exit code 0: applied,
-    /// unchanged or skipped; 1: rejected or refused; 2: usage (missing file); 3: runtime
-    /// failure (database, another import running).
+    /// Import a roster file (.xlsx, .xls, .ods, .csv) now, into an existing database
+    /// (named in the report). Exit code 0: applied, unchanged or skipped; 1: rejected or
+    /// refused; 2: usage (missing file, missing database); 3: runtime failure (database,
+    /// another import running).
     Sync {
         /// The roster file.
         file: PathBuf,
@@ -206,17 +208,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             force,
             json,
         } => {
-            let db = db::connect(&cli.database).await?;
+            let db = db::connect_existing(&cli.database).await?;
             db::migrate(&db).await?;
-            return roster::sync(&db, &cli.sync, &file, dry_run, force, json).await;
+            let database = db::describe(&cli.database.url);
+            let request = roster::SyncRequest {
+                file: &file,
+                database: &database,
+                dry_run,
+                force,
+                json,
+            };
+            return roster::sync(&db, &cli.sync, request).await;
         }
         Command::Roster { command } => {
-            let db = db::connect(&cli.database).await?;
+            let db = db::connect_existing(&cli.database).await?;
             db::migrate(&db).await?;
             roster::spreadsheet(&db, command).await?;
         }
         Command::Token { command } => {
-            let db = db::connect(&cli.database).await?;
+            let db = db::connect_existing(&cli.database).await?;
             db::migrate(&db).await?;
             token::run(&db, command).await?;
         }

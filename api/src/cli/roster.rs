@@ -17,21 +17,32 @@ use super::RosterCommand;
 use crate::config::SyncSettings;
 use crate::error::Result;
 
-/// Imports `file`; prints the report (French table, or JSON); the exit code says how it
-/// went (0 done, 1 rejected or refused).
+/// What `territoires sync` was asked to do.
+pub struct SyncRequest<'a> {
+    /// The roster file.
+    pub file: &'a Path,
+    /// The database imported into, as [`crate::db::describe`] names it (no password).
+    pub database: &'a str,
+    /// Plan and report only.
+    pub dry_run: bool,
+    /// Past the guards and the same-file check.
+    pub force: bool,
+    /// The report as JSON.
+    pub json: bool,
+}
+
+/// Imports the file; prints the report (French table, or JSON), naming the database it
+/// went into; the exit code says how it went (0 done, 1 rejected or refused).
 pub async fn sync(
     db: &DatabaseConnection,
     settings: &SyncSettings,
-    file: &Path,
-    dry_run: bool,
-    force: bool,
-    json: bool,
+    request: SyncRequest<'_>,
 ) -> Result<ExitCode> {
     let mut options = settings
         .to_config()
         .import_options(SyncTrigger::Cli, "cli")
-        .dry_run(dry_run)
-        .force(force);
+        .dry_run(request.dry_run)
+        .force(request.force);
     let bar = std::io::stderr().is_terminal().then(progress_bar);
     if let Some(bar) = &bar {
         let bar = bar.clone();
@@ -45,14 +56,22 @@ pub async fn sync(
             });
         }));
     }
-    let report = import_roster(db, RosterSource::path(file), &options).await;
+    let report = import_roster(db, RosterSource::path(request.file), &options).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let report = report?;
-    if json {
-        println!("{}", report.to_json());
+    if request.json {
+        let mut json = serde_json::to_value(&report).unwrap_or_default();
+        if let Some(object) = json.as_object_mut() {
+            object.insert("database".to_owned(), request.database.into());
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_else(|_| report.to_json())
+        );
     } else {
+        println!("Base de données : {}", request.database);
         print!("{}", report.to_text());
     }
     Ok(ExitCode::from(

@@ -12,6 +12,7 @@ const SNIFF_ROWS: usize = 30;
 
 pub(super) fn read(bytes: &[u8], file_name: &str) -> Result<Sheet, Problem> {
     let text = decode(bytes)?;
+    check_complete(&text)?;
     let delimiter = sniff_delimiter(&text);
     let rows = parse(&text, delimiter)?;
     Ok(Sheet {
@@ -53,6 +54,21 @@ pub(super) fn decode(bytes: &[u8]) -> Result<String, Problem> {
         ));
     }
     Ok(text)
+}
+
+/// A CSV file ends with a line end: one whose last line has none was cut short — most
+/// often taken while still being copied — and may miss people, who would be deactivated.
+fn check_complete(text: &str) -> Result<(), Problem> {
+    if text.is_empty() || text.ends_with(['\n', '\r']) {
+        return Ok(());
+    }
+    Err(Problem::new(
+        ProblemCode::IncompleteFile,
+        "Le fichier CSV est incomplet : sa dernière ligne ne se termine pas par un retour à \
+         la ligne. Il a sans doute été pris pendant sa copie, ou la copie s'est \
+         interrompue. Déposez-le à nouveau une fois la copie terminée (un fichier CSV \
+         complet se termine toujours par un retour à la ligne).",
+    ))
 }
 
 fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
@@ -222,6 +238,23 @@ mod tests {
         assert_eq!(rows[2], vec!["Nom", "Prénom"]);
         assert_eq!(rows[3], vec!["A", "Antony\nSceaux"]);
         assert_eq!(rows[4], vec!["B", "C"]);
+    }
+
+    #[test]
+    fn a_last_line_without_line_end_is_incomplete() {
+        let cut = "Nom;Prénom;Courriel;Territoire\nLARA;Sandrine;slara@x.fr;1\nMAILL";
+        let result = read(cut.as_bytes(), "r.csv");
+        assert_eq!(
+            result.err().map(|p| p.code),
+            Some(ProblemCode::IncompleteFile)
+        );
+        for complete in [
+            "Nom;Prénom\r\nA;B\r\n",
+            "Nom;Prénom\nA;B\n",
+            "Nom;Prénom\rA;B\r",
+        ] {
+            assert!(read(complete.as_bytes(), "r.csv").is_ok(), "{complete:?}");
+        }
     }
 
     #[test]

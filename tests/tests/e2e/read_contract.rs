@@ -76,8 +76,17 @@ const RUN: &str = "mutation($dryRun: Boolean, $force: Boolean) {
 
 /// Drops `csv` into the drop folder and imports it now; returns the run.
 async fn import(app: &TestApp, admin: &str, name: &str, csv: &str) -> Value {
+    import_with(app, admin, name, csv, json!({})).await
+}
+
+/// The same, forced: a file leaving a territory vacant is refused otherwise.
+async fn import_forced(app: &TestApp, admin: &str, name: &str, csv: &str) -> Value {
+    import_with(app, admin, name, csv, json!({ "force": true })).await
+}
+
+async fn import_with(app: &TestApp, admin: &str, name: &str, csv: &str, variables: Value) -> Value {
     std::fs::write(app.inbox.path().join(name), csv).unwrap();
-    let response = app.graphql_as(admin, RUN, json!({})).await;
+    let response = app.graphql_as(admin, RUN, variables).await;
     assert!(response.get("errors").is_none(), "{response}");
     response["data"]["runRosterSync"]["run"].clone()
 }
@@ -256,10 +265,10 @@ async fn coordinators_list_their_territories_and_keep_their_assignment_history()
     assert_eq!(t2["territory"]["coordinator"]["lastName"], "MAILLARD");
 
     // The interim hands over: LARA now covers territory 2 only; territory 1's assignment
-    // ends but stays in the history.
+    // ends but stays in the history (territory 1 left vacant: forced).
     let mut rows = ROSTER.to_vec();
     rows[0].3 = 2;
-    let moved = import(&app, &admin, "relais.csv", &roster_csv(&rows)).await;
+    let moved = import_forced(&app, &admin, "relais.csv", &roster_csv(&rows)).await;
     assert_eq!(moved["status"], "APPLIED", "{moved}");
     let lara = coordinator_by_email(&app, &admin, "slara@hauts-de-seine.fr").await;
     assert_eq!(numbers(&lara["territories"]), [2], "{lara}");
@@ -310,7 +319,8 @@ async fn coordinators_deactivated_by_an_import_leave_public_search_and_lists() {
     let roustit = coordinator_by_email(&app, &admin, "proustit@hauts-de-seine.fr").await;
     assert_eq!(roustit["active"], true);
 
-    let applied = import(&app, &admin, "sans-roustit.csv", &roster_csv(&ROSTER[..6])).await;
+    // Territory 7 is left vacant: only a forced import does that.
+    let applied = import_forced(&app, &admin, "sans-roustit.csv", &roster_csv(&ROSTER[..6])).await;
     assert_eq!(applied["status"], "APPLIED", "{applied}");
     assert_eq!(applied["deactivated"], 1);
 

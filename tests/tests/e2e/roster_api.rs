@@ -242,3 +242,49 @@ async fn run_roster_sync_processes_the_drop_folder_now() {
         "moved to the archive"
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_newest_file_never_makes_run_roster_sync_fail() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let query = "mutation { runRosterSync { run { status fileName problems { code } } waiting } }";
+    let inbox = app.inbox.path();
+    std::fs::write(
+        inbox.join("export.xlsx"),
+        fixture("roster-92-hr-export.xlsx"),
+    )
+    .unwrap();
+    let old = std::fs::File::options()
+        .append(true)
+        .open(inbox.join("export.xlsx"))
+        .unwrap();
+    old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    // Newer, and cannot be opened: a link to a file that is gone.
+    std::os::unix::fs::symlink(inbox.join("parti.xlsx"), inbox.join("nouveau.xlsx")).unwrap();
+
+    let done = app.graphql_as(&admin, query, json!({})).await;
+    assert!(done.get("errors").is_none(), "not INTERNAL: {done}");
+    let run = &done["data"]["runRosterSync"]["run"];
+    assert_eq!(run["status"], "APPLIED", "{done}");
+    assert_eq!(run["fileName"], "export.xlsx");
+    let runs = app
+        .graphql_as(
+            &admin,
+            "{ syncRuns { edges { node { status fileName } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        runs["data"]["syncRuns"]["edges"],
+        json!([
+            { "node": { "status": "APPLIED", "fileName": "export.xlsx" } },
+            { "node": { "status": "REJECTED", "fileName": "nouveau.xlsx" } },
+        ]),
+        "{runs}"
+    );
+    assert!(
+        std::fs::symlink_metadata(inbox.join("nouveau.xlsx")).is_err(),
+        "moved to rejected/"
+    );
+}

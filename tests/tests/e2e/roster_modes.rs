@@ -87,7 +87,8 @@ async fn a_dry_run_of_the_drop_folder_changes_nothing() {
         .await;
     std::fs::write(app.inbox.path().join("effectifs.csv"), truncated_export(6)).unwrap();
 
-    let dry = run(&app, &admin, json!({ "dryRun": true })).await;
+    // Territory 7 is left vacant: forced past the vacancy guard, dry or not.
+    let dry = run(&app, &admin, json!({ "dryRun": true, "force": true })).await;
     assert_eq!(dry["run"]["status"], "APPLIED", "{dry}");
     assert_eq!(dry["run"]["dryRun"], true);
     assert_eq!(
@@ -119,7 +120,7 @@ async fn a_dry_run_of_the_drop_folder_changes_nothing() {
     );
 
     // The real run afterwards applies the same plan.
-    let applied = run(&app, &admin, json!({})).await;
+    let applied = run(&app, &admin, json!({ "force": true })).await;
     assert_eq!(applied["run"]["status"], "APPLIED", "{applied}");
     assert_eq!(applied["run"]["dryRun"], false);
     assert_eq!(applied["run"]["deactivated"], 1);

@@ -26,6 +26,10 @@ fn changed_roster() -> Vec<u8> {
     let mut rows = seeded_rows();
     rows[0][2] = "Coordonnatrice principale";
     rows.pop();
+    // AMIEL covers territory 7 after ROUSTIT (no territory left vacant: not refused).
+    let mut interim = rows[5];
+    interim[3] = "Territoire 7";
+    rows.push(interim);
     roster(&rows)
 }
 

@@ -12,6 +12,7 @@ mod concurrency;
 mod drop_folder;
 mod fixtures;
 mod identity;
+mod inbox;
 mod interrupted;
 mod planning;
 mod reading;

@@ -47,11 +47,12 @@ async fn a_dry_run_plans_and_records_but_changes_nothing() {
     let db = database.connect().await;
     let mut rows = seeded_rows();
     rows[2][3] = "Territoire 4";
+    // The newcomer takes territory 3 over from MERLIN (none is left vacant).
     rows.push([
         "NOUVEAU",
         "Camille",
         "Coordonnatrice",
-        "2",
+        "3",
         "",
         "cnouveau@hauts-de-seine.fr",
         "",
@@ -121,7 +122,8 @@ async fn a_move_keeps_the_assignment_history() {
     let mut rows = seeded_rows();
     rows[2][3] = "T4";
     rows[2][2] = "Coordonnatrice de territoire 4";
-    let report = import(&db, "r.xlsx", roster(&rows), &options()).await;
+    // Territory 3 is left without a coordinator: forced past the vacancy guard.
+    let report = import(&db, "r.xlsx", roster(&rows), &options().force(true)).await;
     assert_status(&report, SyncStatus::Applied);
     assert_eq!((report.counts.moved, report.counts.updated), (1, 1));
     let change = &report.plan.as_ref().unwrap().changes[0];
@@ -196,7 +198,8 @@ async fn a_person_who_comes_back_is_reactivated_not_duplicated() {
     let db = database.connect().await;
     let mut rows = seeded_rows();
     let cuq = rows.remove(4);
-    import(&db, "sans-cuq.xlsx", roster(&rows), &options()).await;
+    // Territory 5 is left without a coordinator: forced past the vacancy guard.
+    import(&db, "sans-cuq.xlsx", roster(&rows), &options().force(true)).await;
     let gone = by_last_name(&db, "CUQ").await;
     assert!(!gone.active);
 
