@@ -54,17 +54,27 @@ pub fn global() -> &'static Metrics {
     METRICS.get_or_init(Metrics::default)
 }
 
+/// The label of a request whose document did not parse or was refused by the budget.
+pub const INVALID: &str = "invalid";
+/// The label of a request refused before its document was read.
+pub const UNREAD: &str = "unread";
+
 /// The `operation` label of a request: the first root field of the operation it runs
 /// (`territories`, `importRoster`), `introspection` for `__schema`/`__type`/`__typename`,
-/// `invalid` when the document does not parse or names no operation to run, and `other`
-/// for a field the schema does not have. Clients choose operation names freely, so
-/// labelling by them would let anyone grow the label set (and Prometheus's memory)
-/// without bound; root fields are a fixed set, known from the schema.
-pub fn operation_label(query: &str, operation_name: Option<&str>) -> String {
+/// `invalid` when the document does not parse, names no operation to run or is refused
+/// by the query budget, `unread` when the request was refused before its document was
+/// read (a bad token, the database unreachable), and `other` for a field the schema does
+/// not have. Clients choose operation names freely, so labelling by them would let
+/// anyone grow the label set (and Prometheus's memory) without bound; root fields are a
+/// fixed set, known from the schema.
+///
+/// The document is the one the query budget parsed, off the runtime's workers: it is
+/// never parsed a second time for metrics.
+pub fn operation_label_of(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+) -> String {
     use async_graphql::parser::types::DocumentOperations;
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return "invalid".to_owned();
-    };
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), _) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
@@ -74,10 +84,10 @@ pub fn operation_label(query: &str, operation_name: Option<&str>) -> String {
         (DocumentOperations::Multiple(_), None) => None,
     };
     let Some(operation) = operation else {
-        return "invalid".to_owned();
+        return INVALID.to_owned();
     };
-    match first_field(&document, &operation.node.selection_set.node, 0) {
-        None => "invalid".to_owned(),
+    match first_field(document, &operation.node.selection_set.node, 0) {
+        None => INVALID.to_owned(),
         Some(name) if name.starts_with("__") => "introspection".to_owned(),
         Some(name) if root_fields().contains(name) => name.to_owned(),
         Some(_) => "other".to_owned(),
@@ -136,7 +146,7 @@ fn root_fields() -> &'static HashSet<String> {
 }
 
 impl Metrics {
-    /// Records one GraphQL request; `operation` comes from [`operation_label`], so the
+    /// Records one GraphQL request; `operation` comes from [`operation_label_of`], so the
     /// label set stays bounded.
     pub fn record_request(&self, operation: String, outcome: &str, elapsed: Duration) {
         let Ok(mut requests) = self.requests.lock() else {
@@ -396,6 +406,13 @@ async fn render_imports(out: &mut String, db: &DatabaseConnection) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn operation_label(query: &str, operation_name: Option<&str>) -> String {
+        match async_graphql::parser::parse_query(query) {
+            Ok(document) => operation_label_of(&document, operation_name),
+            Err(_) => INVALID.to_owned(),
+        }
+    }
 
     #[test]
     fn operations_are_labelled_by_their_first_root_field() {

@@ -39,10 +39,21 @@ pub fn mark_uncacheable(ctx: &async_graphql::Context<'_>) {
     }
 }
 
+/// A stored answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The JSON body.
+    pub body: Bytes,
+    /// The metrics label of the operation it answers (see
+    /// [`crate::metrics::operation_label_of`]): a hit is counted without reading the
+    /// document again.
+    pub operation: Arc<str>,
+}
+
 struct Entries {
     version: i64,
     bytes: usize,
-    map: HashMap<String, Bytes>,
+    map: HashMap<String, Stored>,
 }
 
 /// The response cache.
@@ -83,7 +94,7 @@ impl ResponseCache {
     }
 
     /// The response stored for `key` at data version `version`.
-    pub fn get(&self, version: i64, key: &str) -> Option<Bytes> {
+    pub fn get(&self, version: i64, key: &str) -> Option<Stored> {
         let entries = self.entries.lock().ok()?;
         if entries.version != version {
             return None;
@@ -92,8 +103,9 @@ impl ResponseCache {
     }
 
     /// Stores the response to `key`, computed at data version `version`.
-    pub fn put(&self, version: i64, key: String, body: Bytes) {
-        if !self.enabled() || body.len() > self.max_bytes / LARGEST_SHARE {
+    pub fn put(&self, version: i64, key: String, stored: Stored) {
+        let size = stored.body.len() + stored.operation.len();
+        if !self.enabled() || size > self.max_bytes / LARGEST_SHARE {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else {
@@ -102,14 +114,15 @@ impl ResponseCache {
         if version < entries.version {
             return;
         }
-        if version > entries.version || entries.bytes + body.len() + key.len() > self.max_bytes {
+        if version > entries.version || entries.bytes + size + key.len() > self.max_bytes {
             entries.map.clear();
             entries.bytes = 0;
             entries.version = version;
         }
-        entries.bytes += body.len() + key.len();
-        if let Some(old) = entries.map.insert(key, body) {
-            entries.bytes = entries.bytes.saturating_sub(old.len());
+        entries.bytes += size + key.len();
+        if let Some(old) = entries.map.insert(key, stored) {
+            let old_size = old.body.len() + old.operation.len();
+            entries.bytes = entries.bytes.saturating_sub(old_size);
         }
     }
 }
@@ -118,20 +131,27 @@ impl ResponseCache {
 mod tests {
     use super::*;
 
+    fn stored(body: &'static [u8]) -> Stored {
+        Stored {
+            body: Bytes::from_static(body),
+            operation: "territories".into(),
+        }
+    }
+
     #[test]
     fn entries_belong_to_one_version() {
         let cache = ResponseCache::new(1 << 20);
         let key = ResponseCache::key("public", None, "{}", "{ a }");
-        cache.put(3, key.clone(), Bytes::from_static(b"{\"data\":1}"));
-        assert_eq!(cache.get(3, &key).as_deref(), Some(&b"{\"data\":1}"[..]));
+        cache.put(3, key.clone(), stored(b"{\"data\":1}"));
+        assert_eq!(cache.get(3, &key), Some(stored(b"{\"data\":1}")));
         assert_eq!(
             cache.get(4, &key),
             None,
             "a newer version ignores older entries"
         );
-        cache.put(4, "other".into(), Bytes::from_static(b"x"));
+        cache.put(4, "other".into(), stored(b"x"));
         assert_eq!(cache.get(3, &key), None, "and drops them");
-        cache.put(2, key.clone(), Bytes::from_static(b"old"));
+        cache.put(2, key.clone(), stored(b"old"));
         assert_eq!(
             cache.get(4, &key),
             None,
@@ -151,7 +171,11 @@ mod tests {
     fn memory_is_bounded() {
         let cache = ResponseCache::new(800);
         for i in 0..100 {
-            cache.put(1, format!("k{i}"), Bytes::from(vec![b'x'; 90]));
+            let stored = Stored {
+                body: Bytes::from(vec![b'x'; 90]),
+                operation: "territories".into(),
+            };
+            cache.put(1, format!("k{i}"), stored);
         }
         let entries = cache.entries.lock().map(|e| e.bytes).unwrap_or(usize::MAX);
         assert!(entries <= 800, "{entries}");

@@ -38,7 +38,7 @@ use crate::graphql::{self, AppSchema, QueryLimits, budget, build_schema, errors}
 use crate::http::guards::{self, BodyKind};
 use crate::http::{ConnectionLimits, serve_connections};
 use crate::metrics;
-use crate::response_cache::{ResponseCache, Uncacheable};
+use crate::response_cache::{ResponseCache, Stored, Uncacheable};
 use territoires_sync::SyncConfig;
 
 /// What every handler shares.
@@ -192,26 +192,34 @@ async fn graphql(
     GraphQLBody(request): GraphQLBody,
 ) -> Response {
     let started = Instant::now();
-    let operation = metrics::operation_label(&request.query, request.operation_name.as_deref());
-    let (response, outcome) = answer(&state, &headers, request).await;
-    metrics::global().record_request(operation, &outcome, started.elapsed());
-    response
+    let answered = answer(&state, &headers, request).await;
+    metrics::global().record_request(answered.operation, &answered.outcome, started.elapsed());
+    answered.response
 }
 
-/// The response to a GraphQL request, and its outcome for metrics (`ok` or the first
-/// error's code, lower case).
+/// A GraphQL response and how metrics count it.
+struct Answered {
+    response: Response,
+    /// `ok` or the first error's code, lower case.
+    outcome: String,
+    /// The operation label (see [`metrics::operation_label_of`]).
+    operation: String,
+}
+
+/// The response to a GraphQL request.
 async fn answer(
     state: &AppState,
     headers: &HeaderMap,
     request: async_graphql::Request,
-) -> (Response, String) {
-    let failed = |status, error: Error| {
-        let outcome = error.code().to_ascii_lowercase();
-        (graphql_error(status, error), outcome)
+) -> Answered {
+    let failed = |status, error: Error, operation: &str| Answered {
+        outcome: error.code().to_ascii_lowercase(),
+        response: graphql_error(status, error),
+        operation: operation.to_owned(),
     };
     let snapshot = match state.directory.fresh().await {
         Ok(snapshot) => snapshot,
-        Err(error) => return failed(StatusCode::OK, Error::from(error)),
+        Err(error) => return failed(StatusCode::OK, Error::from(error), metrics::UNREAD),
     };
     // A header that is not visible ASCII cannot hold a token: refused, not ignored.
     let authorization = headers
@@ -219,7 +227,7 @@ async fn answer(
         .map(|value| value.to_str().unwrap_or_default());
     let viewer = match authenticate(authorization, &snapshot, Utc::now()) {
         Ok(viewer) => viewer,
-        Err(error) => return failed(StatusCode::UNAUTHORIZED, error),
+        Err(error) => return failed(StatusCode::UNAUTHORIZED, error, metrics::UNREAD),
     };
     let version = snapshot.version;
     let cache_key = (state.responses.enabled() && request.extensions.is_empty()).then(|| {
@@ -235,20 +243,24 @@ async fn answer(
     if let Some(key) = cache_key.as_deref() {
         let cached = state.responses.get(version, key);
         metrics::global().record_cache(cached.is_some());
-        if let Some(body) = cached {
-            return (json_response(body), "ok".to_owned());
+        if let Some(stored) = cached {
+            return Answered {
+                response: json_response(stored.body),
+                outcome: "ok".to_owned(),
+                operation: stored.operation.to_string(),
+            };
         }
     }
     // Bounded before async-graphql parses and validates it, off the runtime's workers.
     let (request, admitted) =
         match budget::admit(request, budget::Limits::from_config(&state.config)).await {
             Ok(admitted) => admitted,
-            Err(error) => return failed(StatusCode::OK, error),
+            Err(error) => return failed(StatusCode::OK, error, metrics::INVALID),
         };
     if admitted.introspection
         && let Err(error) = budget::allow_introspection(state.config.introspection, &viewer)
     {
-        return failed(StatusCode::OK, error);
+        return failed(StatusCode::OK, error, &admitted.operation);
     }
     let uncacheable = Uncacheable::default();
     let request = request
@@ -263,7 +275,10 @@ async fn answer(
         let timeout = Duration::from_secs(state.config.query_timeout_secs.max(1));
         match tokio::time::timeout(timeout, graphql::execute(&state.schema, request)).await {
             Ok(response) => response,
-            Err(_) => return failed(StatusCode::OK, Error::Timeout(timeout.as_secs())),
+            Err(_) => {
+                let error = Error::Timeout(timeout.as_secs());
+                return failed(StatusCode::OK, error, &admitted.operation);
+            }
         }
     };
     let outcome = response
@@ -277,15 +292,23 @@ async fn answer(
         .unwrap_or_else(|| "ok".to_owned());
     let body = match budget::serialize_bounded(&response, state.config.max_response_bytes) {
         Ok(body) => Bytes::from(body),
-        Err(error) => return failed(StatusCode::OK, error),
+        Err(error) => return failed(StatusCode::OK, error, &admitted.operation),
     };
     if let Some(key) = cache_key
         && response.is_ok()
         && !uncacheable.is_marked()
     {
-        state.responses.put(version, key, body.clone());
+        let stored = Stored {
+            body: body.clone(),
+            operation: admitted.operation.as_str().into(),
+        };
+        state.responses.put(version, key, stored);
     }
-    (json_response(body), outcome)
+    Answered {
+        response: json_response(body),
+        outcome,
+        operation: admitted.operation,
+    }
 }
 
 /// A JSON response with `body`.

@@ -72,12 +72,14 @@ impl Limits {
 }
 
 /// What the check found in a document that fits the budget.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Admitted {
     /// Whether the operation to run is a mutation.
     pub mutation: bool,
     /// Whether the document asks for `__schema` or `__type`.
     pub introspection: bool,
+    /// The metrics label of the operation (see [`crate::metrics::operation_label_of`]).
+    pub operation: String,
     /// What it was found to cost.
     pub cost: Cost,
 }
@@ -250,6 +252,7 @@ pub fn check(
     let admitted = Admitted {
         mutation: runs_mutation(&document, operation_name),
         introspection: written.introspection,
+        operation: crate::metrics::operation_label_of(&document, operation_name),
         cost,
     };
     Ok((document, admitted))

@@ -286,7 +286,7 @@ async fn a_query_running_past_the_timeout_is_stopped_and_the_server_keeps_servin
     let (_, metrics) = app.get("/metrics").await;
     assert!(
         metrics.contains(
-            "territoires_graphql_requests_total{operation=\"TimedOutRuns\",outcome=\"internal\"} 1"
+            "territoires_graphql_requests_total{operation=\"syncRuns\",outcome=\"internal\"} 1"
         ),
         "{metrics}"
     );
