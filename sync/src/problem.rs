@@ -16,6 +16,9 @@ pub enum ProblemCode {
     FileTooLarge,
     /// The file has more data rows than the configured limit.
     TooManyRows,
+    /// A sheet's used area (first to last non-empty cell), its columns or its text are
+    /// beyond what the import reads: refused before the spreadsheet library allocates it.
+    SheetTooLarge,
     /// A required column is missing (or no header row was found).
     MissingColumn,
     /// The header row is there but no coordinator row follows it.
@@ -62,6 +65,7 @@ impl ProblemCode {
             Self::EmptyFile => "EMPTY_FILE",
             Self::FileTooLarge => "FILE_TOO_LARGE",
             Self::TooManyRows => "TOO_MANY_ROWS",
+            Self::SheetTooLarge => "SHEET_TOO_LARGE",
             Self::MissingColumn => "MISSING_COLUMN",
             Self::NoDataRows => "NO_DATA_ROWS",
             Self::EmptyCell => "EMPTY_CELL",
@@ -101,6 +105,7 @@ impl ProblemCode {
         Self::EmptyFile,
         Self::FileTooLarge,
         Self::TooManyRows,
+        Self::SheetTooLarge,
         Self::MissingColumn,
         Self::NoDataRows,
         Self::EmptyCell,

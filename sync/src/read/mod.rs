@@ -5,9 +5,12 @@
 //! dates and formulas (by their cached value) all become text here, so the rest of the
 //! import sees `104200` whether the matricule was typed as a number or as text.
 
+mod biff_scan;
+mod bounds;
 mod columns;
 mod compound_file;
 mod delimited;
+mod ods_scan;
 mod spreadsheet;
 
 pub(crate) use columns::{Columns, Field, RawRow, extract_rows, find_header};
