@@ -18,10 +18,12 @@
 use crate::problem::{Problem, ProblemCode};
 
 /// Most cells the sheets' rectangles (first to last non-empty cell) may hold together.
-/// A roster of 50,000 people (`SYNC_MAX_ROWS`) on 40 columns fits; calamine, then the
-/// reader, hold about 100 bytes per cell, so the largest accepted workbook stays far
-/// from the memory a hostile one could claim.
-pub(super) const MAX_CELLS: u64 = 2_000_000;
+/// A roster of 50,000 people (`SYNC_MAX_ROWS`) on 30 columns fits. calamine keeps an
+/// .ods or .xls sheet and hands out a copy, which the reader turns into text: about
+/// 150 bytes per cell, text aside. At 2,000,000 cells the largest accepted .ods took
+/// 285 MiB in `territoires sync`; at 1,500,000 it stays well under the 300 MiB the
+/// service allows itself for any file.
+pub(super) const MAX_CELLS: u64 = 1_500_000;
 
 /// Most columns a sheet may use: wide HR extracts have a few hundred.
 pub(super) const MAX_COLUMNS: u32 = 1_000;
@@ -29,7 +31,7 @@ pub(super) const MAX_COLUMNS: u32 = 1_000;
 /// Most text the cells may hold once read, repetitions included (an .ods cell repeated
 /// over thousands of columns, an .xlsx shared string used by every cell): each byte is
 /// held up to three times while reading.
-pub(super) const MAX_TEXT_BYTES: u64 = 32 * 1024 * 1024;
+pub(super) const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What the whole workbook has used so far.
 #[derive(Debug, Default)]
@@ -223,7 +225,7 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(999), "ALL");
         assert_eq!(cell_reference(1_048_575, 16_383), "XFD1048576");
-        assert_eq!(french_number(2_000_000), "2\u{a0}000\u{a0}000");
+        assert_eq!(french_number(1_500_000), "1\u{a0}500\u{a0}000");
         assert_eq!(french_number(999), "999");
     }
 
@@ -232,11 +234,11 @@ mod tests {
         let budget = Budget::default();
         let mut sheet = SheetScan::new("Feuil1");
         sheet.used(&budget, (0, 0), (0, 0)).unwrap();
-        sheet.used(&budget, (1999, 1999), (999, 999)).unwrap();
-        let problem = sheet.used(&budget, (2000, 2000), (0, 0)).unwrap_err();
+        sheet.used(&budget, (1499, 1499), (999, 999)).unwrap();
+        let problem = sheet.used(&budget, (1500, 1500), (0, 0)).unwrap_err();
         assert_eq!(problem.code, ProblemCode::SheetTooLarge);
         assert!(
-            problem.message.contains("A1 à ALL2001"),
+            problem.message.contains("A1 à ALL1501"),
             "{}",
             problem.message
         );
@@ -257,11 +259,120 @@ mod tests {
         let mut budget = Budget::default();
         for _ in 0..2 {
             let mut sheet = SheetScan::new("a");
-            sheet.used(&budget, (0, 999), (0, 999)).unwrap();
+            sheet.used(&budget, (0, 749), (0, 999)).unwrap();
             budget.close(&sheet);
         }
         assert!(SheetScan::new("c").used(&budget, (0, 0), (0, 0)).is_err());
         assert!(budget.text(MAX_TEXT_BYTES).is_ok());
         assert!(budget.text(1).is_err());
+    }
+
+    /// The fuzz corpus's hostile shapes (see `fuzz/README.md`), through the whole reader:
+    /// each used to abort the process on a failed allocation of gigabytes.
+    #[test]
+    fn hostile_workbooks_are_refused_unread() {
+        for (name, bytes) in [
+            (
+                "xfd1048576.xlsx",
+                &include_bytes!("../../../fuzz/corpus/roster_file/hostile-xfd1048576.xlsx")[..],
+            ),
+            (
+                "xfd1000.xlsx",
+                include_bytes!("../../../fuzz/corpus/roster_file/hostile-xfd1000.xlsx"),
+            ),
+            (
+                "repeated.ods",
+                include_bytes!("../../../fuzz/corpus/roster_file/hostile-repeated.ods"),
+            ),
+            (
+                "after-empty-rows.ods",
+                include_bytes!("../../../fuzz/corpus/roster_file/hostile-after-empty-rows.ods"),
+            ),
+            (
+                "spaces.ods",
+                include_bytes!("../../../fuzz/corpus/roster_file/hostile-spaces.ods"),
+            ),
+            (
+                "far-label.xls",
+                include_bytes!("../../../fuzz/corpus/roster_file/hostile-far-label.xls"),
+            ),
+            (
+                "dimensions.xls",
+                include_bytes!("../../../fuzz/corpus/roster_file/hostile-dimensions.xls"),
+            ),
+        ] {
+            let problem = crate::read::read_sheets(bytes, name).unwrap_err();
+            assert_eq!(
+                problem.code,
+                ProblemCode::SheetTooLarge,
+                "{name}: {problem:?}"
+            );
+        }
+        let xfd = include_bytes!("../../../fuzz/corpus/roster_file/hostile-xfd1048576.xlsx");
+        let problem = crate::read::read_sheets(xfd, "r.xlsx").unwrap_err();
+        assert!(
+            problem.message.contains("XFD1048576"),
+            "{}",
+            problem.message
+        );
+    }
+
+    #[test]
+    fn ordinary_workbooks_pass() {
+        for (name, bytes) in [
+            (
+                "lying-dimension.xlsx",
+                &include_bytes!("../../../fuzz/corpus/roster_file/lying-dimension.xlsx")[..],
+            ),
+            (
+                "empty-tail.ods",
+                include_bytes!("../../../fuzz/corpus/roster_file/libreoffice-empty-tail.ods"),
+            ),
+            (
+                "roster-92.xlsx",
+                include_bytes!("../../../tests/fixtures/roster-92.xlsx"),
+            ),
+            (
+                "hr-export.xlsx",
+                include_bytes!("../../../tests/fixtures/roster-92-hr-export.xlsx"),
+            ),
+            (
+                "roster-92.ods",
+                include_bytes!("../../../tests/fixtures/roster-92.ods"),
+            ),
+            (
+                "hr-export.xls",
+                include_bytes!("../../../tests/fixtures/roster-92-hr-export.xls"),
+            ),
+        ] {
+            let sheets = crate::read::read_sheets(bytes, name);
+            assert!(sheets.is_ok(), "{name}: {sheets:?}");
+        }
+    }
+
+    /// 1,000 columns (an HR extract as wide as allowed) are read in full.
+    #[test]
+    fn the_widest_sheet_allowed_is_read() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for column in 0..1000u16 {
+            sheet.write_string(0, column, format!("C{column}")).unwrap();
+            sheet.write_number(1, column, f64::from(column)).unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let sheets = crate::read::read_sheets(&bytes, "r.xlsx").unwrap();
+        assert_eq!(sheets[0].rows[1].len(), 1000);
+        sheet_with_one_more_column_is_refused();
+    }
+
+    fn sheet_with_one_more_column_is_refused() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "Nom").unwrap();
+        sheet.write_string(0, 1000, "x").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let problem = crate::read::read_sheets(&bytes, "r.xlsx").unwrap_err();
+        assert_eq!(problem.code, ProblemCode::SheetTooLarge);
+        assert!(problem.message.contains("ALM1"), "{}", problem.message);
     }
 }

@@ -33,6 +33,14 @@ const VALUE_ATTRIBUTES: &[&str] = &[
     "table:formula",
 ];
 
+/// Cell attributes calamine keeps as text.
+const TEXT_ATTRIBUTES: &[&str] = &[
+    "office:string-value",
+    "office:date-value",
+    "office:time-value",
+    "table:formula",
+];
+
 /// Why the scan stopped early.
 pub(super) enum Stop {
     /// A bound is crossed: the problem to report.
@@ -240,11 +248,12 @@ impl Table {
             .with_checks(false)
             .flatten()
             .any(|a| VALUE_ATTRIBUTES.contains(&a.key.as_ref()));
-        // Attribute values (the string value, the formula) are text calamine keeps.
+        // The attribute values calamine keeps as text (the string value, the formula).
         let text = if used {
             e.attributes()
                 .with_checks(false)
                 .flatten()
+                .filter(|a| TEXT_ATTRIBUTES.contains(&a.key.as_ref()))
                 .map(|a| a.value.len() as u64)
                 .sum()
         } else {
@@ -327,6 +336,12 @@ pub(super) mod tests {
         writer.start_file("mimetype", stored).unwrap();
         writer
             .write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        writer
+            .start_file("META-INF/manifest.xml", deflated)
+            .unwrap();
+        writer
+            .write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#)
             .unwrap();
         writer.start_file("content.xml", deflated).unwrap();
         write!(

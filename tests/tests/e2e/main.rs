@@ -9,6 +9,7 @@ mod editing_others;
 mod editing_projects;
 mod hardening;
 mod health;
+mod hostile_uploads;
 mod lists;
 mod lookups;
 mod node;
