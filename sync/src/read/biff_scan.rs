@@ -24,37 +24,134 @@ const RSTRING: u16 = 0x00D6;
 const BOOL_ERR: u16 = 0x0205;
 const RK: u16 = 0x027E;
 const LABEL_SST: u16 = 0x00FD;
+const SST: u16 = 0x00FC;
 const MUL_RK: u16 = 0x00BD;
 const FORMULA: u16 = 0x0006;
 
-/// Records as calamine's `RecordIter` splits them: type and data (the CONTINUE records
-/// that follow are joined to it by calamine and skipped here). Ends at the first record
+/// Records as calamine's `RecordIter` splits them: type, data and the data of the
+/// CONTINUE records that follow (calamine joins them to it). Ends at the first record
 /// calamine could not read.
 struct Records<'a> {
     stream: &'a [u8],
 }
 
 impl<'a> Iterator for Records<'a> {
-    type Item = (u16, &'a [u8]);
+    type Item = (u16, &'a [u8], Vec<&'a [u8]>);
 
     fn next(&mut self) -> Option<Self::Item> {
         let typ = u16_at(self.stream, 0)?;
         let len = usize::from(u16_at(self.stream, 2)?);
         let data = self.stream.get(4..4 + len)?;
         self.stream = self.stream.get(4 + len..)?;
+        let mut continued = Vec::new();
         while self.stream.len() > 4 && u16_at(self.stream, 0) == Some(CONTINUE) {
             let len = usize::from(u16_at(self.stream, 2)?);
+            continued.push(self.stream.get(4..4 + len)?);
             self.stream = self.stream.get(4 + len..)?;
         }
-        Some((typ, data))
+        Some((typ, data, continued))
     }
+}
+
+/// The length of each string of the shared string table (SST), as calamine's
+/// `parse_sst` reads them: a count of characters, doubled for the two-byte ones (their
+/// text takes two to three bytes once decoded). calamine copies a string for every
+/// cell that shows it, so this is what a LabelSst cell costs. Each string counts as an
+/// entry calamine keeps. Stops where calamine would fail.
+fn string_lengths(
+    data: &[u8],
+    continued: &[&[u8]],
+    budget: &mut Budget,
+) -> Result<Vec<u64>, Problem> {
+    let mut lengths = Vec::new();
+    let mut segments = std::iter::once(data).chain(continued.iter().copied());
+    let Some(first) = segments.next() else {
+        return Ok(lengths);
+    };
+    let Some(mut current) = first.get(8..) else {
+        return Ok(lengths);
+    };
+    loop {
+        if current.is_empty() {
+            match segments.next() {
+                Some(next) => current = next,
+                None => break,
+            }
+            if current.is_empty() {
+                budget.entries(1)?;
+                lengths.push(0);
+                continue;
+            }
+        }
+        let (Some(chars), Some(&flags)) = (u16_at(current, 0), current.get(2)) else {
+            break;
+        };
+        let mut at = 3;
+        let runs = if flags & 0x8 != 0 {
+            let Some(runs) = u16_at(current, at) else {
+                break;
+            };
+            at += 2;
+            usize::from(runs) * 4
+        } else {
+            0
+        };
+        let extension = if flags & 0x4 != 0 {
+            let Some(size) = u32_at(current, at) else {
+                break;
+            };
+            at += 4;
+            usize::try_from(size).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        let Some(rest) = current.get(at..) else { break };
+        current = rest;
+        let mut left = usize::from(chars);
+        let mut wide = flags & 0x1 != 0;
+        let mut cost = 0u64;
+        while left > 0 {
+            let width = if wide { 2 } else { 1 };
+            let taken = left.min(current.len() / width);
+            cost += (taken * width) as u64;
+            current = &current[taken * width..];
+            left -= taken;
+            if left > 0 {
+                let Some(next) = segments.next() else {
+                    return Ok(lengths);
+                };
+                let Some((&flag, rest)) = next.split_first() else {
+                    return Ok(lengths);
+                };
+                wide = flag & 0x1 != 0;
+                current = rest;
+            }
+        }
+        let mut skip = runs.saturating_add(extension);
+        while skip > 0 {
+            if current.is_empty() {
+                match segments.next() {
+                    Some(next) => current = next,
+                    None => return Ok(lengths),
+                }
+            }
+            let taken = skip.min(current.len());
+            current = &current[taken..];
+            skip -= taken;
+        }
+        budget.entries(1)?;
+        lengths.push(cost);
+    }
+    Ok(lengths)
 }
 
 /// Measures every sheet of the workbook stream `stream` into `budget`.
 pub(super) fn scan(stream: &[u8], budget: &mut Budget) -> Result<(), Problem> {
     let mut positions = Vec::new();
-    for (typ, data) in (Records { stream }) {
+    let mut strings = Vec::new();
+    for (typ, data, continued) in (Records { stream }) {
         match typ {
+            SST => strings = string_lengths(data, &continued, budget)?,
             BOUND_SHEET => {
                 if let Some(position) = u32_at(data, 0) {
                     positions.push((position, sheet_name(data)));
@@ -74,7 +171,7 @@ pub(super) fn scan(stream: &[u8], budget: &mut Budget) -> Result<(), Problem> {
         };
         let name = name.unwrap_or_else(|| format!("n° {}", index + 1));
         let mut scan = SheetScan::new(&name);
-        let complete = scan_sheet(sheet, &mut scan, budget)?;
+        let complete = scan_sheet(sheet, &strings, &mut scan, budget)?;
         budget.close(&scan);
         if !complete {
             return Ok(());
@@ -102,10 +199,15 @@ fn sheet_name(data: &[u8]) -> Option<String> {
 }
 
 /// One sheet's records; `false` when calamine stops reading the file at one of them.
-fn scan_sheet(sheet: &[u8], scan: &mut SheetScan, budget: &mut Budget) -> Result<bool, Problem> {
+fn scan_sheet(
+    sheet: &[u8],
+    strings: &[u64],
+    scan: &mut SheetScan,
+    budget: &mut Budget,
+) -> Result<bool, Problem> {
     let mut seen_sheet_bof = false;
     let mut depth = 0usize;
-    for (typ, data) in (Records { stream: sheet }) {
+    for (typ, data, _) in (Records { stream: sheet }) {
         // Embedded charts carry cell-like records calamine skips.
         if depth > 0 {
             match typ {
@@ -151,10 +253,20 @@ fn scan_sheet(sheet: &[u8], scan: &mut SheetScan, budget: &mut Budget) -> Result
                 continue;
             }
             NUMBER => cell(14),
-            LABEL | RSTRING => cell(6),
             BOOL_ERR => cell(8),
             RK => cell(10),
-            LABEL_SST => cell(10),
+            LABEL_SST => {
+                // calamine copies the shared string into the cell.
+                let index = u32_at(data, 6).and_then(|i| usize::try_from(i).ok());
+                let length = index.and_then(|i| strings.get(i)).copied().unwrap_or(0);
+                budget.text(length)?;
+                cell(10)
+            }
+            // Labels carry their own text (at most 65,535 characters, 2 bytes each).
+            LABEL | RSTRING => {
+                budget.text(data.len() as u64)?;
+                cell(6)
+            }
             FORMULA => cell(20),
             MUL_RK => {
                 let Some((row, first, last)) = mul_rk(data) else {
@@ -248,6 +360,11 @@ mod tests {
 
     /// A workbook stream: globals with one sheet, then the sheet's `cells` records.
     fn stream(cells: &[Vec<u8>]) -> Vec<u8> {
+        stream_with(&[], cells)
+    }
+
+    /// The same, with `globals` records (a shared string table) before the sheet's.
+    fn stream_with(globals: &[u8], cells: &[Vec<u8>]) -> Vec<u8> {
         let bof = record(BOF, &[0, 6, 16, 0, 0, 0, 0, 0]);
         let bound = |at: u32| {
             record(
@@ -255,8 +372,14 @@ mod tests {
                 &[&at.to_le_bytes()[..], &[0, 0, 1, 0, b'S']].concat(),
             )
         };
-        let globals_len = (bof.len() + bound(0).len() + 4) as u32;
-        let mut out = [bof.clone(), bound(globals_len), record(EOF, &[])].concat();
+        let globals_len = (bof.len() + bound(0).len() + globals.len() + 4) as u32;
+        let mut out = [
+            bof.clone(),
+            bound(globals_len),
+            globals.to_vec(),
+            record(EOF, &[]),
+        ]
+        .concat();
         out.extend(bof);
         for cell in cells {
             out.extend_from_slice(cell);
@@ -286,6 +409,45 @@ mod tests {
         assert_eq!(
             scanned(&[number(0, 0), number(0, 5000)]),
             Err(ProblemCode::SheetTooLarge)
+        );
+    }
+
+    /// One 60,000-character shared string (split over CONTINUE records, as Excel writes
+    /// it), shown by `cells` LabelSst cells.
+    fn shared_string_shown(cells: u16) -> Vec<u8> {
+        let text = vec![b'a'; 60_000];
+        let mut sst = [1u32.to_le_bytes(), 1u32.to_le_bytes()].concat();
+        sst.extend_from_slice(&60_000u16.to_le_bytes());
+        sst.push(0);
+        let (first, mut rest) = text.split_at(8_000);
+        sst.extend_from_slice(first);
+        let mut globals = record(SST, &sst);
+        while !rest.is_empty() {
+            let (piece, after) = rest.split_at(rest.len().min(8_000));
+            globals.extend(record(CONTINUE, &[&[0u8][..], piece].concat()));
+            rest = after;
+        }
+        let labels: Vec<Vec<u8>> = (0..cells)
+            .map(|row| {
+                let mut data = row.to_le_bytes().to_vec();
+                data.extend_from_slice(&[0, 0, 0, 0]);
+                data.extend_from_slice(&0u32.to_le_bytes());
+                record(LABEL_SST, &data)
+            })
+            .collect();
+        stream_with(&globals, &labels)
+    }
+
+    #[test]
+    fn a_shared_string_shown_by_many_cells_counts_for_each() {
+        let mut budget = Budget::default();
+        assert!(scan(&shared_string_shown(10), &mut budget).is_ok());
+        let problem = scan(&shared_string_shown(400), &mut Budget::default()).unwrap_err();
+        assert_eq!(problem.code, ProblemCode::SheetTooLarge);
+        assert!(
+            problem.message.contains("Mio de texte"),
+            "{}",
+            problem.message
         );
     }
 
