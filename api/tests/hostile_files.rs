@@ -186,7 +186,14 @@ fn hostile_files(dir: &Path) -> Vec<PathBuf> {
         data[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         data[10..12].copy_from_slice(&0x4000u16.to_le_bytes());
     });
+    // Zip parts inflating far beyond their size (kept in the fuzz corpus).
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/corpus/roster_file");
+    for name in ["hostile-shared-strings.xlsx", "hostile-long-string.xlsx"] {
+        std::fs::copy(format!("{corpus}/{name}"), path(name)).unwrap();
+    }
     for name in [
+        "hostile-shared-strings.xlsx",
+        "hostile-long-string.xlsx",
         "xfd1048576.xlsx",
         "xfd1000.xlsx",
         "all1048576.xlsx",

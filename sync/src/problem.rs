@@ -16,8 +16,9 @@ pub enum ProblemCode {
     FileTooLarge,
     /// The file has more data rows than the configured limit.
     TooManyRows,
-    /// A sheet's used area (first to last non-empty cell), its columns or its text are
-    /// beyond what the import reads: refused before the spreadsheet library allocates it.
+    /// A sheet's used area (first to last non-empty cell), its columns, its text or an
+    /// inflated part of the workbook are beyond what the import reads: refused before
+    /// the spreadsheet library allocates them.
     SheetTooLarge,
     /// A required column is missing (or no header row was found).
     MissingColumn,

@@ -33,6 +33,54 @@ pub(super) const MAX_COLUMNS: u32 = 1_000;
 /// held up to three times while reading.
 pub(super) const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Most bytes one part of a zip-based workbook (a worksheet, `content.xml`) may inflate
+/// to, counted as it inflates (not as the archive declares): the XML parsers, calamine's
+/// and `ods_scan`'s, hold a whole text node in memory, however long. A 1,500,000-cell
+/// .xlsx sheet takes about 50 MiB.
+pub(super) const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Most bytes the shared strings of an .xlsx workbook may inflate to: calamine reads
+/// them all into memory when the workbook opens, at about 40 bytes per string besides
+/// its text.
+pub(super) const MAX_SHARED_STRINGS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Inflates every part of a zip-based workbook into nothing, counting, and refuses the
+/// file at the first part over its bound. A file that is not an archive, or a part that
+/// cannot be inflated, passes: calamine reports it in its own words.
+pub(super) fn check_parts(bytes: &[u8]) -> Result<(), Problem> {
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    for index in 0..archive.len() {
+        let Ok(part) = archive.by_index(index) else {
+            continue;
+        };
+        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        let limit = if name.to_ascii_lowercase().ends_with("sharedstrings.xml") {
+            MAX_SHARED_STRINGS_BYTES
+        } else {
+            MAX_PART_BYTES
+        };
+        let inflated = std::io::copy(
+            &mut std::io::Read::take(part, limit + 1),
+            &mut std::io::sink(),
+        )
+        .unwrap_or(0);
+        if inflated > limit {
+            return Err(Problem::new(
+                ProblemCode::SheetTooLarge,
+                format!(
+                    "La partie « {name} » du classeur occupe plus de {} Mio une fois \
+                     décompressée : le fichier n'a pas été lu. Une liste de coordonnateurs \
+                     est bien plus petite ; vérifiez qu'il s'agit bien de ce fichier.",
+                    limit / (1024 * 1024)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What the whole workbook has used so far.
 #[derive(Debug, Default)]
 pub(super) struct Budget {
@@ -205,7 +253,7 @@ fn french_number(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(digit);

@@ -78,12 +78,12 @@ pub(super) fn scan(bytes: &[u8], budget: &mut Budget) -> Result<(), Stop> {
             .read_event_into(&mut buf)
             .map_err(|_| Stop::Malformed)?;
         match event {
-            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "table:table" => {
-                // A table inside a cell counts with the table around it.
-                if table.is_none() {
-                    let name = attribute(&e, "table:name").unwrap_or_default();
-                    table = Some(Table::new(SheetScan::new(&name)));
-                }
+            // A table inside a cell counts with the table around it.
+            Event::Start(e) | Event::Empty(e)
+                if e.name().as_ref() == "table:table" && table.is_none() =>
+            {
+                let name = attribute(&e, "table:name").unwrap_or_default();
+                table = Some(Table::new(SheetScan::new(&name)));
             }
             Event::End(e) if e.name().as_ref() == "table:table" => {
                 if let Some(done) = table.take() {

@@ -61,13 +61,17 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> 
         }
         Format::Ods => {
             check_inflated_size(bytes)?;
+            super::bounds::check_parts(bytes)?;
             match ods_scan::scan(bytes, &mut Budget::default()) {
                 Ok(()) => (),
                 Err(ods_scan::Stop::TooLarge(problem)) => return Err(problem),
                 Err(ods_scan::Stop::Malformed) => return Err(unreadable()),
             }
         }
-        _ => check_inflated_size(bytes)?,
+        _ => {
+            check_inflated_size(bytes)?;
+            super::bounds::check_parts(bytes)?;
+        }
     }
     // calamine trusts some offsets of the file's own structures and panics on a few
     // corrupt files (fuzzing found an .xls whose sector chain points past its end). The

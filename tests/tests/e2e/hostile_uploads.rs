@@ -25,6 +25,8 @@ async fn hostile_workbooks_are_rejected_and_the_server_keeps_answering() {
         "hostile-spaces.ods",
         "hostile-far-label.xls",
         "hostile-dimensions.xls",
+        "hostile-shared-strings.xlsx",
+        "hostile-long-string.xlsx",
     ] {
         let bytes = std::fs::read(format!("{CORPUS}/{name}")).unwrap();
         let (status, answer) = app
