@@ -19,6 +19,10 @@ pub enum ProblemCode {
     FileTooLarge,
     /// The file has more data rows than the configured limit.
     TooManyRows,
+    /// A sheet's used area (first to last non-empty cell), its columns, its text or an
+    /// inflated part of the workbook are beyond what the import reads: refused before
+    /// the spreadsheet library allocates them.
+    SheetTooLarge,
     /// A required column is missing (or no header row was found).
     MissingColumn,
     /// The header row is there but no coordinator row follows it.
@@ -79,6 +83,7 @@ impl ProblemCode {
             Self::IncompleteFile => "INCOMPLETE_FILE",
             Self::FileTooLarge => "FILE_TOO_LARGE",
             Self::TooManyRows => "TOO_MANY_ROWS",
+            Self::SheetTooLarge => "SHEET_TOO_LARGE",
             Self::MissingColumn => "MISSING_COLUMN",
             Self::NoDataRows => "NO_DATA_ROWS",
             Self::EmptyCell => "EMPTY_CELL",
@@ -124,6 +129,7 @@ impl ProblemCode {
         Self::IncompleteFile,
         Self::FileTooLarge,
         Self::TooManyRows,
+        Self::SheetTooLarge,
         Self::MissingColumn,
         Self::NoDataRows,
         Self::EmptyCell,

@@ -27,15 +27,23 @@ pub(super) enum Corrupt {
     LoopingChain,
 }
 
-/// Checks the sector chains of a compound file (see the module documentation).
+/// Checks the sector chains of a compound file (see the module documentation). The
+/// reader calls [`workbook_stream`], which checks them the same way first.
+#[cfg(test)]
 pub(super) fn check(bytes: &[u8]) -> Result<(), Corrupt> {
+    table(bytes).map(|_| ())
+}
+
+/// The file's sectors and allocation table, once checked; `None` when calamine will
+/// refuse the file itself.
+fn table(bytes: &[u8]) -> Result<Option<(Sectors<'_>, Vec<u32>)>, Corrupt> {
     if bytes.len() < 512 || &bytes[..8] != SIGNATURE {
-        return Ok(());
+        return Ok(None);
     }
     let sector_size: usize = match u16_at(bytes, 30) {
         0x0009 => 512,
         0x000C => 4096,
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
     // calamine reads the header (a whole first sector for 4096-byte sectors), then
     // numbers sectors from there; `maxid` is its bound on sector ids.
@@ -54,15 +62,15 @@ pub(super) fn check(bytes: &[u8]) -> Result<(), Corrupt> {
     while sector_id < RESERVED_SECTORS {
         difat_sectors += 1;
         if difat_sectors > sectors.maxid.saturating_add(1) {
-            return Ok(()); // calamine refuses it (sector beyond end of file)
+            return Ok(None); // calamine refuses it (sector beyond end of file)
         }
         let Some(sector) = sectors.get(sector_id) else {
-            return Ok(());
+            return Ok(None);
         };
         difat.extend(words(sector));
         match difat.pop() {
             Some(next) => sector_id = next,
-            None => return Ok(()),
+            None => return Ok(None),
         }
         // A valid file lists each of its sectors at most once.
         if difat.len()
@@ -82,14 +90,148 @@ pub(super) fn check(bytes: &[u8]) -> Result<(), Corrupt> {
     let mut fat = Vec::with_capacity(fat_sectors.len() * (sector_size / 4));
     for id in fat_sectors {
         let Some(sector) = sectors.get(id) else {
-            return Ok(());
+            return Ok(None);
         };
         fat.extend(words(sector));
     }
     if has_loop(&fat) {
         return Err(Corrupt::LoopingChain);
     }
-    Ok(())
+    Ok(Some((sectors, fat)))
+}
+
+/// The end-of-chain marker.
+const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
+/// Streams shorter than this live in the mini stream, in 64-byte sectors.
+const MINI_STREAM_CUTOFF: usize = 4096;
+
+/// The `Workbook` stream (or `Book`, for Excel 5 files) exactly as calamine 0.38 reads
+/// it (`cfb.rs`), for `biff_scan` to go through its records first. `None` when calamine
+/// will refuse the file before reading any record, or when its reading would depend on
+/// more than the file's table says (a mini stream sector past the mini stream makes
+/// calamine read whatever follows in the file): the caller refuses such a file.
+pub(super) fn workbook_stream(bytes: &[u8]) -> Result<Option<Vec<u8>>, Corrupt> {
+    let Some((sectors, fat)) = table(bytes)? else {
+        return Ok(None);
+    };
+    let directory = match chain(&sectors, &fat, u32_at(bytes, 48), usize::MAX) {
+        Some(directory) => directory,
+        None => return Ok(None),
+    };
+    let entries: Vec<Entry> = directory
+        .chunks_exact(128)
+        .map(|raw| Entry::parse(raw, sectors.size))
+        .collect();
+    let Some(root) = entries.first() else {
+        return Ok(None);
+    };
+    let Some(stream) = ["Workbook", "Book"]
+        .iter()
+        .find_map(|name| entries.iter().find(|e| e.name.eq_ignore_ascii_case(name)))
+    else {
+        return Ok(None);
+    };
+    if stream.len >= MINI_STREAM_CUTOFF {
+        return Ok(chain(&sectors, &fat, stream.start, stream.len));
+    }
+    let mini_fat_sectors = usize::try_from(u32_at(bytes, 64)).unwrap_or(usize::MAX);
+    if mini_fat_sectors == 0 {
+        return Ok(None);
+    }
+    let (Some(mini_stream), Some(mini_fat)) = (
+        chain(&sectors, &fat, root.start, root.len),
+        chain(
+            &sectors,
+            &fat,
+            u32_at(bytes, 60),
+            mini_fat_sectors.saturating_mul(sectors.size),
+        ),
+    ) else {
+        return Ok(None);
+    };
+    let mini_fat: Vec<u32> = words(&mini_fat).collect();
+    let mini = Sectors {
+        bytes: &mini_stream,
+        start: 0,
+        size: 64,
+        maxid: sectors.maxid.saturating_mul(8),
+    };
+    Ok(mini_chain(&mini, &mini_fat, stream.start, stream.len))
+}
+
+/// A chain of the mini stream. Past the mini stream, calamine reads on from wherever
+/// its file reader is: such a chain is `None` too. Streams in the mini stream are
+/// shorter than 4096 bytes, which bounds the loop.
+fn mini_chain(mini: &Sectors<'_>, mini_fat: &[u32], mut id: u32, len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    while id != END_OF_CHAIN {
+        let sector = mini.get(id)?;
+        if sector.len() < mini.size {
+            return None;
+        }
+        let take = sector.len().min(len - out.len());
+        out.extend_from_slice(&sector[..take]);
+        if out.len() >= len {
+            break;
+        }
+        id = *mini_fat.get(usize::try_from(id).ok()?)?;
+    }
+    Some(out)
+}
+
+/// A directory entry: the stream's name, first sector and length.
+struct Entry {
+    name: String,
+    start: u32,
+    len: usize,
+}
+
+impl Entry {
+    fn parse(raw: &[u8], sector_size: usize) -> Self {
+        let units: Vec<u16> = raw[..64]
+            .chunks_exact(2)
+            .map(|u| u16::from_le_bytes([u[0], u[1]]))
+            .collect();
+        let mut name = String::from_utf16_lossy(&units);
+        if let Some(end) = name.find('\0') {
+            name.truncate(end);
+        }
+        let len = if sector_size == 512 {
+            u64::from(u32_at(raw, 120))
+        } else {
+            match raw.get(120..128) {
+                Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+                _ => 0,
+            }
+        };
+        Self {
+            name,
+            start: u32_at(raw, 116),
+            len: usize::try_from(len).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// The chain of sectors from `id`, cut at `len` bytes, as calamine reads it; `None` where
+/// calamine fails (a sector past the end, an entry outside the table). The table has no
+/// loop (checked by [`table`]), so a chain ends within the file's sectors.
+fn chain(sectors: &Sectors<'_>, fat: &[u32], mut id: u32, len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut steps = 0usize;
+    while id != END_OF_CHAIN {
+        steps += 1;
+        if steps > fat.len().saturating_add(1) {
+            return None;
+        }
+        let sector = sectors.get(id)?;
+        let take = sector.len().min(len - out.len());
+        out.extend_from_slice(&sector[..take]);
+        if out.len() >= len {
+            break;
+        }
+        id = *fat.get(usize::try_from(id).ok()?)?;
+    }
+    Some(out)
 }
 
 /// The file's sectors as calamine addresses them.

@@ -7,9 +7,12 @@
 //! values keep their type beside the text the spreadsheet shows: Excel turns "5/3" typed
 //! in a Territoire cell into 5 March, and only the type tells it from a territory.
 
+mod biff_scan;
+mod bounds;
 mod columns;
 mod compound_file;
 mod delimited;
+mod ods_scan;
 mod spreadsheet;
 
 pub(crate) use columns::{Columns, Field, RawRow, extract_rows, find_header};

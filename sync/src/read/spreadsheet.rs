@@ -2,9 +2,10 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, open_workbook_from_rs};
+use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxError, open_workbook_from_rs};
 
-use super::{Cell, Format, Sheet};
+use super::bounds::{Budget, SheetScan};
+use super::{Cell, Format, Sheet, biff_scan, ods_scan};
 use crate::problem::{Problem, ProblemCode};
 
 /// Most a zip-based workbook (.xlsx, .ods) may inflate to. A roster of 20,000 people
@@ -39,18 +40,38 @@ fn check_inflated_size(bytes: &[u8]) -> Result<(), Problem> {
 }
 
 /// Reads every sheet, in workbook order. A sheet that cannot be read is skipped when
-/// another can; a workbook none of whose sheets can be read is unreadable.
+/// another can; a workbook none of whose sheets can be read is unreadable. A workbook
+/// over the bounds of `bounds` is refused before calamine allocates its sheets.
 pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> {
-    if format == Format::Xls {
-        if let Err(corrupt) = super::compound_file::check(bytes) {
-            tracing::info!(?corrupt, "roster workbook refused before reading");
-            return Err(Problem::new(
-                ProblemCode::UnreadableFile,
-                unreadable_message(format),
-            ));
+    let unreadable = || Problem::new(ProblemCode::UnreadableFile, unreadable_message(format));
+    match format {
+        Format::Xls => {
+            let stream = match super::compound_file::workbook_stream(bytes) {
+                Ok(Some(stream)) => stream,
+                Ok(None) => {
+                    tracing::info!("roster workbook has no workbook stream calamine can read");
+                    return Err(unreadable());
+                }
+                Err(corrupt) => {
+                    tracing::info!(?corrupt, "roster workbook refused before reading");
+                    return Err(unreadable());
+                }
+            };
+            biff_scan::scan(&stream, &mut Budget::default())?;
         }
-    } else {
-        check_inflated_size(bytes)?;
+        Format::Ods => {
+            check_inflated_size(bytes)?;
+            super::bounds::check_parts(bytes)?;
+            match ods_scan::scan(bytes, &mut Budget::default()) {
+                Ok(()) => (),
+                Err(ods_scan::Stop::TooLarge(problem)) => return Err(problem),
+                Err(ods_scan::Stop::Malformed) => return Err(unreadable()),
+            }
+        }
+        _ => {
+            check_inflated_size(bytes)?;
+            super::bounds::check_parts(bytes)?;
+        }
     }
     // calamine trusts some offsets of the file's own structures and panics on a few
     // corrupt files (fuzzing found an .xls whose sector chain points past its end). The
@@ -63,22 +84,42 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> 
         let cursor = Cursor::new(bytes);
         match format {
             Format::Xls => open_workbook_from_rs::<Xls<_>, _>(cursor)
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure::Unreadable(e.to_string()))
                 .and_then(|mut book| all_sheets(&mut book)),
             Format::Ods => open_workbook_from_rs::<Ods<_>, _>(cursor)
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure::Unreadable(e.to_string()))
                 .and_then(|mut book| all_sheets(&mut book)),
             _ => open_workbook_from_rs::<Xlsx<_>, _>(cursor)
-                .map_err(|e| e.to_string())
-                .and_then(|mut book| all_sheets(&mut book)),
+                .map_err(|e| Failure::Unreadable(e.to_string()))
+                .and_then(|mut book| xlsx_sheets(&mut book)),
         }
     };
-    let result = std::panic::catch_unwind(parse)
-        .unwrap_or_else(|_| Err("the spreadsheet library panicked on this file".to_owned()));
-    result.map_err(|detail| {
-        tracing::info!(format = ?format, detail, "roster workbook unreadable");
-        Problem::new(ProblemCode::UnreadableFile, unreadable_message(format))
+    let result = std::panic::catch_unwind(parse).unwrap_or_else(|_| {
+        Err(Failure::Unreadable(
+            "the spreadsheet library panicked on this file".to_owned(),
+        ))
+    });
+    result.map_err(|failure| match failure {
+        Failure::Refused(problem) => problem,
+        Failure::Unreadable(detail) => {
+            tracing::info!(format = ?format, detail, "roster workbook unreadable");
+            unreadable()
+        }
     })
+}
+
+/// Why a workbook was not read.
+enum Failure {
+    /// calamine could not read it (its error, for the logs).
+    Unreadable(String),
+    /// It is over the bounds.
+    Refused(Problem),
+}
+
+impl From<Problem> for Failure {
+    fn from(problem: Problem) -> Self {
+        Self::Refused(problem)
+    }
 }
 
 fn unreadable_message(format: Format) -> String {
@@ -94,7 +135,7 @@ fn unreadable_message(format: Format) -> String {
     )
 }
 
-fn all_sheets<R, RS>(book: &mut R) -> Result<Vec<Sheet>, String>
+fn all_sheets<R, RS>(book: &mut R) -> Result<Vec<Sheet>, Failure>
 where
     R: Reader<RS>,
     RS: std::io::Read + std::io::Seek,
@@ -110,9 +151,72 @@ where
         }
     }
     match (sheets.is_empty(), last_error) {
-        (true, Some(error)) => Err(error),
+        (true, Some(error)) => Err(Failure::Unreadable(error)),
         _ => Ok(sheets),
     }
+}
+
+/// The sheets of an .xlsx workbook, streamed: calamine's `worksheet_range` would build
+/// the dense rectangle of whatever cells the file holds, so the non-empty cells are
+/// collected here, counted against the bounds one by one, and only then spread out.
+fn xlsx_sheets<RS>(book: &mut Xlsx<RS>) -> Result<Vec<Sheet>, Failure>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    let mut budget = Budget::default();
+    let names = book.sheet_names();
+    let mut sheets = Vec::with_capacity(names.len());
+    let mut last_error = None;
+    for name in names {
+        match xlsx_range(book, &name, &mut budget) {
+            Ok(range) => sheets.push(sheet(name, &range)),
+            Err(Failure::Unreadable(e)) => last_error = Some(e),
+            Err(refused) => return Err(refused),
+        }
+    }
+    match (sheets.is_empty(), last_error) {
+        (true, Some(error)) => Err(Failure::Unreadable(error)),
+        _ => Ok(sheets),
+    }
+}
+
+/// One .xlsx sheet as calamine's `worksheet_range` reads it, within `budget`.
+fn xlsx_range<RS>(
+    book: &mut Xlsx<RS>,
+    name: &str,
+    budget: &mut Budget,
+) -> Result<Range<Data>, Failure>
+where
+    RS: std::io::Read + std::io::Seek,
+{
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet: calamine reads it as an empty range.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Range::default()),
+        Err(e) => return Err(Failure::Unreadable(e.to_string())),
+    };
+    let mut scan = SheetScan::new(name);
+    let mut cells = Vec::new();
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => return Err(Failure::Unreadable(e.to_string())),
+        };
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        budget.entries(1)?;
+        scan.used(budget, (row, row), (column, column))?;
+        let value = Data::from(cell.get_value().clone());
+        if let Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) = &value {
+            budget.text(text.len() as u64)?;
+        }
+        cells.push(calamine::Cell::new((row, column), value));
+    }
+    budget.close(&scan);
+    Ok(Range::from_sparse(cells))
 }
 
 fn sheet(name: String, range: &Range<Data>) -> Sheet {

@@ -11,6 +11,7 @@ mod editing_projects;
 mod exposure;
 mod hardening;
 mod health;
+mod hostile_uploads;
 mod lists;
 mod lookups;
 mod node;
