@@ -293,3 +293,195 @@ fn every_fixture_still_passes_the_bounds() {
         assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
     }
 }
+
+/// Kills the server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A query of 1.3 KB whose fragments double at each level: 2^29 fields once expanded.
+fn fan_out_query() -> String {
+    let mut query = String::from("fragment T0 on Territory { number }\n");
+    for level in 1..=29 {
+        let below = level - 1;
+        query.push_str(&format!(
+            "fragment T{level} on Territory {{ ...T{below} ...T{below} }}\n"
+        ));
+    }
+    query.push_str("{ territories { ...T29 } }");
+    query
+}
+
+/// The server itself under attack: every hostile workbook uploaded to `importRoster`
+/// while fan-out queries arrive and `/healthz` is polled. Each file is REJECTED, each
+/// query refused, health always answers, the roster is unchanged, and the server's
+/// peak memory stays under the bound.
+#[test]
+fn the_server_stays_up_within_bounded_memory_under_hostile_files_and_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}/t.db", dir.path().display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_territoires"))
+            .args(args)
+            .env("DATABASE_URL", &database)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    let created = run(&["token", "create", "--role", "admin", "--name", "attaque"]);
+    assert!(created.status.success());
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_territoires"))
+            .arg("serve")
+            .env("DATABASE_URL", &database)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("SYNC_SCHEDULE", "false")
+            .env("SYNC_DROP_DIR", dir.path().join("inbox"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = server.0.id();
+    let files = hostile_files(dir.path());
+    let base = format!("http://127.0.0.1:{port}");
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let attacked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watching = attacked.clone();
+    let memory = std::thread::spawn(move || {
+        let mut peak = 0;
+        while watching.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Some(kb) = peak_rss_kb(pid) {
+                peak = peak.max(kb);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak
+    });
+    let client = reqwest::Client::new();
+    runtime.block_on(async {
+        let started = Instant::now();
+        while client.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "no start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Health is polled all along; every answer must come, and quickly.
+        let polling = attacked.clone();
+        let health = {
+            let (client, base) = (client.clone(), base.clone());
+            tokio::spawn(async move {
+                let mut slowest = Duration::ZERO;
+                let mut answers = 0;
+                while polling.load(std::sync::atomic::Ordering::Relaxed) {
+                    let asked = Instant::now();
+                    let response = client
+                        .get(format!("{base}/healthz"))
+                        .timeout(Duration::from_secs(5))
+                        .send()
+                        .await;
+                    assert_eq!(response.map(|r| r.status().as_u16()).ok(), Some(200));
+                    slowest = slowest.max(asked.elapsed());
+                    answers += 1;
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                (answers, slowest)
+            })
+        };
+        let queries = (0..4).map(|_| {
+            let (client, base) = (client.clone(), base.clone());
+            tokio::spawn(async move {
+                let answer: serde_json::Value = client
+                    .post(format!("{base}/graphql"))
+                    .json(&serde_json::json!({ "query": fan_out_query() }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                answer
+            })
+        });
+        let queries: Vec<_> = queries.collect();
+        // One import at a time (a second one would be BUSY): the files in turn.
+        for file in &files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let operations = serde_json::json!({
+                "query": "mutation($file: Upload!) { importRoster(file: $file) { status problems { code } } }",
+                "variables": { "file": null },
+            });
+            let form = reqwest::multipart::Form::new()
+                .text("operations", operations.to_string())
+                .text("map", r#"{ "0": ["variables.file"] }"#)
+                .part(
+                    "0",
+                    reqwest::multipart::Part::bytes(std::fs::read(file).unwrap())
+                        .file_name(name.clone()),
+                );
+            let answer: serde_json::Value = client
+                .post(format!("{base}/graphql"))
+                .header("apollo-require-preflight", "true")
+                .bearer_auth(&token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let import = &answer["data"]["importRoster"];
+            assert_eq!(import["status"], "REJECTED", "{name}: {answer}");
+            assert_eq!(import["problems"][0]["code"], "SHEET_TOO_LARGE", "{name}");
+        }
+        for query in queries {
+            let answer = query.await.unwrap();
+            assert_eq!(
+                answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{answer}"
+            );
+            assert!(answer["data"].is_null(), "{answer}");
+        }
+        let coordinators: serde_json::Value = client
+            .post(format!("{base}/graphql"))
+            .json(&serde_json::json!({ "query": "{ coordinators { email } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            coordinators["data"]["coordinators"].as_array().map(Vec::len),
+            Some(7),
+            "the roster is unchanged"
+        );
+        attacked.store(false, std::sync::atomic::Ordering::Relaxed);
+        let (answers, slowest) = health.await.unwrap();
+        assert!(answers > 0);
+        println!("/healthz: {answers} answers, slowest {slowest:?}");
+    });
+    let peak = memory.join().unwrap();
+    assert!(peak > 0, "the server's memory was read");
+    assert!(peak < MAX_PEAK_RSS_KB, "server peak RSS {peak} KiB");
+    println!("server peak RSS under attack: {} MiB", peak / 1024);
+    drop(server);
+}
