@@ -387,7 +387,7 @@ pub async fn process_drop_folder(
                 "Fichier non importé : remplacé par un fichier plus récent, « {newest_name} », \
                  traité le {}.\nUn fichier remplacé n'est jamais importé ; déposez-le à nouveau \
                  s'il doit l'être.\n",
-                now.format("%d/%m/%Y à %H:%M UTC")
+                crate::report::local_time(now)
             ),
         )?;
         tracing::info!(file = %old.path.display(), "superseded roster file archived unread");

@@ -48,6 +48,7 @@ pub use import::{
 };
 pub use plan::{ChangeKind, CommuneMove, Counts, FieldDiff, PersonChange, Plan, VacatedTerritory};
 pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
+pub use report::local_time;
 pub use retention::purge_expired_contacts;
 pub use schedule::{
     Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,

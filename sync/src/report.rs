@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
 use entity::{Labelled, SyncStatus};
 
 use crate::import::{SyncReport, severity_label};
@@ -197,8 +198,8 @@ impl SyncReport {
         let _ = writeln!(
             out,
             "Début : {}  Fin : {}",
-            self.started_at.format("%d/%m/%Y %H:%M:%S UTC"),
-            self.finished_at.format("%d/%m/%Y %H:%M:%S UTC")
+            local_time(self.started_at),
+            local_time(self.finished_at)
         );
         if let (Some(sheet), Some(row)) = (&self.sheet, self.header_row) {
             let _ = writeln!(out, "Feuille lue : « {sheet} », en-têtes ligne {row}");
@@ -291,5 +292,35 @@ impl SyncReport {
             }
         }
         out
+    }
+}
+
+/// A moment as administrators read it: Paris time with its offset
+/// (`02/12/2026 14:40:57 +01:00`), right across daylight-saving changes. Machine formats
+/// (JSON, GraphQL) keep UTC.
+pub fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y %H:%M:%S %:z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn people_read_paris_time_with_its_offset_in_winter_and_summer() {
+        let winter = Utc.with_ymd_and_hms(2026, 12, 2, 13, 40, 57).single();
+        let summer = Utc.with_ymd_and_hms(2026, 7, 1, 1, 30, 0).single();
+        assert_eq!(
+            winter.map(local_time).as_deref(),
+            Some("02/12/2026 14:40:57 +01:00")
+        );
+        assert_eq!(
+            summer.map(local_time).as_deref(),
+            Some("01/07/2026 03:30:00 +02:00")
+        );
     }
 }

@@ -25,10 +25,7 @@ pub async fn run(db: &DatabaseConnection, command: TokenCommand) -> Result<()> {
             );
             for t in access::list_tokens(db).await? {
                 let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                    d.map_or_else(
-                        || "-".to_owned(),
-                        |d| d.format("%Y-%m-%d %H:%M").to_string(),
-                    )
+                    d.map_or_else(|| "-".to_owned(), territoires_sync::local_time)
                 };
                 println!(
                     "{:<30} {:<7} {:<20} {:<20} {}",
