@@ -1,7 +1,6 @@
 //! The drop folder: the newest complete file is imported, older ones are archived as
 //! superseded, each file lands in archive/ or rejected/ beside its report.
 
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use territoires_sync::{
@@ -10,35 +9,6 @@ use territoires_sync::{
 
 use crate::helpers::*;
 use territoires_tests::TestDb;
-
-fn config(dir: &Path) -> SyncConfig {
-    SyncConfig {
-        drop_dir: dir.to_path_buf(),
-        settle_time: Duration::ZERO,
-        ..SyncConfig::default()
-    }
-}
-
-/// Writes `bytes` to `dir/name` dated `age` ago.
-fn drop_file(dir: &Path, name: &str, bytes: &[u8], age: Duration) {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    let file = std::fs::File::options().append(true).open(&path).unwrap();
-    file.set_modified(SystemTime::now() - age).unwrap();
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
 
 #[tokio::test]
 async fn the_newest_file_is_imported_and_older_ones_are_superseded() {

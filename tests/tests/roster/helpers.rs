@@ -10,7 +10,8 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use territoires_sync::{
-    ImportOptions, ProblemCode, RosterSource, SyncReport, SyncStatus, SyncTrigger, import_roster,
+    ImportOptions, ProblemCode, RosterSource, SyncConfig, SyncReport, SyncStatus, SyncTrigger,
+    import_roster,
 };
 
 /// A committed fixture (copied from the shared fixtures, or made from them).
@@ -318,4 +319,36 @@ pub async fn snapshot(
             .unwrap(),
         version(db).await,
     )
+}
+
+/// A drop folder at `dir` whose files are taken at once (no settle time).
+pub fn config(dir: &std::path::Path) -> SyncConfig {
+    SyncConfig {
+        drop_dir: dir.to_path_buf(),
+        settle_time: std::time::Duration::ZERO,
+        ..SyncConfig::default()
+    }
+}
+
+/// Writes `bytes` to `dir/name` dated `age` ago.
+pub fn drop_file(dir: &std::path::Path, name: &str, bytes: &[u8], age: std::time::Duration) {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let file = std::fs::File::options().append(true).open(&path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+/// The names of the entries of `dir`, sorted.
+pub fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }

@@ -3,47 +3,17 @@
 //! territory without its coordinator is refused unless forced, and an unreadable or junk
 //! newest file is set aside without blocking the newest valid one.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use territoires_sync::{Progress, SyncConfig, SyncStatus, SyncTrigger, process_drop_folder};
 
 use crate::helpers::*;
 use territoires_tests::TestDb;
 
-fn config(dir: &Path) -> SyncConfig {
-    SyncConfig {
-        drop_dir: dir.to_path_buf(),
-        settle_time: Duration::ZERO,
-        ..SyncConfig::default()
-    }
-}
-
 fn schedule(config: &SyncConfig) -> territoires_sync::ImportOptions {
     config.import_options(SyncTrigger::Schedule, "schedule")
-}
-
-/// Writes `bytes` to `dir/name` dated `age` ago.
-fn drop_file(dir: &Path, name: &str, bytes: &[u8], age: Duration) {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    let file = std::fs::File::options().append(true).open(&path).unwrap();
-    file.set_modified(SystemTime::now() - age).unwrap();
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 /// The header and `rows` as a semicolon CSV file, each line ended.
