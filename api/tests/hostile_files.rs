@@ -304,6 +304,11 @@ impl Drop for Server {
     }
 }
 
+/// The JSON answer to `request`.
+async fn answer_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// A query of 1.3 KB whose fragments double at each level: 2^29 fields once expanded.
 fn fan_out_query() -> String {
     let mut query = String::from("fragment T0 on Territory { number }\n");
@@ -409,16 +414,8 @@ fn the_server_stays_up_within_bounded_memory_under_hostile_files_and_queries() {
         let queries = (0..4).map(|_| {
             let (client, base) = (client.clone(), base.clone());
             tokio::spawn(async move {
-                let answer: serde_json::Value = client
-                    .post(format!("{base}/graphql"))
-                    .json(&serde_json::json!({ "query": fan_out_query() }))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                answer
+                let query = serde_json::json!({ "query": fan_out_query() });
+                answer_of(client.post(format!("{base}/graphql")).json(&query)).await
             })
         });
         let queries: Vec<_> = queries.collect();
@@ -437,17 +434,12 @@ fn the_server_stays_up_within_bounded_memory_under_hostile_files_and_queries() {
                     reqwest::multipart::Part::bytes(std::fs::read(file).unwrap())
                         .file_name(name.clone()),
                 );
-            let answer: serde_json::Value = client
+            let upload = client
                 .post(format!("{base}/graphql"))
                 .header("apollo-require-preflight", "true")
                 .bearer_auth(&token)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .multipart(form);
+            let answer = answer_of(upload).await;
             let import = &answer["data"]["importRoster"];
             assert_eq!(import["status"], "REJECTED", "{name}: {answer}");
             assert_eq!(import["problems"][0]["code"], "SHEET_TOO_LARGE", "{name}");
@@ -460,15 +452,8 @@ fn the_server_stays_up_within_bounded_memory_under_hostile_files_and_queries() {
             );
             assert!(answer["data"].is_null(), "{answer}");
         }
-        let coordinators: serde_json::Value = client
-            .post(format!("{base}/graphql"))
-            .json(&serde_json::json!({ "query": "{ coordinators { email } }" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let query = serde_json::json!({ "query": "{ coordinators { email } }" });
+        let coordinators = answer_of(client.post(format!("{base}/graphql")).json(&query)).await;
         assert_eq!(
             coordinators["data"]["coordinators"].as_array().map(Vec::len),
             Some(7),
