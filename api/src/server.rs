@@ -138,7 +138,8 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 /// uploads, a GraphQL multipart request (one file, up to `SYNC_MAX_FILE_SIZE`). The
 /// stock extractor sets no multipart limit and accepts any content type; this one
 /// checks the content type, and for an upload the ADMIN token and a free upload slot,
-/// before reading anything, and reads the body within `BODY_TIMEOUT_SECS`.
+/// before reading anything, and reads the body within `BODY_TIMEOUT_SECS`. An upload's
+/// [`guards::UploadSlot`] goes in the request's data, for `importRoster` to keep.
 pub struct GraphQLBody(pub async_graphql::Request);
 
 impl FromRequest<AppState> for GraphQLBody {
@@ -146,7 +147,9 @@ impl FromRequest<AppState> for GraphQLBody {
 
     async fn from_request(request: Request<Body>, state: &AppState) -> Result<Self, Response> {
         let kind = guards::body_kind(request.headers()).map_err(IntoResponse::into_response)?;
-        let _upload_slot = match kind {
+        // Held by the request (and by `importRoster` while the import runs), not by this
+        // extractor: the import, not the receipt, is what the slots bound.
+        let upload_slot = match kind {
             BodyKind::Multipart => Some(guards::admit_upload(request.headers(), state).await?),
             BodyKind::Json => None,
         };
@@ -171,7 +174,10 @@ impl FromRequest<AppState> for GraphQLBody {
             Ok(request) if request.uploads.len() > 1 => {
                 Err((StatusCode::BAD_REQUEST, "one file per request").into_response())
             }
-            Ok(request) => Ok(Self(request)),
+            Ok(request) => Ok(Self(match upload_slot {
+                Some(slot) => request.data(slot),
+                None => request,
+            })),
             Err(ParseRequestError::PayloadTooLarge) => Err((
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "the request body is too large",

@@ -1,6 +1,7 @@
 //! What a request must show before the server spends anything on its body, and how long
 //! the body may take.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -92,14 +93,20 @@ fn has_preflight_header(headers: &HeaderMap) -> bool {
     })
 }
 
+/// One of the `MAX_CONCURRENT_UPLOADS` slots, held from before an upload's body is read
+/// until its import has run: reading the file and planning the import (dry runs take no
+/// import lock) cost far more than receiving it. Clones share the slot, which is freed
+/// when the last clone is dropped — the request's data and the import task each hold one,
+/// so neither a finished request nor a client that goes away frees it early.
+#[derive(Clone)]
+pub struct UploadSlot(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
+
 /// Lets a multipart request through only if its headers carry a valid ADMIN token (the
 /// only uploads are roster imports) and an upload slot is free; the slot is held until
-/// the returned permit is dropped. Nothing of the body is read before: an anonymous
-/// client cannot make the server buffer megabytes, and hyper skips a `100 Continue`.
-pub async fn admit_upload(
-    headers: &HeaderMap,
-    state: &AppState,
-) -> Result<OwnedSemaphorePermit, Response> {
+/// the returned [`UploadSlot`] and its clones are dropped. Nothing of the body is read
+/// before: an anonymous client cannot make the server buffer megabytes, and hyper skips
+/// a `100 Continue`.
+pub async fn admit_upload(headers: &HeaderMap, state: &AppState) -> Result<UploadSlot, Response> {
     let snapshot = state
         .directory
         .fresh()
@@ -117,17 +124,19 @@ pub async fn admit_upload(
         };
         graphql_error(status, error)
     })?;
-    state.uploads.clone().try_acquire_owned().map_err(|_| {
+    let permit = state.uploads.clone().try_acquire_owned().map_err(|_| {
+        // Read by the administrator who uploads a roster.
         let mut response = refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "TOO_MANY_UPLOADS",
-            "other uploads are being received; try again in a few seconds",
+            "D'autres fichiers sont en cours de réception ; réessayez dans quelques secondes.",
         );
         response
             .headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from(UPLOAD_RETRY_AFTER_SECS));
         response
-    })
+    })?;
+    Ok(UploadSlot(Arc::new(permit)))
 }
 
 /// The whole body, if it is at most `limit` bytes and arrives within `timeout`: 413
@@ -202,4 +211,24 @@ pub fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
         "errors": [{ "message": message, "extensions": { "code": code } }]
     });
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::Semaphore;
+
+    #[test]
+    fn an_upload_slot_is_free_only_once_every_holder_is_done() {
+        let slots = Arc::new(Semaphore::new(1));
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            unreachable!("one slot is free");
+        };
+        let request = UploadSlot(Arc::new(permit));
+        let import = request.clone();
+        drop(request);
+        assert_eq!(slots.available_permits(), 0, "the import still holds it");
+        drop(import);
+        assert_eq!(slots.available_permits(), 1);
+    }
 }

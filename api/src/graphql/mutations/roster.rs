@@ -11,6 +11,7 @@ use territoires_sync::{RosterSource, SyncConfig, SyncError, SyncReport};
 use super::author;
 use crate::error::Error;
 use crate::graphql::types::SyncRun;
+use crate::http::guards::UploadSlot;
 
 /// What processing the drop folder did.
 #[derive(SimpleObject)]
@@ -149,10 +150,19 @@ impl RosterMutation {
             .import_options(SyncTrigger::Upload, author.name)
             .dry_run(dry_run)
             .force(force);
+        // The upload slot stays taken until the import has run, even if the client goes
+        // away: otherwise `MAX_CONCURRENT_UPLOADS` would bound receipts, not imports.
+        let slot = ctx.data_opt::<UploadSlot>().cloned();
         let task_db = db.clone();
         let outcome = tokio::spawn(async move {
-            territoires_sync::import_roster(&task_db, RosterSource::bytes(name, bytes), &options)
-                .await
+            let outcome = territoires_sync::import_roster(
+                &task_db,
+                RosterSource::bytes(name, bytes),
+                &options,
+            )
+            .await;
+            drop(slot);
+            outcome
         })
         .await
         .map_err(|e| Error::Internal(format!("roster import task: {e}")))?;
