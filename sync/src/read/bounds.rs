@@ -44,13 +44,22 @@ pub(super) const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 /// its text.
 pub(super) const MAX_SHARED_STRINGS_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Most bytes all the parts of a zip-based workbook may inflate to together, counted as
+/// they inflate: the sizes an archive declares are its own to set (to 0 as well). A
+/// roster of 20,000 people inflates to about 10 MiB; a small file inflating to
+/// gigabytes (a "zip bomb"), or to many parts each just under [`MAX_PART_BYTES`], is
+/// refused before inflating it costs minutes of CPU.
+pub(super) const MAX_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Inflates every part of a zip-based workbook into nothing, counting, and refuses the
-/// file at the first part over its bound. A file that is not an archive, or a part that
-/// cannot be inflated, passes: calamine reports it in its own words.
+/// file at the first part over its bound or once all of them pass
+/// [`MAX_INFLATED_BYTES`]. A file that is not an archive, or a part that cannot be
+/// inflated, passes: calamine reports it in its own words.
 pub(super) fn check_parts(bytes: &[u8]) -> Result<(), Problem> {
     let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Ok(());
     };
+    let mut total = 0u64;
     for index in 0..archive.len() {
         let Ok(part) = archive.by_index(index) else {
             continue;
@@ -61,11 +70,24 @@ pub(super) fn check_parts(bytes: &[u8]) -> Result<(), Problem> {
         } else {
             MAX_PART_BYTES
         };
+        // Never inflate more than the total still allows, plus one byte to see it pass.
+        let left = MAX_INFLATED_BYTES - total;
         let inflated = std::io::copy(
-            &mut std::io::Read::take(part, limit + 1),
+            &mut std::io::Read::take(part, limit.min(left) + 1),
             &mut std::io::sink(),
         )
         .unwrap_or(0);
+        if inflated > left {
+            return Err(Problem::new(
+                ProblemCode::FileTooLarge,
+                format!(
+                    "Le classeur occupe plus de {} Mio une fois décompressé : il n'a pas été \
+                     lu. Vérifiez qu'il s'agit bien de la liste des coordonnateurs.",
+                    MAX_INFLATED_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        total += inflated;
         if inflated > limit {
             return Err(Problem::new(
                 ProblemCode::SheetTooLarge,
