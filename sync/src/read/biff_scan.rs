@@ -277,11 +277,12 @@ fn scan_sheet(
                     return Err(Problem::new(
                         ProblemCode::SheetTooLarge,
                         format!(
-                            "Une feuille du classeur annonce {cells} cellules, au-delà de la \
+                            "Une feuille du classeur annonce {} cellules, au-delà de la \
                              limite de {} : le fichier n'a pas été lu. Ouvrez-le dans Excel ou \
                              LibreOffice, supprimez les lignes et les colonnes inutiles et \
                              enregistrez-le à nouveau.",
-                            super::bounds::MAX_CELLS
+                            crate::problem::thousands(cells),
+                            crate::problem::thousands(super::bounds::MAX_CELLS)
                         ),
                     ));
                 }

@@ -15,7 +15,7 @@
 //! The bounds hold for the whole workbook (every sheet is read), so that a file of many
 //! sheets cannot add up what one sheet may not hold.
 
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::{Problem, ProblemCode, thousands};
 
 /// Most cells the sheets' rectangles (first to last non-empty cell) may hold together.
 /// A roster of 50,000 people (`SYNC_MAX_ROWS`) on 30 columns fits. calamine keeps an
@@ -132,7 +132,7 @@ impl Budget {
                     "Le classeur contient plus de {} cellules : il n'a pas été lu. Une liste de \
                      coordonnateurs en compte beaucoup moins ; vérifiez qu'il s'agit bien de ce \
                      fichier.",
-                    french_number(MAX_CELLS)
+                    thousands(MAX_CELLS)
                 ),
             ));
         }
@@ -212,7 +212,7 @@ impl SheetScan {
                     self.name,
                     cell_reference(first_row, last_column),
                     column_letters(MAX_COLUMNS - 1),
-                    french_number(u64::from(MAX_COLUMNS)),
+                    thousands(u64::from(MAX_COLUMNS)),
                 ),
             ));
         }
@@ -243,8 +243,8 @@ impl SheetScan {
                     self.name,
                     cell_reference(extent.first_row, extent.first_column),
                     cell_reference(extent.last_row, extent.last_column),
-                    french_number(cells),
-                    french_number(MAX_CELLS),
+                    thousands(cells),
+                    thousands(MAX_CELLS),
                 ),
             ));
         }
@@ -270,19 +270,6 @@ pub(super) fn cell_reference(row: u32, column: u32) -> String {
     format!("{}{}", column_letters(column), u64::from(row) + 1)
 }
 
-/// `2000000` → `2 000 000`, as French writes numbers.
-fn french_number(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -295,8 +282,8 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(999), "ALL");
         assert_eq!(cell_reference(1_048_575, 16_383), "XFD1048576");
-        assert_eq!(french_number(1_500_000), "1\u{a0}500\u{a0}000");
-        assert_eq!(french_number(999), "999");
+        assert_eq!(thousands(1_500_000), "1 500 000");
+        assert_eq!(thousands(999), "999");
     }
 
     #[test]
