@@ -27,6 +27,21 @@ const LABEL_SST: u16 = 0x00FD;
 const SST: u16 = 0x00FC;
 const MUL_RK: u16 = 0x00BD;
 const FORMULA: u16 = 0x0006;
+const STRING: u16 = 0x0207;
+const NAME: u16 = 0x0018;
+
+/// Bytes a sheet or defined name takes once decoded: at most 255 characters (its
+/// length is one byte), three bytes each in UTF-8.
+const MAX_NAME_BYTES: u64 = 255 * 3;
+
+/// Bytes of formula text calamine may write for one byte of a FORMULA record's parsed
+/// expression, besides the names it quotes: a function (3 bytes) spelled out with its
+/// parentheses and separators, a reference with its `$` signs.
+const FORMULA_BYTES_PER_BYTE: u64 = 12;
+
+/// The smallest token that makes calamine write a whole sheet or defined name
+/// (`PtgName`, 5 bytes).
+const NAME_TOKEN_BYTES: u64 = 5;
 
 /// Records as calamine's `RecordIter` splits them: type, data and the data of the
 /// CONTINUE records that follow (calamine joins them to it). Ends at the first record
@@ -149,14 +164,18 @@ fn string_lengths(
 pub(super) fn scan(stream: &[u8], budget: &mut Budget) -> Result<(), Problem> {
     let mut positions = Vec::new();
     let mut strings = Vec::new();
+    // The longest name a formula may quote (sheet or defined name), decoded.
+    let mut longest_name = 0u64;
     for (typ, data, continued) in (Records { stream }) {
         match typ {
             SST => strings = string_lengths(data, &continued, budget)?,
             BOUND_SHEET => {
+                longest_name = longest_name.max(name_bytes(data));
                 if let Some(position) = u32_at(data, 0) {
                     positions.push((position, sheet_name(data)));
                 }
             }
+            NAME => longest_name = longest_name.max(name_bytes(data)),
             EOF => break,
             _ => (),
         }
@@ -171,13 +190,26 @@ pub(super) fn scan(stream: &[u8], budget: &mut Budget) -> Result<(), Problem> {
         };
         let name = name.unwrap_or_else(|| format!("n° {}", index + 1));
         let mut scan = SheetScan::new(&name);
-        let complete = scan_sheet(sheet, &strings, &mut scan, budget)?;
+        let complete = scan_sheet(sheet, &strings, longest_name, &mut scan, budget)?;
         budget.close(&scan);
         if !complete {
             return Ok(());
         }
     }
     Ok(())
+}
+
+/// The memory calamine's `parse_string` keeps for the string at the start of `data`:
+/// room for the character count the record declares (whatever follows), or the
+/// decoded text (a Latin-1 byte takes up to two bytes in UTF-8), whichever is larger.
+fn string_cost(data: &[u8]) -> u64 {
+    let declared = u64::from(u16_at(data, 0).unwrap_or(0));
+    declared.max((data.len() as u64).saturating_mul(2))
+}
+
+/// A bound on the decoded bytes of the name a BoundSheet or Name record holds.
+fn name_bytes(data: &[u8]) -> u64 {
+    (data.len() as u64).saturating_mul(3).min(MAX_NAME_BYTES)
 }
 
 /// The sheet's name in a BIFF8 BoundSheet8 record (for messages only).
@@ -202,10 +234,13 @@ fn sheet_name(data: &[u8]) -> Option<String> {
 fn scan_sheet(
     sheet: &[u8],
     strings: &[u64],
+    longest_name: u64,
     scan: &mut SheetScan,
     budget: &mut Budget,
 ) -> Result<bool, Problem> {
     let mut seen_sheet_bof = false;
+    // Where calamine puts a STRING record's cell: the last formula's, (0, 0) before any.
+    let mut formula_position = (0u32, 0u32);
     let mut depth = 0usize;
     for (typ, data, _) in (Records { stream: sheet }) {
         // Embedded charts carry cell-like records calamine skips.
@@ -242,11 +277,12 @@ fn scan_sheet(
                     return Err(Problem::new(
                         ProblemCode::SheetTooLarge,
                         format!(
-                            "Une feuille du classeur annonce {cells} cellules, au-delà de la \
+                            "Une feuille du classeur annonce {} cellules, au-delà de la \
                              limite de {} : le fichier n'a pas été lu. Ouvrez-le dans Excel ou \
                              LibreOffice, supprimez les lignes et les colonnes inutiles et \
                              enregistrez-le à nouveau.",
-                            super::bounds::MAX_CELLS
+                            crate::problem::thousands(cells),
+                            crate::problem::thousands(super::bounds::MAX_CELLS)
                         ),
                     ));
                 }
@@ -262,12 +298,28 @@ fn scan_sheet(
                 budget.text(length)?;
                 cell(10)
             }
-            // Labels carry their own text (at most 65,535 characters, 2 bytes each).
+            // Labels carry their own text.
             LABEL | RSTRING => {
-                budget.text(data.len() as u64)?;
+                budget.text(string_cost(data.get(6..).unwrap_or_default()))?;
                 cell(6)
             }
-            FORMULA => cell(20),
+            FORMULA => {
+                let position = cell(20);
+                if let Some(at) = position {
+                    formula_position = at;
+                    // calamine spells the formula out: names quoted whole, functions
+                    // and references written out.
+                    let expression = data.len().saturating_sub(20) as u64;
+                    let per_byte = FORMULA_BYTES_PER_BYTE + longest_name.div_ceil(NAME_TOKEN_BYTES);
+                    budget.text(expression.saturating_mul(per_byte))?;
+                }
+                position
+            }
+            // A formula's text value: a cell of its own at the last formula's place.
+            STRING => {
+                budget.text(string_cost(data))?;
+                Some(formula_position)
+            }
             MUL_RK => {
                 let Some((row, first, last)) = mul_rk(data) else {
                     return Ok(false);
@@ -466,6 +518,68 @@ mod tests {
             scanned(&[record(DIMENSIONS, &wrapped)]),
             Err(ProblemCode::SheetTooLarge)
         );
+    }
+
+    fn label(row: u16, column: u16, text: &[u8]) -> Vec<u8> {
+        let mut data = row.to_le_bytes().to_vec();
+        data.extend_from_slice(&column.to_le_bytes());
+        data.extend_from_slice(&[0, 0]);
+        data.extend_from_slice(&(text.len() as u16).to_le_bytes());
+        data.push(0);
+        data.extend_from_slice(text);
+        record(LABEL, &data)
+    }
+
+    fn string(text: &[u8]) -> Vec<u8> {
+        let mut data = (text.len() as u16).to_le_bytes().to_vec();
+        data.push(0);
+        data.extend_from_slice(text);
+        record(STRING, &data)
+    }
+
+    fn formula(row: u16, column: u16, expression: &[u8]) -> Vec<u8> {
+        let mut data = row.to_le_bytes().to_vec();
+        data.extend_from_slice(&column.to_le_bytes());
+        data.extend_from_slice(&[0; 16]);
+        data.extend_from_slice(expression);
+        record(FORMULA, &data)
+    }
+
+    #[test]
+    fn a_formula_string_before_any_formula_is_a_cell_in_a1() {
+        // calamine puts the STRING's cell at (0, 0): with the far label, a rectangle of
+        // 65,536 × 1,000 cells.
+        assert_eq!(
+            scanned(&[label(65535, 999, b"x"), string(b"y")]),
+            Err(ProblemCode::SheetTooLarge)
+        );
+        // After a formula, at the formula's place.
+        assert_eq!(
+            scanned(&[
+                label(65535, 999, b"x"),
+                formula(65535, 998, &[]),
+                string(b"y")
+            ]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn declared_string_lengths_count() {
+        // Three bytes of text declaring 65,535 characters: calamine reserves them all.
+        let mut data = 65535u16.to_le_bytes().to_vec();
+        data.extend_from_slice(&[0, b'y']);
+        let strings: Vec<Vec<u8>> = std::iter::repeat_n(record(STRING, &data), 300).collect();
+        assert_eq!(scanned(&strings), Err(ProblemCode::SheetTooLarge));
+    }
+
+    #[test]
+    fn formulas_count_as_the_text_calamine_writes() {
+        // A 7-byte 3-D reference is written as the sheet's name and `!$A$1`.
+        let reference = [0x3A, 0, 0, 0, 0, 0, 0];
+        let expression = reference.repeat(1000);
+        let formulas: Vec<Vec<u8>> = (0..1000).map(|row| formula(row, 0, &expression)).collect();
+        assert_eq!(scanned(&formulas), Err(ProblemCode::SheetTooLarge));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! The bounds hold for the whole workbook (every sheet is read), so that a file of many
 //! sheets cannot add up what one sheet may not hold.
 
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::{Problem, ProblemCode, thousands};
 
 /// Most cells the sheets' rectangles (first to last non-empty cell) may hold together.
 /// A roster of 50,000 people (`SYNC_MAX_ROWS`) on 30 columns fits. calamine keeps an
@@ -44,13 +44,22 @@ pub(super) const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 /// its text.
 pub(super) const MAX_SHARED_STRINGS_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Most bytes all the parts of a zip-based workbook may inflate to together, counted as
+/// they inflate: the sizes an archive declares are its own to set (to 0 as well). A
+/// roster of 20,000 people inflates to about 10 MiB; a small file inflating to
+/// gigabytes (a "zip bomb"), or to many parts each just under [`MAX_PART_BYTES`], is
+/// refused before inflating it costs minutes of CPU.
+pub(super) const MAX_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Inflates every part of a zip-based workbook into nothing, counting, and refuses the
-/// file at the first part over its bound. A file that is not an archive, or a part that
-/// cannot be inflated, passes: calamine reports it in its own words.
+/// file at the first part over its bound or once all of them pass
+/// [`MAX_INFLATED_BYTES`]. A file that is not an archive, or a part that cannot be
+/// inflated, passes: calamine reports it in its own words.
 pub(super) fn check_parts(bytes: &[u8]) -> Result<(), Problem> {
     let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Ok(());
     };
+    let mut total = 0u64;
     for index in 0..archive.len() {
         let Ok(part) = archive.by_index(index) else {
             continue;
@@ -61,11 +70,24 @@ pub(super) fn check_parts(bytes: &[u8]) -> Result<(), Problem> {
         } else {
             MAX_PART_BYTES
         };
+        // Never inflate more than the total still allows, plus one byte to see it pass.
+        let left = MAX_INFLATED_BYTES - total;
         let inflated = std::io::copy(
-            &mut std::io::Read::take(part, limit + 1),
+            &mut std::io::Read::take(part, limit.min(left) + 1),
             &mut std::io::sink(),
         )
         .unwrap_or(0);
+        if inflated > left {
+            return Err(Problem::new(
+                ProblemCode::FileTooLarge,
+                format!(
+                    "Le classeur occupe plus de {} Mio une fois décompressé : il n'a pas été \
+                     lu. Vérifiez qu'il s'agit bien de la liste des coordonnateurs.",
+                    MAX_INFLATED_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        total += inflated;
         if inflated > limit {
             return Err(Problem::new(
                 ProblemCode::SheetTooLarge,
@@ -110,7 +132,7 @@ impl Budget {
                     "Le classeur contient plus de {} cellules : il n'a pas été lu. Une liste de \
                      coordonnateurs en compte beaucoup moins ; vérifiez qu'il s'agit bien de ce \
                      fichier.",
-                    french_number(MAX_CELLS)
+                    thousands(MAX_CELLS)
                 ),
             ));
         }
@@ -190,7 +212,7 @@ impl SheetScan {
                     self.name,
                     cell_reference(first_row, last_column),
                     column_letters(MAX_COLUMNS - 1),
-                    french_number(u64::from(MAX_COLUMNS)),
+                    thousands(u64::from(MAX_COLUMNS)),
                 ),
             ));
         }
@@ -221,8 +243,8 @@ impl SheetScan {
                     self.name,
                     cell_reference(extent.first_row, extent.first_column),
                     cell_reference(extent.last_row, extent.last_column),
-                    french_number(cells),
-                    french_number(MAX_CELLS),
+                    thousands(cells),
+                    thousands(MAX_CELLS),
                 ),
             ));
         }
@@ -248,19 +270,6 @@ pub(super) fn cell_reference(row: u32, column: u32) -> String {
     format!("{}{}", column_letters(column), u64::from(row) + 1)
 }
 
-/// `2000000` → `2 000 000`, as French writes numbers.
-fn french_number(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -273,8 +282,8 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(999), "ALL");
         assert_eq!(cell_reference(1_048_575, 16_383), "XFD1048576");
-        assert_eq!(french_number(1_500_000), "1\u{a0}500\u{a0}000");
-        assert_eq!(french_number(999), "999");
+        assert_eq!(thousands(1_500_000), "1 500 000");
+        assert_eq!(thousands(999), "999");
     }
 
     #[test]

@@ -73,54 +73,65 @@ pub(super) fn scan(bytes: &[u8], budget: &mut Budget) -> Result<(), Stop> {
 
     let mut buf = Vec::with_capacity(1024);
     let mut table: Option<Table> = None;
+    // Depth of the tables open inside a cell of `table`: calamine skips their rows and
+    // cells and reads the outer table to its own end, so only its end closes it.
+    let mut nested = 0u32;
     loop {
         let event = reader
             .read_event_into(&mut buf)
             .map_err(|_| Stop::Malformed)?;
         match event {
-            // A table inside a cell counts with the table around it.
             Event::Start(e) | Event::Empty(e)
                 if e.name().as_ref() == "table:table" && table.is_none() =>
             {
                 let name = attribute(&e, "table:name").unwrap_or_default();
                 table = Some(Table::new(SheetScan::new(&name)));
             }
+            // A table inside a cell: its text counts with the cell around it.
+            Event::Start(e) if e.name().as_ref() == "table:table" => {
+                nested = nested.saturating_add(1);
+            }
+            Event::End(e) if e.name().as_ref() == "table:table" && nested > 0 => {
+                nested -= 1;
+            }
             Event::End(e) if e.name().as_ref() == "table:table" => {
                 if let Some(done) = table.take() {
                     done.finish(budget)?;
                 }
             }
-            Event::Start(e) if e.name().as_ref() == "table:table-row" => {
+            Event::Start(e) if nested == 0 && e.name().as_ref() == "table:table-row" => {
                 if let Some(table) = table.as_mut() {
                     table.start_row(&e, budget)?;
                 }
             }
-            Event::Empty(e) if e.name().as_ref() == "table:table-row" => {
+            Event::Empty(e) if nested == 0 && e.name().as_ref() == "table:table-row" => {
                 if let Some(table) = table.as_mut() {
                     table.start_row(&e, budget)?;
                     table.end_row(budget)?;
                 }
             }
-            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+            Event::End(e) if nested == 0 && e.name().as_ref() == "table:table-row" => {
                 if let Some(table) = table.as_mut() {
                     table.end_row(budget)?;
                 }
             }
             Event::Start(e)
-                if matches!(
-                    e.name().as_ref(),
-                    "table:table-cell" | "table:covered-table-cell"
-                ) =>
+                if nested == 0
+                    && matches!(
+                        e.name().as_ref(),
+                        "table:table-cell" | "table:covered-table-cell"
+                    ) =>
             {
                 if let Some(table) = table.as_mut() {
                     table.start_cell(&e);
                 }
             }
             Event::Empty(e)
-                if matches!(
-                    e.name().as_ref(),
-                    "table:table-cell" | "table:covered-table-cell"
-                ) =>
+                if nested == 0
+                    && matches!(
+                        e.name().as_ref(),
+                        "table:table-cell" | "table:covered-table-cell"
+                    ) =>
             {
                 if let Some(table) = table.as_mut() {
                     table.start_cell(&e);
@@ -128,10 +139,11 @@ pub(super) fn scan(bytes: &[u8], budget: &mut Budget) -> Result<(), Stop> {
                 }
             }
             Event::End(e)
-                if matches!(
-                    e.name().as_ref(),
-                    "table:table-cell" | "table:covered-table-cell"
-                ) =>
+                if nested == 0
+                    && matches!(
+                        e.name().as_ref(),
+                        "table:table-cell" | "table:covered-table-cell"
+                    ) =>
             {
                 if let Some(table) = table.as_mut() {
                     table.end_cell();
@@ -176,13 +188,17 @@ pub(super) fn scan(bytes: &[u8], budget: &mut Budget) -> Result<(), Stop> {
     Ok(())
 }
 
-/// The value of attribute `key` (qualified name, as calamine matches it).
+/// The value of attribute `key` (qualified name, as calamine matches it), entities
+/// decoded as calamine decodes them before reading a number: `&#49;000` is 1000.
 fn attribute(e: &BytesStart<'_>, key: &str) -> Option<String> {
     e.attributes()
         .with_checks(false)
         .flatten()
         .find(|a| a.key.as_ref() == key)
-        .map(|a| a.value.into_owned())
+        .map(|a| match quick_xml::escape::unescape(&a.value) {
+            Ok(value) => value.into_owned(),
+            Err(_) => a.value.into_owned(),
+        })
 }
 
 /// A repetition count; an unreadable one makes calamine fail, so 1 is as good as any.
@@ -387,6 +403,26 @@ pub(super) mod tests {
     fn repeated_text_counts_in_full() {
         let spaces = format!(
             r#"{NOM}<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="100000000"/></text:p></table:table-cell></table:table-row>"#
+        );
+        assert_eq!(scanned(&spaces), Err(ProblemCode::SheetTooLarge));
+    }
+
+    #[test]
+    fn a_table_nested_in_a_cell_does_not_end_the_scan() {
+        let nested = format!(
+            r#"{NOM}<table:table-row><table:table-cell><table:table table:name="inner"><table:table-row><table:table-cell/></table:table-row></table:table></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"/></table:table-row>"#
+        );
+        assert_eq!(scanned(&nested), Err(ProblemCode::SheetTooLarge));
+    }
+
+    #[test]
+    fn repeat_counts_written_with_entities_are_decoded() {
+        let wide = format!(
+            r#"{NOM}<table:table-row table:number-rows-repeated="&#49;000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="&#49;6384"/></table:table-row>"#
+        );
+        assert_eq!(scanned(&wide), Err(ProblemCode::SheetTooLarge));
+        let spaces = format!(
+            r#"{NOM}<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="&#49;00000000"/></text:p></table:table-cell></table:table-row>"#
         );
         assert_eq!(scanned(&spaces), Err(ProblemCode::SheetTooLarge));
     }

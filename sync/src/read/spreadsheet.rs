@@ -8,37 +8,6 @@ use super::bounds::{Budget, SheetScan};
 use super::{Cell, Format, Sheet, biff_scan, ods_scan};
 use crate::problem::{Problem, ProblemCode};
 
-/// Most a zip-based workbook (.xlsx, .ods) may inflate to. A roster of 20,000 people
-/// inflates to about 10 MiB; a small file inflating to gigabytes (a "zip bomb") is
-/// refused before the spreadsheet library reads it into memory.
-const MAX_INFLATED_SIZE: u64 = 256 * 1024 * 1024;
-
-/// The declared uncompressed size of a zip-based workbook must stay reasonable.
-fn check_inflated_size(bytes: &[u8]) -> Result<(), Problem> {
-    // Not a readable archive: calamine will say so in its own words.
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(());
-    };
-    let mut total = 0u64;
-    for index in 0..archive.len() {
-        if let Ok(entry) = archive.by_index_raw(index) {
-            total = total.saturating_add(entry.size());
-        }
-    }
-    if total > MAX_INFLATED_SIZE {
-        return Err(Problem::new(
-            ProblemCode::FileTooLarge,
-            format!(
-                "Le classeur, une fois décompressé, occuperait {} Mio (limite : {} Mio) : il \
-                 n'a pas été lu. Vérifiez qu'il s'agit bien de la liste des coordonnateurs.",
-                total / (1024 * 1024),
-                MAX_INFLATED_SIZE / (1024 * 1024)
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Reads every sheet, in workbook order. A sheet that cannot be read is skipped when
 /// another can; a workbook none of whose sheets can be read is unreadable. A workbook
 /// over the bounds of `bounds` is refused before calamine allocates its sheets.
@@ -60,7 +29,6 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> 
             biff_scan::scan(&stream, &mut Budget::default())?;
         }
         Format::Ods => {
-            check_inflated_size(bytes)?;
             super::bounds::check_parts(bytes)?;
             match ods_scan::scan(bytes, &mut Budget::default()) {
                 Ok(()) => (),
@@ -69,7 +37,6 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Vec<Sheet>, Problem> 
             }
         }
         _ => {
-            check_inflated_size(bytes)?;
             super::bounds::check_parts(bytes)?;
         }
     }
@@ -302,6 +269,41 @@ mod tests {
         assert_eq!(cell(&Data::String("   ".into())), Cell::Empty);
     }
 
+    /// An archive of `parts` worksheets of `mib` MiB of zeros each.
+    fn zip_of_zeros(parts: usize, mib: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut buffer = Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut buffer);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let zeros = vec![0u8; 1024 * 1024];
+            for part in 0..parts {
+                writer
+                    .start_file(format!("xl/worksheets/sheet{part}.xml"), options)
+                    .unwrap();
+                for _ in 0..mib {
+                    writer.write_all(&zeros).unwrap();
+                }
+            }
+            writer.finish().unwrap();
+        }
+        buffer.into_inner()
+    }
+
+    #[test]
+    fn many_parts_under_their_bound_are_refused_together() {
+        let bytes = zip_of_zeros(6, 60);
+        assert!(bytes.len() < 2 * 1024 * 1024, "{} bytes", bytes.len());
+        let problem = read(&bytes, Format::Xlsx).unwrap_err();
+        assert_eq!(problem.code, ProblemCode::FileTooLarge, "{problem:?}");
+        assert!(
+            problem.message.contains("décompressé"),
+            "{}",
+            problem.message
+        );
+    }
+
     #[test]
     fn a_zip_bomb_is_refused_before_it_is_inflated() {
         use std::io::Write;
@@ -323,7 +325,8 @@ mod tests {
         let bytes = buffer.into_inner();
         assert!(bytes.len() < 2 * 1024 * 1024, "{} bytes", bytes.len());
         let problem = read(&bytes, Format::Xlsx).unwrap_err();
-        assert_eq!(problem.code, ProblemCode::FileTooLarge);
+        // The part's own bound is the first crossed.
+        assert_eq!(problem.code, ProblemCode::SheetTooLarge);
     }
 
     #[test]
