@@ -15,6 +15,7 @@
 //! - [`metrics`]: the Prometheus metrics;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
+//! - [`telemetry`]: logs (text or JSON) and the request spans they carry;
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
 
 pub mod access;

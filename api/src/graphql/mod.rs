@@ -1,7 +1,10 @@
 //! The GraphQL schema frontend teams build on.
 //!
-//! Resolvers stay thin: they read the request's [`Snapshot`] (see [`crate::directory`])
-//! through the domain queries it offers and wrap rows into the types of [`types`]. Doc
+//! Resolvers stay thin. Public reads go through the request's [`Snapshot`] (see
+//! [`crate::directory`]), the in-memory read model, and wrap its rows into the types of
+//! [`types`]; the administrators' reads (imports, audit log, tokens) and `node` lookups
+//! of archived rows query the database directly, and mutations go through
+//! [`crate::editing`]. Doc
 //! comments on types, fields and arguments are the schema documentation shown in
 //! GraphiQL and committed in `schema.graphql`.
 
@@ -38,6 +41,14 @@ pub struct QueryRoot(
 
 /// The schema type served at `/graphql`.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The database itself, for the reads the snapshot does not hold (imports, audit log,
+/// tokens, archived rows). Such answers change without a data version bump, so taking
+/// the connection marks the response uncacheable: the two cannot be forgotten apart.
+pub(crate) fn live_db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    crate::response_cache::mark_uncacheable(ctx);
+    ctx.data::<DatabaseConnection>()
+}
 
 /// Limits that protect the server from hostile or careless queries.
 #[derive(Debug, Clone, Copy)]

@@ -17,6 +17,14 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: usize = 100;
 
+/// The complexity of a page: the requested size (or the default) times its selection,
+/// plus one for the list itself. Used in every paged field's `complexity` attribute, so
+/// the query budget and the page size agree.
+pub fn page_cost(requested: Option<i32>, child_complexity: usize) -> usize {
+    let size = requested.map_or(DEFAULT_PAGE_SIZE, |n| usize::try_from(n).unwrap_or(0));
+    size.saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// Extra fields of every connection.
 #[derive(SimpleObject)]
 pub struct ConnectionTotals {

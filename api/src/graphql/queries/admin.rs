@@ -4,18 +4,14 @@ use async_graphql::connection::Edge;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{Role, sync_run};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::editing::audit::AuditQuery;
 use crate::error::Error;
 use crate::graphql::access::RoleGuard;
-use crate::graphql::ids;
 use crate::graphql::pagination::{ConnectionTotals, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
 use crate::graphql::types::{AuditEntry, SyncRun};
-use crate::response_cache::mark_uncacheable;
+use crate::graphql::{ids, live_db};
 
 /// An API token, without its secret (only its hash is stored).
 #[derive(SimpleObject)]
@@ -58,7 +54,7 @@ impl AdminQuery {
     /// Roster imports, newest first. ADMIN token.
     #[graphql(
         guard = "RoleGuard(Role::Admin)",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
     )]
     async fn sync_runs(
         &self,
@@ -66,8 +62,7 @@ impl AdminQuery {
         #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
     ) -> Result<Page<SyncRun>> {
-        mark_uncacheable(ctx);
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = live_db(ctx)?;
         let size = page_size(first)?;
         let after = after
             .map(|cursor| {
@@ -111,8 +106,7 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Its ID.")] id: ID,
     ) -> Result<Option<SyncRun>> {
-        mark_uncacheable(ctx);
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = live_db(ctx)?;
         let id = ids::decode_as(&id, ids::SYNC_RUN, "id")?;
         Ok(sync_run::Entity::find_by_id(id)
             .one(db)
@@ -125,7 +119,7 @@ impl AdminQuery {
     /// token.
     #[graphql(
         guard = "RoleGuard(Role::Admin)",
-        complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1"
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
     )]
     async fn audit_log(
         &self,
@@ -138,8 +132,7 @@ impl AdminQuery {
         entity: Option<String>,
         #[graphql(desc = "Only this object (its global ID).")] entity_id: Option<ID>,
     ) -> Result<Page<AuditEntry>> {
-        mark_uncacheable(ctx);
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = live_db(ctx)?;
         let size = page_size(first)?;
         let before = after
             .map(|cursor| {
@@ -185,8 +178,7 @@ impl AdminQuery {
     /// Every API token (never their secrets), oldest first. ADMIN token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
-        mark_uncacheable(ctx);
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = live_db(ctx)?;
         Ok(crate::access::list_tokens(db)
             .await?
             .into_iter()

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use entity::{Role, sync_run};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::EntityTrait;
 
 use crate::error::Error;
 use crate::graphql::access::viewer;
@@ -67,8 +67,7 @@ impl NodeQuery {
                 .map(Node::Theme),
             ids::SYNC_RUN => {
                 viewer(ctx).require(Role::Admin)?;
-                crate::response_cache::mark_uncacheable(ctx);
-                let db = ctx.data::<DatabaseConnection>()?;
+                let db = crate::graphql::live_db(ctx)?;
                 sync_run::Entity::find_by_id(id)
                     .one(db)
                     .await

@@ -30,7 +30,9 @@ impl WorkQuery {
     /// Projects matching `filter`, most recently updated first unless `orderBy` says
     /// otherwise. Archived projects only with `includeArchived` (EDITOR token).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
     async fn projects<'a>(
         &self,
         ctx: &Context<'a>,
@@ -54,7 +56,7 @@ impl WorkQuery {
     }
 
     /// Local bodies matching `filter`, by name.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn local_bodies<'a>(
         &self,
         ctx: &Context<'a>,
@@ -80,7 +82,7 @@ impl WorkQuery {
 
     /// Partners matching `filter`, by name. Their contacts and expectations need an
     /// EDITOR token.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
     async fn partners<'a>(
         &self,
         ctx: &Context<'a>,

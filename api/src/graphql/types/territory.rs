@@ -97,7 +97,9 @@ impl<'a> Territory<'a> {
     /// communes or collèges — most recently updated first unless `orderBy` says
     /// otherwise.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
     async fn projects(
         &self,
         ctx: &Context<'a>,
