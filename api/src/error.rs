@@ -36,9 +36,10 @@ pub enum Error {
     /// The database cannot be reached or opened.
     #[error("cannot connect to the database: {0}")]
     DatabaseUnreachable(#[source] DbErr),
-    /// A database statement failed.
+    /// A database statement failed (a unique constraint violation becomes
+    /// [`Error::Conflict`] instead, see the `From<DbErr>` conversion).
     #[error("database error: {0}")]
-    Database(#[from] DbErr),
+    Database(#[source] DbErr),
     /// Listening, reading or writing a file failed.
     #[error("{context}: {source}")]
     Io {
@@ -142,6 +143,25 @@ impl Error {
             | Self::Conflict(_) => 2,
             Self::Sync(error) => u8::try_from(error.exit_code()).unwrap_or(3),
             _ => 3,
+        }
+    }
+}
+
+impl From<DbErr> for Error {
+    /// A unique constraint violation is a write that raced another one creating the same
+    /// thing (both passed the "already exists" check before either committed): the
+    /// client retries or rereads, so it is a `CONFLICT`, not an internal error.
+    fn from(error: DbErr) -> Self {
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {
+                tracing::debug!(%detail, "unique constraint violation answered as a conflict");
+                Self::Conflict(
+                    "an object with the same unique value was created at the same time; \
+                     read again and retry"
+                        .to_owned(),
+                )
+            }
+            _ => Self::Database(error),
         }
     }
 }

@@ -9,9 +9,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod app;
+mod concurrent;
 mod database;
 pub mod pg_cluster;
 pub mod seed;
 
 pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on, spawn_app_with};
+pub use concurrent::join_all;
 pub use database::TestDb;

@@ -3,7 +3,7 @@
 
 use entity::Role;
 use serde_json::json;
-use territoires_tests::{error_code, spawn_app};
+use territoires_tests::{error_code, join_all, spawn_app};
 
 #[tokio::test]
 async fn local_bodies_are_created_placed_represented_and_archived() {
@@ -618,4 +618,35 @@ async fn colleges_and_projects_are_restored_and_every_restore_mutation_is_tested
         .collect();
     restores.sort();
     assert_eq!(restores, tested);
+}
+
+/// Two administrators adding the same theme at the same moment both pass the "already
+/// exists" check before either commits; the loser hits the unique constraint, which must
+/// answer `CONFLICT` (retry or reread), never `INTERNAL`.
+#[tokio::test]
+async fn concurrent_duplicates_answer_conflict_not_internal() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let attempts = (0..16).map(|_| {
+        app.graphql_as(
+            &admin,
+            r#"mutation { addTheme(input: {code: "RACE", label: "Course"}) { theme { code } } }"#,
+            json!({}),
+        )
+    });
+    let answers = join_all(attempts).await;
+    let mut created = 0;
+    for answer in &answers {
+        match error_code(answer) {
+            None => {
+                assert_eq!(answer["data"]["addTheme"]["theme"]["code"], "RACE");
+                created += 1;
+            }
+            // Sequential duplicates are told apart before writing; racing ones by the
+            // constraint.
+            Some("BAD_USER_INPUT" | "CONFLICT") => {}
+            Some(other) => panic!("a duplicate answered {other}: {answer}"),
+        }
+    }
+    assert_eq!(created, 1, "exactly one theme RACE is created: {answers:?}");
 }

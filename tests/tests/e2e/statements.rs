@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use territoires_tests::seed::{bump, seed_bulk, seed_work};
-use territoires_tests::spawn_app;
+use territoires_tests::{join_all, spawn_app};
 
 const DIRECTORY: &str = "{ territories { number name
   communes { inseeCode name postalCodes colleges { uai } }
@@ -65,22 +65,11 @@ async fn concurrent_requests_share_the_version_check() {
     let before = app.statements();
     let requests = (0..32)
         .map(|_| app.graphql_with("{ territories { number communes { name } } }", json!({})));
-    let responses = futures_join_all(requests).await;
+    let responses = join_all(requests).await;
     assert!(responses.iter().all(|r| r.get("errors").is_none()));
     let statements = app.statements() - before;
     assert!(
         statements <= 32,
         "at most one version check per request: {statements}"
     );
-}
-
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut outputs = Vec::new();
-    let handles: Vec<_> = futures.collect();
-    for f in handles {
-        outputs.push(f.await);
-    }
-    outputs
 }

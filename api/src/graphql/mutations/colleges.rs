@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::Role;
 
 use super::payloads::CollegePayload;
-use super::{author, fresh, resolve};
+use super::{Writer, fresh, resolve, writer};
 use crate::editing::{self, CollegeState};
 use crate::graphql::{ids, snapshot};
 
@@ -46,14 +46,13 @@ impl CollegeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The values.")] input: CreateCollegeInput,
     ) -> Result<CollegePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let dir = snapshot(ctx)?;
         let state = CollegeState {
             uai: input.uai,
             name: input.name,
             commune: resolve::commune(dir, &input.commune, &["input", "commune"])?,
         };
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let id = editing::create(db, &author, state).await?;
         Ok(CollegePayload::of(fresh(ctx).await?, id)?)
     }
@@ -66,14 +65,13 @@ impl CollegeMutation {
         #[graphql(desc = "The `version` you read.")] expected_version: i32,
         #[graphql(desc = "The values.")] input: UpdateCollegeInput,
     ) -> Result<CollegePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let dir = snapshot(ctx)?;
         let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
         let commune = input
             .commune
             .map(|c| resolve::commune(dir, &c, &["input", "commune"]))
             .transpose()?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::update::<CollegeState>(db, &author, id, expected_version, |state| {
             if let Some(uai) = input.uai {
                 state.uai = uai;
@@ -100,9 +98,8 @@ impl CollegeMutation {
             i32,
         >,
     ) -> Result<CollegePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<CollegeState>(db, &author, id, expected_version, true).await?;
         Ok(CollegePayload::of(fresh(ctx).await?, id)?)
     }
@@ -116,9 +113,8 @@ impl CollegeMutation {
             i32,
         >,
     ) -> Result<CollegePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::COLLEGE, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<CollegeState>(db, &author, id, expected_version, false).await?;
         Ok(CollegePayload::of(fresh(ctx).await?, id)?)
     }

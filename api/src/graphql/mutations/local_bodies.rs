@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::{LocalBodyKind, Role};
 
 use super::payloads::LocalBodyPayload;
-use super::{author, fresh, resolve};
+use super::{Writer, fresh, resolve, writer};
 use crate::directory::Snapshot;
 use crate::editing::{self, LocalBodyState};
 use crate::error::Error;
@@ -99,7 +99,7 @@ impl LocalBodyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The values.")] input: CreateLocalBodyInput,
     ) -> Result<LocalBodyPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let given = input
             .territory
@@ -121,7 +121,6 @@ impl LocalBodyMutation {
             representatives: resolve::coordinators(dir, &input.representatives, "representatives")?,
         };
         state.territory = territory_of(dir, &state, given)?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let id = editing::create(db, &author, state).await?;
         Ok(LocalBodyPayload::of(fresh(ctx).await?, id)?)
     }
@@ -135,7 +134,7 @@ impl LocalBodyMutation {
         #[graphql(desc = "The `version` you read.")] expected_version: i32,
         #[graphql(desc = "The values.")] input: UpdateLocalBodyInput,
     ) -> Result<LocalBodyPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let id = ids::decode_as(&id, ids::LOCAL_BODY, "id")?;
         let given = input
@@ -156,7 +155,6 @@ impl LocalBodyMutation {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Undefined => None,
         };
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::update::<LocalBodyState>(db, &author, id, expected_version, |state| {
             if let Some(kind) = input.kind {
                 state.kind = kind;
@@ -194,7 +192,7 @@ impl LocalBodyMutation {
         #[graphql(desc = "The `version` you read.")] expected_version: i32,
         #[graphql(desc = "Coordinator IDs.")] representatives: Vec<ID>,
     ) -> Result<LocalBodyPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let id = ids::decode_as(&id, ids::LOCAL_BODY, "id")?;
         let representatives = resolve::coordinators(dir, &representatives, "representatives")
@@ -205,7 +203,6 @@ impl LocalBodyMutation {
                 }
                 other => other,
             })?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::update::<LocalBodyState>(db, &author, id, expected_version, |state| {
             state.representatives = representatives;
             Ok(())
@@ -223,9 +220,8 @@ impl LocalBodyMutation {
             i32,
         >,
     ) -> Result<LocalBodyPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::LOCAL_BODY, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<LocalBodyState>(db, &author, id, expected_version, true).await?;
         Ok(LocalBodyPayload::of(fresh(ctx).await?, id)?)
     }
@@ -239,9 +235,8 @@ impl LocalBodyMutation {
             i32,
         >,
     ) -> Result<LocalBodyPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::LOCAL_BODY, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<LocalBodyState>(db, &author, id, expected_version, false).await?;
         Ok(LocalBodyPayload::of(fresh(ctx).await?, id)?)
     }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, MergedObject};
 use entity::Role;
+use sea_orm::DatabaseConnection;
 
 use crate::directory::{DirectoryCache, Snapshot};
 use crate::editing::Author;
@@ -36,15 +37,30 @@ pub struct MutationRoot(
     roster::RosterMutation,
 );
 
-/// The author of a write: the token's name, once its role is checked.
-pub(crate) fn author(ctx: &Context<'_>, role: Role) -> Result<Author> {
+/// What a write needs: the database and its author (the token's name), obtained in one
+/// call once the caller's role is checked, so no mutation can write without both.
+pub(crate) struct Writer<'a> {
+    /// The primary database.
+    pub db: &'a DatabaseConnection,
+    /// Who writes, recorded in the audit log.
+    pub author: Author,
+}
+
+/// The writer of a mutation requiring `role`. Writes are never cached.
+pub(crate) fn writer<'a>(ctx: &Context<'a>, role: Role) -> Result<Writer<'a>> {
     crate::response_cache::mark_uncacheable(ctx);
     let viewer = viewer(ctx);
     viewer.require(role)?;
     let name = viewer.token_name.clone().ok_or_else(|| {
         Error::Internal("an authenticated request without a token name".to_owned())
     })?;
-    Ok(Author::now(name))
+    let db = ctx
+        .data_opt::<DatabaseConnection>()
+        .ok_or_else(|| Error::Internal("no database in the schema".to_owned()))?;
+    Ok(Writer {
+        db,
+        author: Author::now(name),
+    })
 }
 
 /// A snapshot holding every write committed so far (this request's included).

@@ -6,7 +6,7 @@ use entity::normalize::{normalize_email, normalize_phone};
 use entity::{PartnerKind, Role};
 
 use super::payloads::PartnerPayload;
-use super::{author, fresh, resolve};
+use super::{Writer, fresh, resolve, writer};
 use crate::editing::{self, PartnerState, archive_expectation, record_expectation};
 use crate::error::Error;
 use crate::graphql::types::Date;
@@ -86,7 +86,7 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The values.")] input: CreatePartnerInput,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let state = PartnerState {
             name: input.name,
@@ -103,7 +103,6 @@ impl PartnerMutation {
             contact_email: input.contact_email.as_deref().map(email).transpose()?,
             contact_phone: input.contact_phone.as_deref().map(phone).transpose()?,
         };
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let id = editing::create(db, &author, state).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
@@ -117,7 +116,7 @@ impl PartnerMutation {
         #[graphql(desc = "The `version` you read.")] expected_version: i32,
         #[graphql(desc = "The values.")] input: UpdatePartnerInput,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let id = ids::decode_as(&id, ids::PARTNER, "id")?;
         let territory = given(input.territory, |n| {
@@ -129,7 +128,6 @@ impl PartnerMutation {
         let contact_name = given(input.contact_name, Ok)?;
         let contact_email = given(input.contact_email, |e| email(&e))?;
         let contact_phone = given(input.contact_phone, |p| phone(&p))?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::update::<PartnerState>(db, &author, id, expected_version, |state| {
             if let Some(name) = input.name {
                 state.name = name;
@@ -167,9 +165,8 @@ impl PartnerMutation {
             i32,
         >,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<PartnerState>(db, &author, id, expected_version, true).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
@@ -183,9 +180,8 @@ impl PartnerMutation {
             i32,
         >,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<PartnerState>(db, &author, id, expected_version, false).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
     }
@@ -200,9 +196,8 @@ impl PartnerMutation {
         text: String,
         #[graphql(desc = "When it was expressed; default today.")] recorded_on: Option<Date>,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&partner_id, ids::PARTNER, "partnerId")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let on = recorded_on.map_or_else(|| Utc::now().date_naive(), |d| d.0);
         record_expectation(db, &author, id, &text, on).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, id)?)
@@ -219,9 +214,8 @@ impl PartnerMutation {
         #[graphql(desc = "The expectation's `version` you read, checked when given.")]
         expected_version: Option<i32>,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER_EXPECTATION, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let partner = archive_expectation(db, &author, id, expected_version, true).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, partner)?)
     }
@@ -235,9 +229,8 @@ impl PartnerMutation {
         #[graphql(desc = "The expectation's `version` you read, checked when given.")]
         expected_version: Option<i32>,
     ) -> Result<PartnerPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PARTNER_EXPECTATION, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let partner = archive_expectation(db, &author, id, expected_version, false).await?;
         Ok(PartnerPayload::of(fresh(ctx).await?, partner)?)
     }

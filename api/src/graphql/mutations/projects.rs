@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use entity::{ProjectStatus, Role, SaecUnit, StrategicAxis, YouthEnvironment};
 
 use super::payloads::ProjectPayload;
-use super::{author, fresh, resolve};
+use super::{Writer, fresh, resolve, writer};
 use crate::editing::{self, ProjectState};
 use crate::graphql::types::Date;
 use crate::graphql::{ids, snapshot};
@@ -106,7 +106,7 @@ impl ProjectMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The values.")] input: CreateProjectInput,
     ) -> Result<ProjectPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let state = ProjectState {
             title: input.title,
@@ -127,7 +127,6 @@ impl ProjectMutation {
             colleges: resolve::colleges(dir, &input.colleges, "colleges")?,
             partners: resolve::partners(dir, &input.partners, "partners")?,
         };
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let id = editing::create(db, &author, state).await?;
         Ok(ProjectPayload::of(fresh(ctx).await?, id)?)
     }
@@ -141,7 +140,7 @@ impl ProjectMutation {
         #[graphql(desc = "The `version` you read.")] expected_version: i32,
         #[graphql(desc = "The values.")] input: UpdateProjectInput,
     ) -> Result<ProjectPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let dir = snapshot(ctx)?;
         let id = ids::decode_as(&id, ids::PROJECT, "id")?;
         let lead = match input.lead {
@@ -171,7 +170,6 @@ impl ProjectMutation {
             .partners
             .map(|p| resolve::partners(dir, &p, "partners"))
             .transpose()?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::update::<ProjectState>(db, &author, id, expected_version, |state| {
             if let Some(title) = input.title {
                 state.title = title;
@@ -217,9 +215,8 @@ impl ProjectMutation {
             i32,
         >,
     ) -> Result<ProjectPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PROJECT, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<ProjectState>(db, &author, id, expected_version, true).await?;
         Ok(ProjectPayload::of(fresh(ctx).await?, id)?)
     }
@@ -233,9 +230,8 @@ impl ProjectMutation {
             i32,
         >,
     ) -> Result<ProjectPayload> {
-        let author = author(ctx, Role::Editor)?;
+        let Writer { db, author } = writer(ctx, Role::Editor)?;
         let id = ids::decode_as(&id, ids::PROJECT, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<ProjectState>(db, &author, id, expected_version, false).await?;
         Ok(ProjectPayload::of(fresh(ctx).await?, id)?)
     }

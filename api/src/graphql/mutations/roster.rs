@@ -8,7 +8,7 @@ use entity::{Role, SyncTrigger, sync_run};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use territoires_sync::{RosterSource, SyncConfig, SyncError, SyncReport};
 
-use super::author;
+use super::{Writer, writer};
 use crate::error::Error;
 use crate::graphql::types::SyncRun;
 use crate::http::guards::UploadSlot;
@@ -73,8 +73,8 @@ impl RosterMutation {
         force: Option<bool>,
     ) -> Result<RosterSyncResult> {
         let (dry_run, force) = (dry_run.unwrap_or(false), force.unwrap_or(false));
-        let author = author(ctx, Role::Admin)?;
-        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
+        let db = db.clone();
         let config = ctx.data::<Arc<SyncConfig>>()?.clone();
         let options = config
             .import_options(SyncTrigger::Manual, author.name)
@@ -138,8 +138,8 @@ impl RosterMutation {
         force: Option<bool>,
     ) -> Result<SyncRun> {
         let (dry_run, force) = (dry_run.unwrap_or(false), force.unwrap_or(false));
-        let author = author(ctx, Role::Admin)?;
-        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
+        let db = db.clone();
         let config = ctx.data::<Arc<SyncConfig>>()?.clone();
         let upload = file.value(ctx)?;
         let name = upload.filename.clone();

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entity::Role;
 
 use super::payloads::ThemePayload;
-use super::{author, fresh};
+use super::{Writer, fresh, writer};
 use crate::editing::{self, ThemeState};
 use crate::graphql::ids;
 
@@ -30,8 +30,7 @@ impl ThemeMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The values.")] input: AddThemeInput,
     ) -> Result<ThemePayload> {
-        let author = author(ctx, Role::Admin)?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let state = ThemeState {
             code: input.code,
             label: input.label,
@@ -48,9 +47,8 @@ impl ThemeMutation {
         #[graphql(desc = "The `version` you read.")] expected_version: i32,
         #[graphql(desc = "The new French label.")] label: String,
     ) -> Result<ThemePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::THEME, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::update::<ThemeState>(db, &author, id, expected_version, |state| {
             state.label = label;
             Ok(())
@@ -69,9 +67,8 @@ impl ThemeMutation {
             i32,
         >,
     ) -> Result<ThemePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::THEME, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<ThemeState>(db, &author, id, expected_version, true).await?;
         Ok(ThemePayload::of(fresh(ctx).await?, id)?)
     }
@@ -85,9 +82,8 @@ impl ThemeMutation {
             i32,
         >,
     ) -> Result<ThemePayload> {
-        let author = author(ctx, Role::Admin)?;
+        let Writer { db, author } = writer(ctx, Role::Admin)?;
         let id = ids::decode_as(&id, ids::THEME, "id")?;
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         editing::archive::<ThemeState>(db, &author, id, expected_version, false).await?;
         Ok(ThemePayload::of(fresh(ctx).await?, id)?)
     }
