@@ -64,6 +64,32 @@ impl TestDb {
         }
     }
 
+    /// The PostgreSQL server for tests whose case exists only there (locks that hold a
+    /// reader back, server-side errors): `DATABASE_URL` when it names PostgreSQL, else
+    /// `PG_URL` (set by `.ci/run`). `None` lets a developer without PostgreSQL skip the
+    /// test, but under CI (`CI` set) a missing server fails it: a test that silently
+    /// checks nothing is worse than a red one.
+    pub fn postgres_url() -> Option<String> {
+        let url = ["DATABASE_URL", "PG_URL"]
+            .into_iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|url| url.starts_with("postgres"));
+        if url.is_none() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but neither DATABASE_URL nor PG_URL names a PostgreSQL server"
+            );
+            eprintln!("skipped: needs PostgreSQL (set PG_URL or DATABASE_URL)");
+        }
+        url
+    }
+
+    /// A fresh, migrated PostgreSQL database on [`TestDb::postgres_url`]'s server, whatever
+    /// `DATABASE_URL` says.
+    pub async fn new_postgres() -> Option<Self> {
+        Some(Self::postgres(Self::postgres_url()?).await)
+    }
+
     async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}/territoires.db", dir.path().display());
