@@ -233,41 +233,26 @@ async fn inactive_coordinators_contacts_leave_public_view() {
 }
 
 /// The names of every mutation of the schema, in schema order, read from the SDL the
-/// server publishes.
+/// server publishes with the GraphQL parser.
 pub(crate) fn mutation_names() -> Vec<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
     let sdl = territoires::graphql::sdl();
-    let Some(start) = sdl.find("type Mutation {") else {
-        return Vec::new();
-    };
-    let block = &sdl[start..];
-    let block = &block[..block.find("\n}").unwrap_or(block.len())];
-    // Fields sit one tab in, arguments deeper; descriptions are skipped.
-    let mut in_description = false;
-    let mut names = Vec::new();
-    for line in block.lines().skip(1) {
-        let trimmed = line.trim();
-        if trimmed.starts_with("\"\"\"") {
-            let one_line = trimmed.len() > 6 && trimmed.ends_with("\"\"\"");
-            if !one_line {
-                in_description = !in_description;
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    document
+        .definitions
+        .iter()
+        .filter_map(|definition| match definition {
+            TypeSystemDefinition::Type(ty) if ty.node.name.node == "Mutation" => {
+                match &ty.node.kind {
+                    TypeKind::Object(object) => Some(object.fields.iter()),
+                    _ => None,
+                }
             }
-            continue;
-        }
-        if in_description {
-            continue;
-        }
-        let Some(field) = line.strip_prefix('\t').filter(|l| !l.starts_with('\t')) else {
-            continue;
-        };
-        let name: String = field
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        if !name.is_empty() && field[name.len()..].starts_with(['(', ':']) {
-            names.push(name);
-        }
-    }
-    names
+            _ => None,
+        })
+        .flatten()
+        .map(|field| field.node.name.node.to_string())
+        .collect()
 }
 
 /// The role a mutation needs, and an operation calling it (well-typed, with arguments
