@@ -92,7 +92,7 @@ const PG_UNKNOWN_DATABASE: &str = "3D000";
 pub async fn connect_existing(config: &DatabaseConfig) -> Result<DatabaseConnection> {
     if Backend::of(&config.url)? == Backend::Sqlite
         && let Some(path) = sqlite_path(&config.url)
-        && !std::fs::metadata(&path).is_ok_and(|m| m.is_file())
+        && !tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file())
     {
         return Err(Error::DatabaseNotFound {
             name: describe(&config.url),
@@ -119,7 +119,7 @@ async fn open(config: &DatabaseConfig, create: bool) -> Result<DatabaseConnectio
     match backend {
         Backend::Sqlite => {
             if create {
-                create_sqlite_folder(&config.url)?;
+                create_sqlite_folder(&config.url).await?;
             }
             options
                 .max_connections(SQLITE_POOL_SIZE)
@@ -177,12 +177,13 @@ fn is_unknown_database(error: &DbErr) -> bool {
 }
 
 /// Creates the folder of a SQLite file (`sqlite://data/territoires.db` → `data/`).
-fn create_sqlite_folder(url: &str) -> Result<()> {
+async fn create_sqlite_folder(url: &str) -> Result<()> {
     let Some(path) = sqlite_path(url) else {
         return Ok(());
     };
     match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => std::fs::create_dir_all(folder)
+        Some(folder) if !folder.as_os_str().is_empty() => tokio::fs::create_dir_all(folder)
+            .await
             .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e)),
         _ => Ok(()),
     }
@@ -217,7 +218,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
 
 /// Whether the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+    db.ping().await.is_ok()
 }
 
 #[cfg(test)]

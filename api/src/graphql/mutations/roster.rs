@@ -143,9 +143,15 @@ impl RosterMutation {
         let config = ctx.data::<Arc<SyncConfig>>()?.clone();
         let upload = file.value(ctx)?;
         let name = upload.filename.clone();
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut upload.into_read(), &mut bytes)
-            .map_err(|e| Error::io("cannot read the uploaded file", e))?;
+        // The upload waits in a temporary file (already bounded by the body limit):
+        // reading it is blocking I/O, kept off the request workers.
+        let bytes = tokio::task::spawn_blocking(move || {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut upload.into_read(), &mut bytes).map(|_| bytes)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the upload reader stopped: {e}")))?
+        .map_err(|e| Error::io("cannot read the uploaded file", e))?;
         let options = config
             .import_options(SyncTrigger::Upload, author.name)
             .dry_run(dry_run)
