@@ -7,7 +7,7 @@ use super::snapshot::Snapshot;
 /// The counts of one territory; lists include zero counts.
 #[derive(Debug, Clone, Default)]
 pub struct Overview {
-    /// Communes.
+    /// The territory's communes.
     pub communes: usize,
     /// Collèges (not archived).
     pub colleges: usize,

@@ -15,11 +15,11 @@ use crate::error::Result;
 /// caller. Serialised as the audit log's before/after.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LocalBodyState {
-    /// Kind.
+    /// What sort of body it is (CLSPD, CESC, steering committee…).
     pub kind: LocalBodyKind,
-    /// Name.
+    /// Its name as the commune or collège uses it.
     pub name: String,
-    /// Description.
+    /// What it does and how often it meets, free text.
     pub description: Option<String>,
     /// Territory id.
     pub territory: i32,

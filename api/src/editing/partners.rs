@@ -18,9 +18,9 @@ use crate::error::{Error, Result};
 /// caller; contact already normalised. Serialised as the audit log's before/after.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartnerState {
-    /// Name.
+    /// Its name as residents know it.
     pub name: String,
-    /// Kind.
+    /// What sort of youth actor it is, for the overview's breakdown.
     pub kind: PartnerKind,
     /// Territory id.
     pub territory: Option<i32>,

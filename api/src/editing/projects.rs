@@ -18,11 +18,11 @@ use crate::error::{Error, Result};
 /// caller against the directory. Serialised as the audit log's before/after.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProjectState {
-    /// Title.
+    /// Its short title, as coordinators name it.
     pub title: String,
-    /// Summary.
+    /// What it does, for whom, free text.
     pub summary: Option<String>,
-    /// Status.
+    /// Where it stands, from idea to finished or abandoned.
     pub status: ProjectStatus,
     /// SAEC unit.
     pub unit: Option<SaecUnit>,

@@ -44,7 +44,7 @@ pub struct TerritoryOverview<'a> {
 /// not counted.
 #[Object]
 impl TerritoryOverview<'_> {
-    /// Communes.
+    /// How many communes the territory covers.
     async fn commune_count(&self) -> i32 {
         count_to_i32(self.counts.communes)
     }
@@ -59,7 +59,7 @@ impl TerritoryOverview<'_> {
         count_to_i32(self.counts.partners)
     }
 
-    /// Local bodies.
+    /// Local bodies where the Département sits for the territory.
     async fn local_body_count(&self) -> i32 {
         count_to_i32(self.counts.local_bodies)
     }
@@ -69,7 +69,7 @@ impl TerritoryOverview<'_> {
         counts(&self.counts.local_bodies_by_kind)
     }
 
-    /// Projects.
+    /// Projects the territory takes part in, whatever their status.
     async fn project_count(&self) -> i32 {
         count_to_i32(self.counts.projects)
     }

@@ -39,12 +39,12 @@ impl<'a> Project<'a> {
         ids::encode(ids::PROJECT, self.row.model.id)
     }
 
-    /// Title.
+    /// The project's short title, as coordinators name it.
     async fn title(&self) -> &str {
         &self.row.model.title
     }
 
-    /// Summary.
+    /// What the project does and for whom, free text; null when nobody wrote one.
     async fn summary(&self) -> Option<&str> {
         self.row.model.summary.as_deref()
     }
