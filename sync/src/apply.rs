@@ -12,6 +12,8 @@
 //! Both leave exactly the same rows behind (the roster tests run on both databases).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log::{self, FieldChange, NewEntry};
@@ -20,9 +22,13 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Arguments, Row};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter,
+    QuerySelect,
+};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::field::CoordinatorField;
 use crate::pg::{PgSession, pg_micros};
 use crate::plan::{ChangeKind, CommuneMove, Current, FieldDiff, PersonChange, Plan, Target};
 use crate::reference::Reference;
@@ -78,7 +84,7 @@ impl Serialize for Change<'_> {
         let mut s = serializer.serialize_struct("FieldChange", 3)?;
         match *self {
             Change::Field(f) => {
-                s.serialize_field("field", f.field.as_str())?;
+                s.serialize_field("field", f.field.api_name())?;
                 s.serialize_field("before", &f.before)?;
                 s.serialize_field("after", &f.after)?;
             }
@@ -106,7 +112,7 @@ impl Change<'_> {
     fn to_field_change(self) -> FieldChange {
         match self {
             Change::Field(f) => {
-                FieldChange::new(f.field.clone(), f.before.clone(), f.after.clone())
+                FieldChange::new(f.field.api_name(), f.before.clone(), f.after.clone())
             }
             Change::Active { before, after } => FieldChange::new("active", before, after),
             Change::Territories { before, after } => FieldChange::new(
@@ -283,7 +289,7 @@ impl<'a> Writes<'a> {
             let Some(new_email) = change
                 .fields
                 .iter()
-                .find(|f| f.field == "email")
+                .find(|f| f.field == CoordinatorField::Email)
                 .and_then(|f| f.after.as_deref())
             else {
                 continue;
@@ -440,7 +446,10 @@ pub(crate) async fn apply_portable(
             .collect::<Result<Vec<_>, _>>()?;
         let ids = insert_coordinators(txn, &targets, now).await?;
         for (change, target) in chunk.iter().zip(&targets) {
-            let Some(&id) = target.email.as_deref().and_then(|e| ids.get(e)) else {
+            let Some(&id) = target
+                .text(CoordinatorField::Email)
+                .and_then(|e| ids.get(e))
+            else {
                 return Err(DbErr::Custom(
                     "an inserted coordinator cannot be found again".into(),
                 ));
@@ -505,28 +514,17 @@ async fn insert_coordinators(
     targets: &[&Target],
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, i32>, DbErr> {
-    let models: Vec<coordinator::ActiveModel> = targets
+    let models = targets
         .iter()
-        .map(|t| coordinator::ActiveModel {
-            id: NotSet,
-            employee_id: Set(t.employee_id.clone()),
-            first_name: Set(t.first_name.clone()),
-            last_name: Set(t.last_name.clone()),
-            title: Set(t.title.clone()),
-            email: Set(t.email.clone()),
-            phone: Set(t.phone.clone()),
-            active: Set(true),
-            deactivated_at: Set(None),
-            contact_erased_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-        })
-        .collect();
+        .map(|t| new_coordinator(t, now))
+        .collect::<Result<Vec<_>, DbErr>>()?;
     coordinator::Entity::insert_many(models)
         .exec_without_returning(txn)
         .await?;
-    let emails: Vec<String> = targets.iter().filter_map(|t| t.email.clone()).collect();
+    let emails: Vec<String> = targets
+        .iter()
+        .filter_map(|t| t.get(CoordinatorField::Email).clone())
+        .collect();
     Ok(coordinator::Entity::find()
         .select_only()
         .column(coordinator::Column::Email)
@@ -538,6 +536,37 @@ async fn insert_coordinators(
         .into_iter()
         .filter_map(|(email, id)| email.map(|e| (e, id)))
         .collect())
+}
+
+/// A newcomer's row: every field of `target`, active, version 1.
+fn new_coordinator(target: &Target, now: DateTime<Utc>) -> Result<coordinator::ActiveModel, DbErr> {
+    let mut model = coordinator::ActiveModel {
+        id: NotSet,
+        active: Set(true),
+        deactivated_at: Set(None),
+        contact_erased_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    };
+    for field in CoordinatorField::ALL {
+        model.try_set(
+            field.db_column(),
+            field_value(field, target.get(field).clone()),
+        )?;
+    }
+    Ok(model)
+}
+
+/// The value written in `field`'s column: a NOT NULL column gets "" for nothing (never
+/// the case in a plan: names are required).
+fn field_value(field: CoordinatorField, value: Option<String>) -> sea_orm::Value {
+    if field.required() {
+        value.unwrap_or_default().into()
+    } else {
+        value.into()
+    }
 }
 
 /// An UPDATE of one coordinator: the changed fields, `updated_at`, the version, and the
@@ -554,22 +583,10 @@ fn row_update(
         )
         .filter(coordinator::Column::Id.eq(update.id));
     for field in update.fields {
-        let value = field.after.clone();
-        query = match field.field.as_str() {
-            "employeeId" => query.col_expr(coordinator::Column::EmployeeId, Expr::value(value)),
-            "firstName" => query.col_expr(
-                coordinator::Column::FirstName,
-                Expr::value(value.unwrap_or_default()),
-            ),
-            "lastName" => query.col_expr(
-                coordinator::Column::LastName,
-                Expr::value(value.unwrap_or_default()),
-            ),
-            "title" => query.col_expr(coordinator::Column::Title, Expr::value(value)),
-            "email" => query.col_expr(coordinator::Column::Email, Expr::value(value)),
-            "phone" => query.col_expr(coordinator::Column::Phone, Expr::value(value)),
-            _ => query,
-        };
+        query = query.col_expr(
+            field.field.db_column(),
+            Expr::value(field_value(field.field, field.after.clone())),
+        );
     }
     match update.mode {
         Mode::Update => query,
@@ -624,34 +641,54 @@ async fn close_assignments(
 
 // PostgreSQL ----------------------------------------------------------------------------
 
-/// Which fields an UPDATE row sets, as bits of its `set` column.
-const SET_EMPLOYEE_ID: i32 = 1;
-const SET_FIRST_NAME: i32 = 2;
-const SET_LAST_NAME: i32 = 4;
-const SET_TITLE: i32 = 8;
-const SET_EMAIL: i32 = 16;
-const SET_PHONE: i32 = 32;
+/// The bit of `field` in an UPDATE row's `set` column.
+const fn set_bit(field: CoordinatorField) -> i32 {
+    1 << field.index()
+}
 
 /// Every row of `x` updates its coordinator exactly as [`row_update`] does: the fields
-/// whose bit is set in `x.set`, then the columns its mode changes (0 update,
-/// 1 deactivate, 2 reactivate), `updated_at` and `version + 1`.
-const PG_UPDATE: &str = "\
-UPDATE coordinators AS c SET
-  employee_id = CASE WHEN x.set & 1 <> 0 THEN x.employee_id ELSE c.employee_id END,
-  first_name = CASE WHEN x.set & 2 <> 0 THEN x.first_name ELSE c.first_name END,
-  last_name = CASE WHEN x.set & 4 <> 0 THEN x.last_name ELSE c.last_name END,
-  title = CASE WHEN x.set & 8 <> 0 THEN x.title ELSE c.title END,
-  email = CASE WHEN x.set & 16 <> 0 THEN x.email ELSE c.email END,
-  phone = CASE WHEN x.set & 32 <> 0 THEN x.phone ELSE c.phone END,
-  active = CASE x.mode WHEN 1 THEN FALSE WHEN 2 THEN TRUE ELSE c.active END,
+/// whose bit ([`set_bit`]) is set in `x.set`, then the columns its mode changes
+/// (0 update, 1 deactivate, 2 reactivate), `updated_at` and `version + 1`. Parameters:
+/// `$1` ids, `$2` now, `$3` set bits, `$4` modes, then one text array per field.
+static PG_UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let mut sql = String::from("UPDATE coordinators AS c SET\n");
+    for field in CoordinatorField::ALL {
+        let column = field.db_column().as_str();
+        let _ = writeln!(
+            sql,
+            "  {column} = CASE WHEN x.set & {} <> 0 THEN x.{column} ELSE c.{column} END,",
+            set_bit(field)
+        );
+    }
+    sql.push_str(
+        "  active = CASE x.mode WHEN 1 THEN FALSE WHEN 2 THEN TRUE ELSE c.active END,
   deactivated_at = CASE x.mode WHEN 1 THEN $2 WHEN 2 THEN NULL ELSE c.deactivated_at END,
   contact_erased_at = CASE x.mode WHEN 2 THEN NULL ELSE c.contact_erased_at END,
   updated_at = $2,
   version = c.version + 1
-FROM unnest($1::int4[], $3::int4[], $4::int4[], $5::text[], $6::text[], $7::text[],
-            $8::text[], $9::text[], $10::text[])
-  AS x(id, set, mode, employee_id, first_name, last_name, title, email, phone)
-WHERE c.id = x.id";
+FROM unnest($1::int4[], $3::int4[], $4::int4[]",
+    );
+    for i in 0..CoordinatorField::COUNT {
+        let _ = write!(sql, ", ${}::text[]", i + 5);
+    }
+    sql.push_str(") AS x(id, set, mode");
+    for field in CoordinatorField::ALL {
+        let _ = write!(sql, ", {}", field.db_column().as_str());
+    }
+    sql.push_str(")\nWHERE c.id = x.id");
+    sql
+});
+
+/// The COPY of new coordinators: the id, every field, then `active`, `created_at`,
+/// `updated_at` and `version`.
+static PG_COPY_COORDINATORS: LazyLock<String> = LazyLock::new(|| {
+    let mut sql = String::from("COPY coordinators (id");
+    for field in CoordinatorField::ALL {
+        let _ = write!(sql, ", {}", field.db_column().as_str());
+    }
+    sql.push_str(", active, created_at, updated_at, version) FROM STDIN (FORMAT binary)");
+    sql
+});
 
 fn add<'q, T>(args: &mut PgArguments, value: T) -> Result<(), DbErr>
 where
@@ -661,6 +698,9 @@ where
 {
     args.add(value).map_err(crate::pg::bind_err)
 }
+
+/// Columns of a COPY row of [`PG_COPY_COORDINATORS`].
+const COPY_COORDINATOR_COLUMNS: i16 = 5 + CoordinatorField::COUNT as i16;
 
 /// Updates every row of `updates` in one statement.
 async fn pg_update_rows(
@@ -675,7 +715,8 @@ async fn pg_update_rows(
     let mut ids = Vec::with_capacity(n);
     let mut sets = Vec::with_capacity(n);
     let mut modes = Vec::with_capacity(n);
-    let mut columns: [Vec<Option<&str>>; 6] = Default::default();
+    let mut columns: [Vec<Option<&str>>; CoordinatorField::COUNT] =
+        std::array::from_fn(|_| Vec::with_capacity(n));
     for update in updates {
         ids.push(update.id);
         modes.push(match update.mode {
@@ -684,24 +725,16 @@ async fn pg_update_rows(
             Mode::Reactivate => 2,
         });
         let mut set = 0;
-        let mut values: [Option<&str>; 6] = [None; 6];
-        for field in update.fields {
-            let (bit, slot, value) = match field.field.as_str() {
-                "employeeId" => (SET_EMPLOYEE_ID, 0, field.after.as_deref()),
-                // Never empty in a plan; `row_update` writes "" for a missing name too.
-                "firstName" => (
-                    SET_FIRST_NAME,
-                    1,
-                    Some(field.after.as_deref().unwrap_or("")),
-                ),
-                "lastName" => (SET_LAST_NAME, 2, Some(field.after.as_deref().unwrap_or(""))),
-                "title" => (SET_TITLE, 3, field.after.as_deref()),
-                "email" => (SET_EMAIL, 4, field.after.as_deref()),
-                "phone" => (SET_PHONE, 5, field.after.as_deref()),
-                _ => continue,
+        let mut values: [Option<&str>; CoordinatorField::COUNT] = [None; CoordinatorField::COUNT];
+        for diff in update.fields {
+            let after = diff.after.as_deref();
+            set |= set_bit(diff.field);
+            // Never empty in a plan; `row_update` writes "" for a missing name too.
+            values[diff.field.index()] = if diff.field.required() {
+                Some(after.unwrap_or(""))
+            } else {
+                after
             };
-            set |= bit;
-            values[slot] = value;
         }
         sets.push(set);
         for (column, value) in columns.iter_mut().zip(values) {
@@ -716,7 +749,7 @@ async fn pg_update_rows(
     for column in columns {
         add(&mut args, column)?;
     }
-    session.execute_sqlx(PG_UPDATE, args).await?;
+    session.execute_sqlx(PG_UPDATE.as_str(), args).await?;
     Ok(())
 }
 
@@ -811,30 +844,28 @@ pub(crate) async fn apply_postgres(
         }
         let mut rows = ids.iter().zip(&targets);
         session
-            .copy_in(
-                "COPY coordinators (id, employee_id, first_name, last_name, title, email, \
-                 phone, active, created_at, updated_at, version) FROM STDIN (FORMAT binary)",
-                |buffer| {
-                    for _ in 0..512 {
-                        let Some((id, t)) = rows.next() else {
-                            return false;
-                        };
-                        buffer.row(11);
-                        buffer.int4(*id);
-                        buffer.opt_text(t.employee_id.as_deref());
-                        buffer.text(&t.first_name);
-                        buffer.text(&t.last_name);
-                        buffer.opt_text(t.title.as_deref());
-                        buffer.opt_text(t.email.as_deref());
-                        buffer.opt_text(t.phone.as_deref());
-                        buffer.bool(true);
-                        buffer.timestamptz(stamp);
-                        buffer.timestamptz(stamp);
-                        buffer.int4(1);
+            .copy_in(PG_COPY_COORDINATORS.as_str(), |buffer| {
+                for _ in 0..512 {
+                    let Some((id, t)) = rows.next() else {
+                        return false;
+                    };
+                    buffer.row(COPY_COORDINATOR_COLUMNS);
+                    buffer.int4(*id);
+                    for field in CoordinatorField::ALL {
+                        let value = t.text(field);
+                        if field.required() {
+                            buffer.text(value.unwrap_or(""));
+                        } else {
+                            buffer.opt_text(value);
+                        }
                     }
-                    true
-                },
-            )
+                    buffer.bool(true);
+                    buffer.timestamptz(stamp);
+                    buffer.timestamptz(stamp);
+                    buffer.int4(1);
+                }
+                true
+            })
             .await?;
         for (change, id) in added.iter().zip(&ids) {
             for number in &change.apply.open {
@@ -919,24 +950,75 @@ async fn pg_record_audit(
 mod tests {
     use super::*;
 
-    fn diff(field: &str, before: Option<&str>, after: Option<&str>) -> FieldDiff {
-        FieldDiff {
-            field: field.into(),
-            before: before.map(Into::into),
-            after: after.map(Into::into),
+    fn diff(field: CoordinatorField, before: Option<&str>, after: Option<&str>) -> FieldDiff {
+        FieldDiff::new(field, before, after)
+    }
+
+    /// Every field reaches both writers: the portable UPDATE and INSERT, and the
+    /// PostgreSQL UPDATE from arrays and COPY.
+    #[test]
+    fn every_field_reaches_every_writer() {
+        use sea_orm::{DbBackend, QueryTrait};
+        let now = Utc::now();
+        for field in CoordinatorField::ALL {
+            let column = field.db_column().as_str();
+            let diffs = [diff(field, None, Some("x"))];
+            let update = RowUpdate {
+                id: 1,
+                fields: &diffs,
+                mode: Mode::Update,
+            };
+            let sql = row_update(update, now).build(DbBackend::Sqlite).to_string();
+            assert!(sql.contains(&format!("\"{column}\" = 'x'")), "{sql}");
+
+            let mut target = Target::default();
+            target.set(field, Some("x".into()));
+            let model = new_coordinator(&target, now).unwrap();
+            assert_eq!(
+                model.get(field.db_column()).into_value(),
+                Some(Some("x".to_owned()).into()),
+                "{field:?}"
+            );
+
+            let bit = set_bit(field);
+            assert!(
+                PG_UPDATE.contains(&format!(
+                    "{column} = CASE WHEN x.set & {bit} <> 0 THEN x.{column} ELSE c.{column} END"
+                )),
+                "{}",
+                *PG_UPDATE
+            );
+            assert!(PG_COPY_COORDINATORS.contains(&format!(", {column}")));
         }
+        let bits: Vec<i32> = CoordinatorField::ALL.map(set_bit).to_vec();
+        let distinct: std::collections::BTreeSet<i32> = bits.iter().copied().collect();
+        assert_eq!(distinct.len(), bits.len());
+        let (_, aliases) = PG_UPDATE.split_once("AS x(").unwrap();
+        let columns: Vec<&str> = CoordinatorField::ALL
+            .iter()
+            .map(|f| f.db_column().as_str())
+            .collect();
+        assert!(aliases.starts_with(&format!("id, set, mode, {})", columns.join(", "))));
+        assert_eq!(
+            PG_UPDATE.matches("::text[]").count(),
+            CoordinatorField::COUNT
+        );
     }
 
     #[test]
     fn audit_json_is_what_the_audit_log_writes() {
         let fields = [
-            diff("email", Some("a@x.fr"), None),
+            diff(CoordinatorField::Email, Some("a@x.fr"), None),
             diff(
-                "lastName",
+                CoordinatorField::LastName,
                 None,
                 Some("D'Artagnan \"Le\" \\ Mousquetaire\u{1}é"),
             ),
-            diff("phone", Some("+33612345678"), Some("+33712345678")),
+            diff(
+                CoordinatorField::Phone,
+                Some("+33612345678"),
+                Some("+33712345678"),
+            ),
         ];
         let before = [1, 3];
         let entries = [

@@ -19,6 +19,7 @@ mod apply;
 mod config;
 mod drop_folder;
 mod error;
+mod field;
 pub mod fuzzing;
 mod identity;
 mod import;
@@ -41,6 +42,7 @@ pub use drop_folder::{
     process_drop_folder, purge_archive, run_nightly,
 };
 pub use error::SyncError;
+pub use field::{CoordinatorField, HEADERS};
 pub use identity::{IdentityChange, IdentityChangeKind};
 pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
@@ -53,9 +55,7 @@ pub use retention::purge_expired_contacts;
 pub use schedule::{
     Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,
 };
-pub use workbook::{
-    ExportSummary, HEADERS, export_bytes, export_roster, template_bytes, write_template,
-};
+pub use workbook::{ExportSummary, export_bytes, export_roster, template_bytes, write_template};
 
 /// Re-exported so callers need not depend on `entity` for the outcome types.
 pub use entity::{ProblemSeverity, SyncStatus, SyncTrigger};

@@ -10,6 +10,7 @@ use entity::{coordinator, coordinator_assignment};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use crate::field::{CoordinatorField, Values};
 use crate::identity::{IdentityChange, Matches, match_people};
 use crate::reference::Reference;
 use crate::validate::ValidRoster;
@@ -46,9 +47,8 @@ impl ChangeKind {
 /// A field that changes, with its value before and after (null when empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldDiff {
-    /// The field, named as in the API: `employeeId`, `firstName`, `lastName`, `title`,
-    /// `email`, `phone`.
-    pub field: String,
+    /// The field, named as in the API (`employeeId`, `firstName`…).
+    pub field: CoordinatorField,
     /// Before.
     pub before: Option<String>,
     /// After.
@@ -56,38 +56,17 @@ pub struct FieldDiff {
 }
 
 impl FieldDiff {
-    fn new(field: &str, before: Option<&str>, after: Option<&str>) -> Self {
+    pub(crate) fn new(field: CoordinatorField, before: Option<&str>, after: Option<&str>) -> Self {
         Self {
-            field: field.to_owned(),
+            field,
             before: before.map(str::to_owned),
             after: after.map(str::to_owned),
-        }
-    }
-
-    /// French name of the field, for reports.
-    pub fn label(&self) -> &str {
-        match self.field.as_str() {
-            "employeeId" => "matricule",
-            "firstName" => "prénom",
-            "lastName" => "nom",
-            "title" => "fonction",
-            "email" => "courriel",
-            "phone" => "téléphone",
-            other => other,
         }
     }
 }
 
 /// The values a coordinator row has after the import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Target {
-    pub employee_id: Option<String>,
-    pub first_name: String,
-    pub last_name: String,
-    pub title: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
+pub(crate) type Target = Values<Option<String>>;
 
 /// One person's change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -317,22 +296,21 @@ pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Referenc
         let after: Vec<i32> = person.territories.iter().copied().collect();
         match slot.and_then(|i| current.coordinators.get(i).map(|c| (i, c))) {
             None => {
-                let target = Target {
-                    employee_id: person.employee_id.clone(),
-                    first_name: person.first_name.clone(),
-                    last_name: person.last_name.clone(),
-                    title: person.title.clone().flatten(),
-                    email: Some(person.email.clone()),
-                    phone: person.phone.clone().flatten(),
-                };
+                let target = Target::from_fn(|field| person.value(field).flatten());
                 let fields = diff(None, &target);
                 plan.counts.added += 1;
                 plan.changes.push(PersonChange {
                     kind: ChangeKind::Added,
                     coordinator_id: None,
-                    employee_id: target.employee_id.clone(),
-                    first_name: target.first_name.clone(),
-                    last_name: target.last_name.clone(),
+                    employee_id: target.text(CoordinatorField::EmployeeId).map(str::to_owned),
+                    first_name: target
+                        .text(CoordinatorField::FirstName)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    last_name: target
+                        .text(CoordinatorField::LastName)
+                        .unwrap_or_default()
+                        .to_owned(),
                     rows: person.rows.clone(),
                     fields,
                     territories_before: Vec::new(),
@@ -347,17 +325,11 @@ pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Referenc
             }
             Some((index, stored)) => {
                 let model = &stored.model;
-                let target = Target {
-                    employee_id: person
-                        .employee_id
-                        .clone()
-                        .or_else(|| model.employee_id.clone()),
-                    first_name: person.first_name.clone(),
-                    last_name: person.last_name.clone(),
-                    title: person.title.clone().unwrap_or_else(|| model.title.clone()),
-                    email: Some(person.email.clone()),
-                    phone: person.phone.clone().unwrap_or_else(|| model.phone.clone()),
-                };
+                let target = Target::from_fn(|field| {
+                    person
+                        .value(field)
+                        .unwrap_or_else(|| field.get(model).map(str::to_owned))
+                });
                 let fields = diff(Some(model), &target);
                 let before = stored.territories();
                 let close: Vec<(i32, DateTime<Utc>)> = stored
@@ -390,9 +362,15 @@ pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Referenc
                 plan.changes.push(PersonChange {
                     kind,
                     coordinator_id: Some(model.id),
-                    employee_id: target.employee_id.clone(),
-                    first_name: target.first_name.clone(),
-                    last_name: target.last_name.clone(),
+                    employee_id: target.text(CoordinatorField::EmployeeId).map(str::to_owned),
+                    first_name: target
+                        .text(CoordinatorField::FirstName)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    last_name: target
+                        .text(CoordinatorField::LastName)
+                        .unwrap_or_default()
+                        .to_owned(),
                     rows: person.rows.clone(),
                     fields,
                     territories_before: before,
@@ -417,16 +395,9 @@ pub(crate) fn plan(roster: &ValidRoster, current: &Current, reference: &Referenc
         if !model.active && !release {
             continue;
         }
-        let mut target = Target {
-            employee_id: model.employee_id.clone(),
-            first_name: model.first_name.clone(),
-            last_name: model.last_name.clone(),
-            title: model.title.clone(),
-            email: model.email.clone(),
-            phone: model.phone.clone(),
-        };
+        let mut target = Target::of(model);
         if release {
-            target.email = None;
+            target.set(CoordinatorField::Email, None);
         }
         let fields = diff(Some(model), &target);
         let kind = if model.active {
@@ -514,43 +485,13 @@ pub(crate) fn vacated_territories(
 
 /// The fields that differ between the stored row (none for an addition) and the target.
 fn diff(stored: Option<&coordinator::Model>, target: &Target) -> Vec<FieldDiff> {
-    let before = |f: fn(&coordinator::Model) -> Option<&str>| stored.and_then(f);
-    let pairs: [(&str, Option<&str>, Option<&str>); 6] = [
-        (
-            "employeeId",
-            before(|m| m.employee_id.as_deref()),
-            target.employee_id.as_deref(),
-        ),
-        (
-            "lastName",
-            before(|m| Some(m.last_name.as_str())),
-            Some(target.last_name.as_str()),
-        ),
-        (
-            "firstName",
-            before(|m| Some(m.first_name.as_str())),
-            Some(target.first_name.as_str()),
-        ),
-        (
-            "title",
-            before(|m| m.title.as_deref()),
-            target.title.as_deref(),
-        ),
-        (
-            "email",
-            before(|m| m.email.as_deref()),
-            target.email.as_deref(),
-        ),
-        (
-            "phone",
-            before(|m| m.phone.as_deref()),
-            target.phone.as_deref(),
-        ),
-    ];
-    pairs
+    CoordinatorField::ALL
         .into_iter()
-        .filter(|(_, before, after)| before != after)
-        .map(|(field, before, after)| FieldDiff::new(field, before, after))
+        .filter_map(|field| {
+            let before = stored.and_then(|m| field.get(m));
+            let after = target.text(field);
+            (before != after).then(|| FieldDiff::new(field, before, after))
+        })
         .collect()
 }
 
@@ -602,9 +543,8 @@ mod tests {
             employee_id: matricule.map(str::to_owned),
             last_name: format!("N{id}"),
             first_name: format!("P{id}"),
-            title: None,
             email: email.to_owned(),
-            phone: None,
+            details: Values::default(),
             territories: territories.iter().copied().collect(),
             rows: vec![u32::try_from(id).unwrap() + 1],
         }
@@ -630,7 +570,11 @@ mod tests {
         assert_eq!(plan.counts.unchanged, 1);
         assert_eq!(
             plan.changes[0].fields,
-            vec![FieldDiff::new("employeeId", None, Some("0042"))]
+            vec![FieldDiff::new(
+                CoordinatorField::EmployeeId,
+                None,
+                Some("0042")
+            )]
         );
     }
 
@@ -701,7 +645,11 @@ mod tests {
             .unwrap();
         assert_eq!(
             leaver.fields,
-            vec![FieldDiff::new("email", Some("t3@x.fr"), None)]
+            vec![FieldDiff::new(
+                CoordinatorField::Email,
+                Some("t3@x.fr"),
+                None
+            )]
         );
         assert_eq!(plan.counts.added, 1);
         // Never silently: the import must be forced to hand the address over.
@@ -724,7 +672,11 @@ mod tests {
         assert_eq!(plan.changes[0].coordinator_id, Some(1));
         assert_eq!(
             plan.changes[0].fields,
-            vec![FieldDiff::new("employeeId", Some("104214"), Some("104215"))]
+            vec![FieldDiff::new(
+                CoordinatorField::EmployeeId,
+                Some("104214"),
+                Some("104215")
+            )]
         );
         let change = &plan.identity_changes[0];
         assert_eq!(change.kind, IdentityChangeKind::MatriculeChange);

@@ -150,7 +150,7 @@ fn details(change: &PersonChange) -> String {
         for field in &change.fields {
             parts.push(format!(
                 "{} : {} → {}",
-                field.label(),
+                field.field.label(),
                 field.before.as_deref().unwrap_or("(vide)"),
                 field.after.as_deref().unwrap_or("(vide)")
             ));

@@ -16,10 +16,15 @@ use serde_json::Value;
 use crate::apply::AUDIT_ACTOR;
 use crate::config::SyncConfig;
 use crate::error::SyncError;
+use crate::field::CoordinatorField;
 use crate::lock;
 
 /// Fields erased.
-const ERASED_FIELDS: [&str; 2] = ["email", "phone"];
+fn erased_fields() -> impl Iterator<Item = CoordinatorField> {
+    CoordinatorField::ALL
+        .into_iter()
+        .filter(|f| f.erased_after_retention())
+}
 
 /// Erases the contacts of people deactivated more than `config.retention_days` before
 /// `now`, under the import lock (an import must not reactivate a row being erased).
@@ -35,6 +40,22 @@ pub async fn purge_expired_contacts(
     let result = erase(db, config.retention_days, now).await;
     held.release().await;
     result
+}
+
+/// Blanks the erased fields of the coordinators `ids`.
+fn erase_contacts(ids: &[i32], now: DateTime<Utc>) -> sea_orm::UpdateMany<coordinator::Entity> {
+    let mut update = coordinator::Entity::update_many();
+    for field in erased_fields() {
+        update = update.col_expr(field.db_column(), Expr::value(Option::<String>::None));
+    }
+    update
+        .col_expr(coordinator::Column::ContactErasedAt, Expr::value(now))
+        .col_expr(coordinator::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            coordinator::Column::Version,
+            Expr::col(coordinator::Column::Version).add(1),
+        )
+        .filter(coordinator::Column::Id.is_in(ids.iter().copied()))
 }
 
 async fn erase(
@@ -53,25 +74,9 @@ async fn erase(
         .into_tuple()
         .all(&txn)
         .await?;
+    let erased: Vec<&str> = erased_fields().map(CoordinatorField::api_name).collect();
     for chunk in ids.chunks(500) {
-        coordinator::Entity::update_many()
-            .col_expr(
-                coordinator::Column::Email,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                coordinator::Column::Phone,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(coordinator::Column::ContactErasedAt, Expr::value(now))
-            .col_expr(coordinator::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                coordinator::Column::Version,
-                Expr::col(coordinator::Column::Version).add(1),
-            )
-            .filter(coordinator::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
+        erase_contacts(chunk, now).exec(&txn).await?;
 
         // Earlier audit entries recorded the contact: keep the entries, blank the values.
         let entries = audit_log::Entity::find()
@@ -86,7 +91,7 @@ async fn erase(
             let mut touched = false;
             for change in changes
                 .iter_mut()
-                .filter(|c| ERASED_FIELDS.contains(&c.field.as_str()))
+                .filter(|c| erased.contains(&c.field.as_str()))
             {
                 if !Value::is_null(&change.before) || !Value::is_null(&change.after) {
                     change.before = Value::Null;
@@ -117,9 +122,8 @@ async fn erase(
                 entity: "Coordinator",
                 entity_id: *id,
                 action: AuditAction::Erase,
-                changes: ERASED_FIELDS
-                    .iter()
-                    .map(|f| FieldChange::new(*f, Value::Null, Value::Null))
+                changes: erased_fields()
+                    .map(|f| FieldChange::new(f.api_name(), Value::Null, Value::Null))
                     .collect(),
             })
             .collect();
@@ -134,4 +138,28 @@ async fn erase(
         );
     }
     Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, IdenStatic, QueryTrait};
+
+    use super::*;
+
+    /// Every field erased after the retention period is blanked, and only those.
+    #[test]
+    fn erased_fields_reach_the_erasure() {
+        let sql = erase_contacts(&[1], Utc::now())
+            .build(DbBackend::Sqlite)
+            .to_string();
+        for field in CoordinatorField::ALL {
+            let blanked = format!("\"{}\" = NULL", field.db_column().as_str());
+            assert_eq!(
+                sql.contains(&blanked),
+                field.erased_after_retention(),
+                "{field:?}: {sql}"
+            );
+        }
+        assert!(erased_fields().any(|f| f == CoordinatorField::Phone));
+    }
 }

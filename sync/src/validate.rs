@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use entity::normalize::{fold, fold_tokens, normalize_email, normalize_phone};
 
+use crate::field::{CoordinatorField, Kind, Values};
 use crate::problem::{Problem, ProblemCode, Problems};
 use crate::read::{Columns, Field, RawRow};
 use crate::reference::{CommuneLookup, Reference};
@@ -32,14 +33,26 @@ pub(crate) struct Person {
     pub employee_id: Option<String>,
     pub last_name: String,
     pub first_name: String,
-    pub title: Optional,
     pub email: String,
-    /// E.164.
-    pub phone: Optional,
+    /// The optional details ([`Kind::Text`] and [`Kind::Phone`]), phones in E.164.
+    pub details: Values<Optional>,
     /// Territory numbers: more than one during an interim.
     pub territories: BTreeSet<i32>,
     /// Spreadsheet rows describing the person.
     pub rows: Vec<u32>,
+}
+
+impl Person {
+    /// The file's value of `field`: `None` keeps the stored value.
+    pub fn value(&self, field: CoordinatorField) -> Optional {
+        match field.kind() {
+            Kind::EmployeeId => self.employee_id.clone().map(Some),
+            Kind::LastName => Some(Some(self.last_name.clone())),
+            Kind::FirstName => Some(Some(self.first_name.clone())),
+            Kind::Email => Some(Some(self.email.clone())),
+            Kind::Text | Kind::Phone => self.details.get(field).clone(),
+        }
+    }
 }
 
 /// A commune listed in the Communes column: it belongs to `territory` after the import.
@@ -125,8 +138,7 @@ struct CheckedRow {
     first_name: Option<String>,
     email: Option<String>,
     territory: Option<i32>,
-    title: Optional,
-    phone: Optional,
+    details: Values<Optional>,
     communes: Vec<usize>,
 }
 
@@ -178,9 +190,8 @@ impl CheckedRow {
             employee_id: self.employee_id.clone(),
             last_name,
             first_name,
-            title: self.title.clone(),
             email,
-            phone: self.phone.clone(),
+            details: self.details.clone(),
             territories: BTreeSet::from([territory]),
             rows: vec![self.row],
         })
@@ -403,11 +414,10 @@ fn merge_row(existing: &mut Person, row: Person, columns: &Columns, problems: &m
             );
         }
     }
-    for (field, mine, theirs) in [
-        (Field::Title, &existing.title, &row.title),
-        (Field::Phone, &existing.phone, &row.phone),
-    ] {
-        if mine != theirs {
+    for field in CoordinatorField::ALL {
+        if matches!(field.kind(), Kind::Text | Kind::Phone)
+            && existing.details.get(field) != row.details.get(field)
+        {
             problems.push(
                 Problem::new(
                     ProblemCode::ConflictingDetails,
@@ -417,7 +427,7 @@ fn merge_row(existing: &mut Person, row: Person, columns: &Columns, problems: &m
                     ),
                 )
                 .at_row(number)
-                .in_column(columns.header(field)),
+                .in_column(columns.header(field.column())),
             );
         }
     }
@@ -472,23 +482,34 @@ fn check_row(
         }
     });
 
-    let phone: Optional = columns.position(Field::Phone).map(|_| {
-        raw.get(Field::Phone)
-            .and_then(|text| match normalize_phone(text) {
-                Ok(phone) => Some(phone),
-                Err(_) => {
-                    problems.push(problem(
-                        ProblemCode::InvalidPhone,
-                        Field::Phone,
-                        format!(
-                            "« {text} » n'est pas un numéro de téléphone valide (10 chiffres, par \
-                         exemple 07 60 77 99 05 ou +33 7 60 77 99 05)."
-                        ),
-                    ));
-                    None
-                }
-            })
-    });
+    let mut details: Values<Optional> = Values::default();
+    for field in CoordinatorField::ALL {
+        let column = field.column();
+        let value: Optional = match field.kind() {
+            Kind::EmployeeId | Kind::LastName | Kind::FirstName | Kind::Email => continue,
+            Kind::Text => columns
+                .position(column)
+                .map(|_| raw.get(column).map(str::to_owned)),
+            Kind::Phone => columns.position(column).map(|_| {
+                raw.get(column)
+                    .and_then(|text| match normalize_phone(text) {
+                        Ok(phone) => Some(phone),
+                        Err(_) => {
+                            problems.push(problem(
+                                ProblemCode::InvalidPhone,
+                                column,
+                                format!(
+                                    "« {text} » n'est pas un numéro de téléphone valide (10 \
+                                     chiffres, par exemple 07 60 77 99 05 ou +33 7 60 77 99 05)."
+                                ),
+                            ));
+                            None
+                        }
+                    })
+            }),
+        };
+        details.set(field, value);
+    }
 
     let territory = territory_text.and_then(|text| {
         if looks_like_date(&text) {
@@ -570,9 +591,6 @@ fn check_row(
 
     let valid =
         problems.error_count() == errors_before && !Field::ALL.iter().any(|f| raw.is_invalid(*f));
-    let title: Optional = columns
-        .position(Field::Title)
-        .map(|_| raw.get(Field::Title).map(str::to_owned));
     CheckedRow {
         row,
         valid,
@@ -582,8 +600,7 @@ fn check_row(
         first_name,
         email,
         territory,
-        title,
-        phone,
+        details,
         communes,
     }
 }
@@ -817,8 +834,11 @@ mod tests {
         assert_eq!(person.key, Key::EmployeeId("0042".into()));
         assert_eq!(person.last_name, "LARA");
         assert_eq!(person.email, "slara@hauts-de-seine.fr");
-        assert_eq!(person.phone, Some(Some("+33760779905".into())));
-        assert_eq!(person.title, None);
+        assert_eq!(
+            person.details.get(CoordinatorField::Phone),
+            &Some(Some("+33760779905".into()))
+        );
+        assert_eq!(person.details.get(CoordinatorField::Title), &None);
         assert_eq!(roster.claims.len(), 2);
     }
 

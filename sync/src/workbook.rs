@@ -5,40 +5,24 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use entity::normalize::{display_phone, fold};
+use entity::normalize::fold;
 use entity::{commune, coordinator, coordinator_assignment, territory};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, Worksheet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use crate::error::SyncError;
+use crate::field::{self, Field};
 
-/// The headers of the template and the export, in order.
-pub const HEADERS: [&str; 8] = [
-    "Matricule",
-    "Nom",
-    "Prénom",
-    "Fonction",
-    "Territoire",
-    "Téléphone",
-    "Courriel",
-    "Communes",
-];
-const TERRITORY_COLUMN: u16 = 4;
-const WIDTHS: [f64; 8] = [12.0, 22.0, 18.0, 34.0, 14.0, 16.0, 34.0, 60.0];
 /// Rows of the sheet that offer the territory drop-down.
 const DROPDOWN_ROWS: u32 = 2000;
 
-/// One row of the roster sheet.
-struct SheetRow {
-    employee_id: String,
-    last_name: String,
-    first_name: String,
-    title: String,
-    territory: String,
-    phone: String,
-    email: String,
-    communes: String,
+/// One row of the roster sheet: a value per column, in [`Field::ALL`]'s order.
+type SheetRow = [String; Field::COUNT];
+
+/// The sheet's column of `field`.
+fn column(field: Field) -> u16 {
+    u16::try_from(field.index()).unwrap_or(u16::MAX)
 }
 
 /// What an export wrote.
@@ -82,36 +66,28 @@ fn build(rows: &[SheetRow], territory_names: &[String]) -> Result<Vec<u8>, SyncE
     let wrap = Format::new().set_text_wrap();
     let sheet: &mut Worksheet = workbook.add_worksheet();
     sheet.set_name("Coordonnateurs")?;
-    for (col, (title, width)) in (0u16..).zip(HEADERS.iter().zip(WIDTHS)) {
-        sheet.set_column_width(col, width)?;
-        sheet.write_string_with_format(0, col, *title, &header)?;
+    let plain = Format::new();
+    let format = |field: Field| match field.format() {
+        field::Format::Plain => &plain,
+        field::Format::Text => &text,
+        field::Format::Wrap => &wrap,
+    };
+    for field in Field::ALL {
+        let col = column(field);
+        sheet.set_column_width(col, field.width())?;
+        sheet.write_string_with_format(0, col, field.label(), &header)?;
+        if field.format() != field::Format::Plain {
+            // Text columns: a matricule or phone typed later keeps its leading zeros.
+            sheet.set_column_format(col, format(field))?;
+        }
     }
-    // Text columns: a matricule or phone typed later keeps its leading zeros.
-    sheet.set_column_format(0, &text)?;
-    sheet.set_column_format(5, &text)?;
-    sheet.set_column_format(7, &wrap)?;
     sheet.set_freeze_panes(1, 0)?;
     for (index, row) in rows.iter().enumerate() {
         let r = u32::try_from(index + 1)
             .map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)?;
-        let cells = [
-            &row.employee_id,
-            &row.last_name,
-            &row.first_name,
-            &row.title,
-            &row.territory,
-            &row.phone,
-            &row.email,
-            &row.communes,
-        ];
-        for (col, value) in (0u16..).zip(cells) {
+        for (field, value) in Field::ALL.into_iter().zip(row) {
             if !value.is_empty() {
-                let format = match col {
-                    0 | 5 => &text,
-                    7 => &wrap,
-                    _ => &Format::new(),
-                };
-                sheet.write_string_with_format(r, col, value.as_str(), format)?;
+                sheet.write_string_with_format(r, column(field), value.as_str(), format(field))?;
             }
         }
     }
@@ -125,15 +101,28 @@ fn build(rows: &[SheetRow], territory_names: &[String]) -> Result<Vec<u8>, SyncE
             .set_input_message("Choisissez le territoire de la personne.")?
             .set_error_title("Territoire inconnu")?
             .set_error_message("Choisissez un territoire dans la liste.")?;
-        sheet.add_data_validation(1, TERRITORY_COLUMN, last, TERRITORY_COLUMN, &validation)?;
+        let territory = column(Field::Territory);
+        sheet.add_data_validation(1, territory, last, territory, &validation)?;
     }
 
     let help = workbook.add_worksheet();
     help.set_name("Mode d'emploi")?;
     help.set_column_width(0, 110)?;
+    let names = |fields: &mut dyn Iterator<Item = Field>| {
+        fields.map(Field::label).collect::<Vec<_>>().join(", ")
+    };
+    let columns_line = format!(
+        "Colonnes obligatoires : {}. Facultatives : {}.",
+        names(&mut Field::REQUIRED.into_iter()),
+        names(
+            &mut Field::ALL
+                .into_iter()
+                .filter(|f| !Field::REQUIRED.contains(f))
+        )
+    );
     for (r, line) in (0u32..).zip([
         "Liste des coordonnateurs de territoire — une ligne par personne et par territoire.",
-        "Colonnes obligatoires : Nom, Prénom, Courriel, Territoire. Facultatives : Matricule, Fonction, Téléphone, Communes.",
+        columns_line.as_str(),
         "Territoire : « Territoire 3 », « T3 » ou « 3 ». Une personne assurant un intérim figure sur deux lignes, une par territoire.",
         "Communes : noms séparés par des virgules ; une commune listée est rattachée au territoire de la ligne, les autres ne changent pas.",
         "Une personne absente du fichier est désactivée (jamais supprimée). Un fichier contenant une erreur est rejeté en entier.",
@@ -156,16 +145,9 @@ pub async fn template_bytes(db: &impl ConnectionTrait) -> Result<Vec<u8>, SyncEr
         .next()
         .map(|(_, name, communes)| (name.clone(), communes.join(", ")))
         .unwrap_or_else(|| ("Territoire 1".to_owned(), String::new()));
-    let example = SheetRow {
-        employee_id: "000123".into(),
-        last_name: "EXEMPLE".into(),
-        first_name: "Camille".into(),
-        title: "Coordonnatrice de territoire".into(),
-        territory: example_territory,
-        phone: "06 12 34 56 78".into(),
-        email: "cexemple@hauts-de-seine.fr".into(),
-        communes: example_communes,
-    };
+    let mut example: SheetRow = Field::ALL.map(|f| f.example().to_owned());
+    example[Field::Territory.index()] = example_territory;
+    example[Field::Communes.index()] = example_communes;
     build(&[example], &names)
 }
 
@@ -220,20 +202,11 @@ pub async fn export_bytes(
             fold(&person.last_name),
             fold(&person.first_name),
             person.id,
-            SheetRow {
-                employee_id: person.employee_id.clone().unwrap_or_default(),
-                last_name: person.last_name.clone(),
-                first_name: person.first_name.clone(),
-                title: person.title.clone().unwrap_or_default(),
-                territory: name,
-                phone: person
-                    .phone
-                    .as_deref()
-                    .map(display_phone)
-                    .unwrap_or_default(),
-                email: person.email.clone().unwrap_or_default(),
-                communes,
-            },
+            Field::ALL.map(|field| match field.detail() {
+                Some(detail) => detail.shown(person),
+                None if field == Field::Territory => name.clone(),
+                None => communes.clone(),
+            }),
         ));
     }
     rows.sort_by(|a, b| (a.0, &a.1, &a.2, a.3).cmp(&(b.0, &b.1, &b.2, b.3)));

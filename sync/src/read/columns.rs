@@ -3,143 +3,14 @@
 //! Names are compared once folded (case, accents, punctuation and spaces removed), so
 //! "E-mail", "EMAIL" and "e mail" are one column, with the aliases HR systems use.
 
-use entity::normalize::fold;
-
 use super::{Cell, Sheet};
+pub(crate) use crate::field::{Field, field_for_header};
 use crate::problem::{Problem, ProblemCode, Problems};
 
 /// Rows searched for the header at the top of each sheet (title lines come first).
 const HEADER_SEARCH_ROWS: usize = 30;
 /// Longest text accepted in a cell: longer is a pasting accident, not a name.
 const MAX_CELL_CHARS: usize = 2000;
-
-/// A column the import uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Field {
-    EmployeeId,
-    LastName,
-    FirstName,
-    Title,
-    Territory,
-    Phone,
-    Email,
-    Communes,
-}
-
-impl Field {
-    pub const ALL: [Field; 8] = [
-        Field::EmployeeId,
-        Field::LastName,
-        Field::FirstName,
-        Field::Title,
-        Field::Territory,
-        Field::Phone,
-        Field::Email,
-        Field::Communes,
-    ];
-
-    pub const REQUIRED: [Field; 4] = [
-        Field::LastName,
-        Field::FirstName,
-        Field::Email,
-        Field::Territory,
-    ];
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The header the template uses, for messages about a missing column.
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::EmployeeId => "Matricule",
-            Field::LastName => "Nom",
-            Field::FirstName => "Prénom",
-            Field::Title => "Fonction",
-            Field::Territory => "Territoire",
-            Field::Phone => "Téléphone",
-            Field::Email => "Courriel",
-            Field::Communes => "Communes",
-        }
-    }
-
-    /// Whether a date or a true/false value is an error in the column: such a value
-    /// would be read as something else (5 March as territory 5). The job title and the
-    /// communes are free text that no date can be mistaken for.
-    fn typed(self) -> bool {
-        !matches!(self, Field::Title | Field::Communes)
-    }
-
-    /// What the column holds, for messages: "au lieu d'un matricule".
-    fn expected(self) -> &'static str {
-        match self {
-            Field::EmployeeId => "d'un matricule",
-            Field::LastName => "d'un nom",
-            Field::FirstName => "d'un prénom",
-            Field::Title => "d'une fonction",
-            Field::Territory => "d'un territoire (« Territoire 5 », « T5 » ou « 5 »)",
-            Field::Phone => "d'un numéro de téléphone",
-            Field::Email => "d'une adresse électronique",
-            Field::Communes => "de noms de communes",
-        }
-    }
-
-    /// The accepted names, for messages.
-    pub fn aliases(self) -> &'static str {
-        match self {
-            Field::EmployeeId => "Matricule",
-            Field::LastName => "Nom, NOM, Nom de famille",
-            Field::FirstName => "Prénom",
-            Field::Title => "Fonction, Libellé emploi, Poste",
-            Field::Territory => "Territoire, Affectation",
-            Field::Phone => "Téléphone, Tél. portable, Mobile",
-            Field::Email => "Courriel, E-mail, Adresse mail",
-            Field::Communes => "Communes",
-        }
-    }
-}
-
-/// The field a header names, if any: compared without case, accents, punctuation or spaces.
-pub(crate) fn field_for_header(header: &str) -> Option<Field> {
-    let key: String = fold(header).split(' ').collect();
-    let field = match key.as_str() {
-        "matricule" | "nmatricule" | "numeromatricule" | "matriculeagent" | "matriculerh" => {
-            Field::EmployeeId
-        }
-        "nom" | "nomdefamille" | "nomdusage" | "nomusuel" | "nompatronymique" => Field::LastName,
-        "prenom" | "prenoms" | "prenomusuel" => Field::FirstName,
-        "fonction" | "libelleemploi" | "libelledelemploi" | "poste" | "intituleduposte"
-        | "intituledeposte" | "emploi" => Field::Title,
-        "territoire"
-        | "affectation"
-        | "territoiredaffectation"
-        | "nterritoire"
-        | "numeroterritoire" => Field::Territory,
-        "telephone"
-        | "tel"
-        | "telportable"
-        | "telephoneportable"
-        | "portable"
-        | "mobile"
-        | "telmobile"
-        | "telephonemobile"
-        | "telephoneprofessionnel"
-        | "telpro" => Field::Phone,
-        "courriel"
-        | "email"
-        | "mail"
-        | "mel"
-        | "adressemail"
-        | "adresseemail"
-        | "adressecourriel"
-        | "adresseelectronique"
-        | "courrielprofessionnel"
-        | "emailprofessionnel" => Field::Email,
-        "communes" | "commune" | "communesduterritoire" => Field::Communes,
-        _ => return None,
-    };
-    Some(field)
-}
 
 /// Where each field is, in the header row found.
 #[derive(Debug, Clone)]
@@ -150,8 +21,8 @@ pub(crate) struct Columns {
     pub header_index: usize,
     /// The header row number as people see it.
     pub header_row: u32,
-    positions: [Option<usize>; 8],
-    headers: [String; 8],
+    positions: [Option<usize>; Field::COUNT],
+    headers: [String; Field::COUNT],
     /// Columns not used (index, header as written).
     pub ignored: Vec<(usize, String)>,
     /// Repeated columns (index, header as written): the first of each is used.
@@ -180,7 +51,7 @@ impl Columns {
             sheet,
             header_index,
             header_row,
-            positions: [None; 8],
+            positions: [None; Field::COUNT],
             headers: Default::default(),
             ignored: Vec::new(),
             duplicates: Vec::new(),
@@ -284,10 +155,10 @@ pub(crate) fn find_header(sheets: &[Sheet]) -> Result<Columns, Vec<Problem>> {
 pub(crate) struct RawRow {
     /// Row number as people see it.
     pub row: u32,
-    values: [Option<String>; 8],
+    values: [Option<String>; Field::COUNT],
     /// Cells already reported as wrong (error, date, too long): no value, and not
     /// "empty" either.
-    invalid: [bool; 8],
+    invalid: [bool; Field::COUNT],
 }
 
 impl RawRow {

@@ -54,7 +54,7 @@ async fn the_hr_export_gives_matricules_to_the_seeded_people_matched_by_email() 
     let plan = report.plan.as_ref().unwrap();
     assert!(plan.changes.iter().all(|c| c.kind == ChangeKind::Updated
         && c.fields.len() == 1
-        && c.fields[0].field == "employeeId"));
+        && c.fields[0].field == territoires_sync::CoordinatorField::EmployeeId));
     // Direction, Service and Date d'entrée are not used: warnings, which never block.
     let ignored: Vec<_> = report
         .warnings()
