@@ -27,6 +27,8 @@ pub struct Model {
     pub email: Option<String>,
     /// Professional phone in E.164 (`+33760779905`).
     pub phone: Option<String>,
+    /// Professional landline in E.164 (`+33141371111`); erased with the phone and e-mail.
+    pub landline: Option<String>,
     /// Whether the person is in the current roster.
     pub active: bool,
     /// When the person left the roster; their contact is erased after the retention period.

@@ -28,6 +28,8 @@ pub enum CoordinatorField {
     Email,
     /// Mobile phone.
     Phone,
+    /// Landline (*téléphone fixe*).
+    Landline,
 }
 
 /// How the file's value of a detail is read, and what an absent value means.
@@ -50,13 +52,14 @@ pub(crate) enum Kind {
 
 impl CoordinatorField {
     /// Every field, in plan order.
-    pub const ALL: [CoordinatorField; 6] = [
+    pub const ALL: [CoordinatorField; 7] = [
         CoordinatorField::EmployeeId,
         CoordinatorField::LastName,
         CoordinatorField::FirstName,
         CoordinatorField::Title,
         CoordinatorField::Email,
         CoordinatorField::Phone,
+        CoordinatorField::Landline,
     ];
     /// How many fields there are.
     pub const COUNT: usize = Self::ALL.len();
@@ -75,6 +78,7 @@ impl CoordinatorField {
             Self::Title => "title",
             Self::Email => "email",
             Self::Phone => "phone",
+            Self::Landline => "landline",
         }
     }
 
@@ -87,6 +91,7 @@ impl CoordinatorField {
             Self::Title => "fonction",
             Self::Email => "courriel",
             Self::Phone => "téléphone",
+            Self::Landline => "téléphone fixe",
         }
     }
 
@@ -98,7 +103,7 @@ impl CoordinatorField {
             Self::FirstName => Kind::FirstName,
             Self::Title => Kind::Text,
             Self::Email => Kind::Email,
-            Self::Phone => Kind::Phone,
+            Self::Phone | Self::Landline => Kind::Phone,
         }
     }
 
@@ -111,6 +116,7 @@ impl CoordinatorField {
             Self::Title => Field::Title,
             Self::Email => Field::Email,
             Self::Phone => Field::Phone,
+            Self::Landline => Field::Landline,
         }
     }
 
@@ -123,6 +129,7 @@ impl CoordinatorField {
             Self::Title => coordinator::Column::Title,
             Self::Email => coordinator::Column::Email,
             Self::Phone => coordinator::Column::Phone,
+            Self::Landline => coordinator::Column::Landline,
         }
     }
 
@@ -135,6 +142,7 @@ impl CoordinatorField {
             Self::Title => model.title.as_deref(),
             Self::Email => model.email.as_deref(),
             Self::Phone => model.phone.as_deref(),
+            Self::Landline => model.landline.as_deref(),
         }
     }
 
@@ -147,7 +155,7 @@ impl CoordinatorField {
     /// person's deactivation is over.
     pub(crate) const fn erased_after_retention(self) -> bool {
         match self {
-            Self::Email | Self::Phone => true,
+            Self::Email | Self::Phone | Self::Landline => true,
             Self::EmployeeId | Self::LastName | Self::FirstName | Self::Title => false,
         }
     }
@@ -215,19 +223,21 @@ pub(crate) enum Field {
     Title,
     Territory,
     Phone,
+    Landline,
     Email,
     Communes,
 }
 
 impl Field {
     /// Every column, in the template's order.
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::EmployeeId,
         Field::LastName,
         Field::FirstName,
         Field::Title,
         Field::Territory,
         Field::Phone,
+        Field::Landline,
         Field::Email,
         Field::Communes,
     ];
@@ -256,6 +266,7 @@ impl Field {
             Field::FirstName => Some(CoordinatorField::FirstName),
             Field::Title => Some(CoordinatorField::Title),
             Field::Phone => Some(CoordinatorField::Phone),
+            Field::Landline => Some(CoordinatorField::Landline),
             Field::Email => Some(CoordinatorField::Email),
             Field::Territory | Field::Communes => None,
         }
@@ -270,6 +281,7 @@ impl Field {
             Field::Title => "Fonction",
             Field::Territory => "Territoire",
             Field::Phone => "Téléphone",
+            Field::Landline => "Téléphone fixe",
             Field::Email => "Courriel",
             Field::Communes => "Communes",
         }
@@ -321,6 +333,7 @@ impl Field {
                 "telephoneprofessionnel",
                 "telpro",
             ],
+            Field::Landline => &["telephonefixe", "telfixe", "fixe"],
             Field::Email => &[
                 "courriel",
                 "email",
@@ -346,6 +359,7 @@ impl Field {
             Field::Title => "Fonction, Libellé emploi, Poste",
             Field::Territory => "Territoire, Affectation",
             Field::Phone => "Téléphone, Tél. portable, Mobile",
+            Field::Landline => "Téléphone fixe, Tél. fixe, Fixe",
             Field::Email => "Courriel, E-mail, Adresse mail",
             Field::Communes => "Communes",
         }
@@ -367,6 +381,7 @@ impl Field {
             Field::Title => "d'une fonction",
             Field::Territory => "d'un territoire (« Territoire 5 », « T5 » ou « 5 »)",
             Field::Phone => "d'un numéro de téléphone",
+            Field::Landline => "d'un numéro de téléphone fixe",
             Field::Email => "d'une adresse électronique",
             Field::Communes => "de noms de communes",
         }
@@ -380,7 +395,7 @@ impl Field {
             Field::FirstName => 18.0,
             Field::Title => 34.0,
             Field::Territory => 14.0,
-            Field::Phone => 16.0,
+            Field::Phone | Field::Landline => 16.0,
             Field::Email => 34.0,
             Field::Communes => 60.0,
         }
@@ -389,7 +404,7 @@ impl Field {
     /// The template's column format.
     pub const fn format(self) -> Format {
         match self {
-            Field::EmployeeId | Field::Phone => Format::Text,
+            Field::EmployeeId | Field::Phone | Field::Landline => Format::Text,
             Field::Communes => Format::Wrap,
             Field::LastName | Field::FirstName | Field::Title | Field::Territory | Field::Email => {
                 Format::Plain
@@ -407,6 +422,7 @@ impl Field {
             Field::Title => "Coordonnatrice de territoire",
             Field::Territory => "Territoire 1",
             Field::Phone => "06 12 34 56 78",
+            Field::Landline => "01 41 37 11 11",
             Field::Email => "cexemple@hauts-de-seine.fr",
             Field::Communes => "",
         }

@@ -520,6 +520,7 @@ mod tests {
                 title: None,
                 email: Some(email.to_owned()),
                 phone: None,
+                landline: None,
                 active,
                 deactivated_at: None,
                 contact_erased_at: None,

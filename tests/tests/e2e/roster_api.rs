@@ -288,3 +288,76 @@ async fn an_unreadable_newest_file_never_makes_run_roster_sync_fail() {
         "moved to rejected/"
     );
 }
+
+/// The seeded roster's first two people with a Téléphone fixe column, as an .xlsx.
+fn roster_with_landline() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let rows: [[&str; 5]; 3] = [
+        ["Nom", "Prénom", "Territoire", "Courriel", "Tél. fixe"],
+        [
+            "LARA",
+            "Sandrine",
+            "Territoire 1",
+            "slara@hauts-de-seine.fr",
+            "01 41 37 11 11",
+        ],
+        [
+            "MAILLARD",
+            "Bertrand",
+            "Territoire 2",
+            "bmaillard@hauts-de-seine.fr",
+            "",
+        ],
+    ];
+    for (r, row) in (0u32..).zip(rows) {
+        for (c, value) in (0u16..).zip(row) {
+            if !value.is_empty() {
+                sheet.write_string(r, c, value).unwrap();
+            }
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn the_landline_is_public_like_the_mobile() {
+    let app = spawn_app().await;
+    let admin = app.token(Role::Admin).await;
+    let (status, imported) = upload(
+        &app,
+        Some(&admin),
+        "fixe.xlsx",
+        roster_with_landline(),
+        json!({ "force": true }),
+    )
+    .await;
+    assert_eq!(status, 200, "{imported}");
+    assert_eq!(
+        imported["data"]["importRoster"]["status"], "APPLIED",
+        "{imported}"
+    );
+    let data = app
+        .data(
+            "{ one: territory(number: 1) { coordinator { lastName phone landline landlineE164 } } \
+             coordinators { lastName landline landlineE164 } }",
+        )
+        .await;
+    assert_eq!(
+        data["one"]["coordinator"],
+        json!({
+            "lastName": "LARA",
+            "phone": "07 60 77 99 05",
+            "landline": "01 41 37 11 11",
+            "landlineE164": "+33141371111",
+        })
+    );
+    // Only the people in the roster are public; an empty cell is no landline.
+    assert_eq!(
+        data["coordinators"],
+        json!([
+            { "lastName": "LARA", "landline": "01 41 37 11 11", "landlineE164": "+33141371111" },
+            { "lastName": "MAILLARD", "landline": null, "landlineE164": null },
+        ])
+    );
+}

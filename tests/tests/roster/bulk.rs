@@ -124,6 +124,8 @@ fn workbook(people: &[&Person], communes: &BTreeMap<String, &str>) -> Vec<u8> {
                 t(&person.title),
                 t(&format!("Territoire {territory}")),
                 t(&person.typed_phone()),
+                // Téléphone fixe: present and empty, nobody has one.
+                t(""),
                 t(&person.email),
                 t(commune),
             ]);
@@ -312,6 +314,7 @@ async fn check(
                 row.last_name.as_str(),
                 row.title.as_deref(),
                 row.phone.as_deref(),
+                row.landline.as_deref(),
                 row.email.clone(),
                 row.active,
             ),
@@ -320,6 +323,7 @@ async fn check(
                 person.last.as_str(),
                 Some(person.title.as_str()),
                 Some(person.phone.as_str()),
+                None,
                 email,
                 *active,
             ),

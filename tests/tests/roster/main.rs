@@ -14,6 +14,7 @@ mod fixtures;
 mod identity;
 mod inbox;
 mod interrupted;
+mod landline;
 mod planning;
 mod reading;
 mod retention;

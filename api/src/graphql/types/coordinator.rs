@@ -111,6 +111,19 @@ impl<'a> Coordinator<'a> {
         self.contact(ctx, self.row.model.phone.as_deref())
     }
 
+    /// Professional landline (*téléphone fixe*), e.g. "01 41 37 11 11"; public like the
+    /// phone, and like it null once the person has left the roster (without an EDITOR
+    /// token) and for everyone after the retention period.
+    async fn landline(&self, ctx: &Context<'_>) -> Option<String> {
+        self.contact(ctx, self.row.model.landline.as_deref())
+            .map(display_phone)
+    }
+
+    /// The same landline in E.164, for `tel:` links, e.g. "+33141371111".
+    async fn landline_e164(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.contact(ctx, self.row.model.landline.as_deref())
+    }
+
     /// Whether the person is in the current HR roster.
     async fn active(&self) -> bool {
         self.row.model.active
