@@ -74,6 +74,36 @@ pub struct ServerConfig {
     #[arg(long = "cors-origins", env = "CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
+    /// Request headers browser apps may send cross-origin, comma-separated; the default
+    /// covers JSON and uploads, tokens, tracing (`traceparent`, `baggage`, `sentry-trace`)
+    /// and Apollo's client headers.
+    #[arg(
+        long = "cors-allow-headers",
+        env = "CORS_ALLOW_HEADERS",
+        value_delimiter = ',',
+        default_value = crate::http::cors::DEFAULT_ALLOW_HEADERS
+    )]
+    pub cors_allow_headers: Vec<String>,
+
+    /// Seconds browsers and shared caches may reuse an anonymous `GET /graphql` answer
+    /// (`Cache-Control: public, max-age=…`); they revalidate with its `ETag` after. 0 makes
+    /// every reuse revalidate.
+    #[arg(
+        long = "http-cache-max-age",
+        env = "HTTP_CACHE_MAX_AGE",
+        default_value_t = 5
+    )]
+    pub http_cache_max_age: u32,
+
+    /// Memory for the documents of automatic persisted queries, in bytes; past it the
+    /// oldest are forgotten (clients send them again). 0 registers none.
+    #[arg(
+        long = "apq-cache-bytes",
+        env = "APQ_CACHE_BYTES",
+        default_value_t = 8 * 1024 * 1024
+    )]
+    pub apq_cache_bytes: usize,
+
     /// Largest accepted GraphQL request body, in bytes (file uploads have their own limit).
     #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
@@ -246,6 +276,12 @@ impl ServerConfig {
             response_cache_mb: 64,
             bind_addr,
             cors_origins: Vec::new(),
+            cors_allow_headers: crate::http::cors::DEFAULT_ALLOW_HEADERS
+                .split(',')
+                .map(str::to_owned)
+                .collect(),
+            http_cache_max_age: 5,
+            apq_cache_bytes: 8 * 1024 * 1024,
             max_body_bytes: 256 * 1024,
             max_query_depth: 16,
             max_query_complexity: 5_000,

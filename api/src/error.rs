@@ -58,6 +58,21 @@ pub enum Error {
         /// The argument or input field at fault, e.g. `["input", "territories", 0]`.
         path: Vec<String>,
     },
+    /// The query document is not valid GraphQL syntax.
+    #[error("{0}")]
+    ParseFailed(String),
+    /// The query document breaks a validation rule (found before async-graphql's own
+    /// validation, e.g. a fragment cycle, which the cost check must refuse first).
+    #[error("{0}")]
+    ValidationFailed(String),
+    /// An automatic persisted query names a hash this server does not hold (yet): the
+    /// client sends the document with its hash next (Apollo's protocol expects exactly
+    /// this message).
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    /// A setting is invalid; the message names it (read by the administrator, French).
+    #[error("{0}")]
+    Config(String),
     /// The request needs a valid token.
     #[error("{0}")]
     Unauthenticated(String),
@@ -106,6 +121,9 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadUserInput { .. } | Self::TooExpensive(_) => "BAD_USER_INPUT",
+            Self::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
+            Self::ValidationFailed(_) => "GRAPHQL_VALIDATION_FAILED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
@@ -115,6 +133,7 @@ impl Error {
             | Self::DatabaseUnreachable(_)
             | Self::Database(_)
             | Self::Io { .. }
+            | Self::Config(_)
             | Self::Timeout(_)
             | Self::Internal(_) => "INTERNAL",
             Self::Sync(error) => match error.exit_code() {
@@ -127,7 +146,7 @@ impl Error {
     /// Whether the message holds internal details (SQL, paths) that clients must not
     /// see: such errors are logged and replaced by a fixed message.
     pub fn hides_details(&self) -> bool {
-        self.code() == "INTERNAL" && !matches!(self, Self::Timeout(_))
+        self.code() == "INTERNAL" && !matches!(self, Self::Timeout(_) | Self::Config(_))
     }
 
     /// The exit code of the command line: 2 for a usage or configuration mistake (bad
@@ -138,6 +157,10 @@ impl Error {
             Self::UnsupportedDatabaseUrl { .. }
             | Self::DatabaseNotFound { .. }
             | Self::BadUserInput { .. }
+            | Self::ParseFailed(_)
+            | Self::ValidationFailed(_)
+            | Self::PersistedQueryNotFound
+            | Self::Config(_)
             | Self::TooExpensive(_)
             | Self::NotFound(_)
             | Self::Conflict(_) => 2,

@@ -50,6 +50,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once at startup: the size of `Serve`'s settings costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database, then serve the GraphQL API (POST /graphql, GraphiQL on

@@ -201,7 +201,7 @@ pub fn check(
             limits.max_tokens
         )));
     }
-    let document = parse_query(query).map_err(|error| Error::bad_input(error.to_string(), &[]))?;
+    let document = parse_query(query).map_err(|error| Error::ParseFailed(error.to_string()))?;
     if document.fragments.len() > limits.max_fragments {
         return Err(too_complex(format!(
             "it defines {} fragments, more than the {} allowed (GRAPHQL_MAX_FRAGMENTS)",
@@ -714,10 +714,9 @@ impl<'a> Walker<'a> {
             return Ok(Cost::default());
         };
         if !self.open.insert(name) {
-            return Err(Error::bad_input(
-                format!("the fragment {name} spreads itself"),
-                &[],
-            ));
+            return Err(Error::ValidationFailed(format!(
+                "the fragment {name} spreads itself"
+            )));
         }
         let ty = fragment.node.type_condition.node.on.node.as_str();
         let cost = self.selection_set(&fragment.node.selection_set.node, context, Some(ty))?;
@@ -1027,7 +1026,7 @@ mod tests {
     fn fragment_cycles_are_refused_not_followed() {
         let error =
             cost("fragment A on Query { ...B } fragment B on Query { ...A } { ...A }").unwrap_err();
-        assert_eq!(error.code(), "BAD_USER_INPUT");
+        assert_eq!(error.code(), "GRAPHQL_VALIDATION_FAILED");
     }
 
     #[test]

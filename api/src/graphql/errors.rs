@@ -8,9 +8,11 @@
 //! - a [`crate::Error`] gets its code (and `path` for bad input); internal ones get a
 //!   fixed message, their cause being logged;
 //! - any other source (a database or I/O error that escaped) is `INTERNAL`, logged;
-//! - an error with no source comes from async-graphql itself — a syntax error, a
-//!   validation failure, an argument of the wrong type, a limit — and is
-//!   `BAD_USER_INPUT`.
+//! - an error with no source comes from async-graphql itself: a value that does not
+//!   coerce to its argument's type (a variable included) is `BAD_USER_INPUT` with the
+//!   argument's `path`, as is a field-level input error or a depth or complexity limit;
+//!   any other request-level error is `GRAPHQL_VALIDATION_FAILED` (syntax errors are
+//!   caught before, by [`super::budget`], as `GRAPHQL_PARSE_FAILED`).
 
 use std::sync::Arc;
 
@@ -59,7 +61,12 @@ pub fn classify(error: &mut ServerError) {
             error.message = INTERNAL_MESSAGE.to_owned();
             ("INTERNAL", None)
         }
-        None => ("BAD_USER_INPUT", None),
+        None if !error.path.is_empty() => ("BAD_USER_INPUT", None),
+        None => match coercion_path(&error.message) {
+            Some(path) => ("BAD_USER_INPUT", Some(path)),
+            None if is_limit(&error.message) => ("BAD_USER_INPUT", None),
+            None => ("GRAPHQL_VALIDATION_FAILED", None),
+        },
     };
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", code);
@@ -69,6 +76,20 @@ pub fn classify(error: &mut ServerError) {
             Value::List(path.into_iter().map(Value::String).collect()),
         );
     }
+}
+
+/// The argument path of a coercion failure reported by async-graphql's validation,
+/// whose message reads `Invalid value for argument "input.territories.0", expected …`.
+fn coercion_path(message: &str) -> Option<Vec<String>> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let (path, _) = rest.split_once('"')?;
+    Some(path.split('.').map(str::to_owned).collect())
+}
+
+/// Whether a request-level error is one of async-graphql's depth or complexity limits
+/// (coded like the budget of [`super::budget`]).
+fn is_limit(message: &str) -> bool {
+    message.starts_with("Query is nested too deep") || message.starts_with("Query is too complex")
 }
 
 /// A response with one error and no data, for failures before execution (database

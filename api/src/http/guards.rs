@@ -149,17 +149,13 @@ pub async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<By
             let length_limit = std::error::Error::source(&error)
                 .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
             Err(if length_limit {
-                (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "the request body is too large",
-                )
-                    .into_response()
+                too_large()
             } else {
-                (
+                refusal(
                     StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
                     "the request body could not be read",
                 )
-                    .into_response()
             })
         }
         Err(_) => Err(refusal(
@@ -171,6 +167,15 @@ pub async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<By
             ),
         )),
     }
+}
+
+/// The answer to a body over its limit.
+pub fn too_large() -> Response {
+    refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "the request body is too large",
+    )
 }
 
 /// Whether `headers` may read `/metrics`: always when no token is configured, else only

@@ -6,7 +6,10 @@
 //!   kept-alive connections, a connection limit and a shutdown deadline;
 //! - [`guards`]: what a request must show before its body is read — a JSON content type,
 //!   or for a multipart upload a preflight-forcing header, an ADMIN token and a free
-//!   upload slot — and the body timeout; the optional token of `/metrics`.
+//!   upload slot — and the body timeout; the optional token of `/metrics`;
+//! - [`graphql`]: GraphQL over HTTP (GET and POST, content negotiation, status codes,
+//!   HTTP caching of anonymous reads), with [`persisted`] (automatic persisted queries);
+//! - [`cors`]: cross-origin settings, checked at startup.
 //!
 //! Long-lived streams (WebSocket, SSE; none exist yet) would be exempt by construction:
 //! the header and idle timeouts only run while hyper waits for a request head (an
@@ -14,7 +17,10 @@
 //! timeout is applied by the GraphQL body extractor, not by the connection. They need
 //! their own limits (count, lifetime) when they are added.
 
+pub mod cors;
+pub mod graphql;
 pub mod guards;
 pub mod listener;
+pub mod persisted;
 
 pub use listener::{ConnectionLimits, serve_connections};

@@ -84,21 +84,26 @@ async fn huge_bodies_are_refused_before_parsing() {
 }
 
 #[tokio::test]
-async fn malformed_graphql_and_unknown_fields_are_bad_user_input() {
+async fn malformed_graphql_and_unknown_fields_get_their_codes() {
     let app = spawn_app().await;
-    for query in [
-        "{ territories { number ",
-        "{ territories { doesNotExist } }",
-        "query { territory(number: \"one\") { number } }",
-        "fragment A on Territory { ...B } fragment B on Territory { ...A } { territories { ...A } }",
-        "",
+    for (query, code) in [
+        ("{ territories { number ", "GRAPHQL_PARSE_FAILED"),
+        (
+            "{ territories { doesNotExist } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "query { territory(number: \"one\") { number } }",
+            "BAD_USER_INPUT",
+        ),
+        (
+            "fragment A on Territory { ...B } fragment B on Territory { ...A } { territories { ...A } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        ("", "GRAPHQL_PARSE_FAILED"),
     ] {
         let response = app.graphql(query).await;
-        assert_eq!(
-            error_code(&response),
-            Some("BAD_USER_INPUT"),
-            "{query}: {response}"
-        );
+        assert_eq!(error_code(&response), Some(code), "{query}: {response}");
     }
     let not_json = app
         .client
@@ -109,6 +114,8 @@ async fn malformed_graphql_and_unknown_fields_are_bad_user_input() {
         .await
         .unwrap();
     assert_eq!(not_json.status().as_u16(), 400);
+    let body: serde_json::Value = not_json.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_REQUEST"));
 }
 
 #[tokio::test]

@@ -36,11 +36,22 @@ async fn readyz_is_503_when_the_database_is_gone() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_on_get() {
+async fn graphiql_is_served_to_a_browser_on_get() {
     let app = spawn_app().await;
-    let (status, body) = app.get("/graphql").await;
-    assert_eq!(status, 200);
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
     assert!(body.contains("graphiql"), "{body}");
+    // Not to a program, which gets a JSON refusal it can read.
+    let (status, body) = app.get("/graphql").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("BAD_REQUEST"), "{body}");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod connections;
 mod editing_others;
 mod editing_projects;
 mod exposure;
+mod graphql_http;
 mod hardening;
 mod health;
 mod hostile_uploads;
