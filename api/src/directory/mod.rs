@@ -8,6 +8,7 @@
 
 mod cache;
 mod local_bodies;
+pub mod matcher;
 mod matching;
 mod order;
 mod overview;

@@ -15,6 +15,7 @@ use entity::{
 };
 use sea_orm::{DatabaseConnection, DbErr};
 
+use super::matcher;
 use super::matching::{Match, MatchRank, NameIndex};
 use super::order::OrderSpec;
 use super::projects::ProjectSort;
@@ -216,6 +217,8 @@ pub struct Snapshot {
     project_by_id: HashMap<i32, usize>,
     /// Search keys of each kind.
     pub(crate) names: Names,
+    /// The communes' names and aliases, for the forgiving matcher.
+    pub(crate) commune_matcher: matcher::Index,
 }
 
 /// Search keys of each kind of item.
@@ -327,6 +330,13 @@ impl Snapshot {
                 self.communes[index].aliases.push(a.alias);
             }
         }
+        self.commune_matcher =
+            matcher::Index::build(self.communes.iter().enumerate().flat_map(|(index, c)| {
+                std::iter::once(&c.name)
+                    .chain(&c.aliases)
+                    .enumerate()
+                    .map(move |(source, name)| (matcher::glue(name), index as u32, source as u32))
+            }));
 
         sort_by_name(&mut rows.colleges, |c| c.name.clone(), |c| c.id);
         for model in rows.colleges.drain(..) {
@@ -732,13 +742,11 @@ impl Snapshot {
             })
     }
 
-    /// Looks a commune up by name (forgiving, exact after folding) and/or INSEE code;
-    /// an ambiguous name finds nothing.
+    /// Looks a commune up by name (through the forgiving matcher: typos, aliases, postal
+    /// codes) and/or INSEE code; an ambiguous name, or one outside the département,
+    /// finds nothing.
     pub fn lookup_commune(&self, name: Option<&str>, insee_code: Option<&str>) -> CommuneLookup {
-        let by_name = name.map(|name| match self.communes_named(name) {
-            [one] => Some(*one),
-            _ => None,
-        });
+        let by_name = name.map(|name| matcher::lookup(self, name).found);
         let by_code = insee_code.map(|code| self.commune_by_insee(code));
         match (by_name, by_code) {
             (Some(a), Some(b)) if a == b => a.map_or(CommuneLookup::NotFound, CommuneLookup::Found),

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod commune_lookup;
 mod connections;
 mod editing_others;
 mod editing_projects;

@@ -5,7 +5,9 @@ use async_graphql::{Context, ID, Object, Result};
 use crate::directory::CommuneLookup;
 use crate::error::Error;
 use crate::graphql::inputs::{self, include_hidden};
-use crate::graphql::types::{College, Commune, Coordinator, Territory, Theme, Vocabulary};
+use crate::graphql::types::{
+    College, Commune, CommuneLookupResult, Coordinator, Territory, Theme, Vocabulary,
+};
 use crate::graphql::{ids, snapshot};
 
 /// Queries of the public directory ("who coordinates my commune?").
@@ -36,11 +38,12 @@ impl DirectoryQuery {
 
     /// One commune, by name or INSEE code (or both, which must agree).
     ///
-    /// The name is matched exactly after folding case, accents, hyphens, apostrophes and
-    /// spaces, against the official name and the names people use: "sevres",
-    /// "Asnières", "ville d avray", "St-Cloud" all work. No match, or a name shared by
-    /// several communes, gives null; for partial matching use `communes(search:)` or
-    /// `search`. Neither argument, or two that name different communes: `BAD_USER_INPUT`.
+    /// The name goes through the forgiving matcher of `communeLookup`: case, accents,
+    /// hyphens, apostrophes, glued or split words, typos, the names people use and
+    /// postal codes ("sevres", "Asnières", "villedavray", "nantere", "92 130",
+    /// "st cloud 92210") all work. The commune `communeLookup` would give as `match`,
+    /// else null (unknown, ambiguous, outside the département: `communeLookup` says
+    /// which). Neither argument, or two that name different communes: `BAD_USER_INPUT`.
     async fn commune<'a>(
         &self,
         ctx: &Context<'a>,
@@ -65,6 +68,25 @@ impl DirectoryQuery {
             )
             .into()),
         }
+    }
+
+    /// Looks up what a resident typed for their commune and explains the answer: the
+    /// commune of the département if the text designates one, ranked candidates from
+    /// all of France (typos, glued words, aliases, postal codes with any separator, a
+    /// name and a postal code together), a `reason` and a French `message` ("Paris
+    /// n'est pas dans les Hauts-de-Seine."). Longer than 200 characters:
+    /// `BAD_USER_INPUT`.
+    async fn commune_lookup<'a>(
+        &self,
+        ctx: &Context<'a>,
+        #[graphql(
+            desc = "What the resident typed: a name, a postal code, or both.",
+            validator(chars_max_length = 200)
+        )]
+        text: String,
+    ) -> Result<CommuneLookupResult<'a>> {
+        let dir = snapshot(ctx)?;
+        Ok(CommuneLookupResult::new(dir, &text))
     }
 
     /// Communes, by name; with `search`, the ones matching it best first (exact, then

@@ -4,6 +4,7 @@
 mod audit;
 mod college;
 mod commune;
+mod commune_lookup;
 mod coordinator;
 mod local_body;
 mod node;
@@ -19,6 +20,10 @@ mod vocabulary;
 pub use audit::{AuditChange, AuditEntry};
 pub use college::College;
 pub use commune::Commune;
+pub use commune_lookup::{
+    AnyCommune, CommuneCandidate, CommuneLookupReason, CommuneLookupResult, CommuneMatchedOn,
+    OtherCommune,
+};
 pub use coordinator::{Assignment, Coordinator};
 pub use local_body::LocalBody;
 pub use node::{Node, SearchHit};
