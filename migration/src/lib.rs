@@ -18,6 +18,7 @@ mod m20261129_000006_create_audit_log;
 mod m20261129_000010_create_sync_lock;
 mod m20261129_000011_archive_partner_expectations;
 mod m20261203_000020_add_coordinator_landline;
+mod m20261203_000021_sync_status_planned;
 mod reference;
 
 /// All migrations, in order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_create_sync_lock::Migration),
             Box::new(m20261129_000011_archive_partner_expectations::Migration),
             Box::new(m20261203_000020_add_coordinator_landline::Migration),
+            Box::new(m20261203_000021_sync_status_planned::Migration),
         ]
     }
 }

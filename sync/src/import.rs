@@ -229,19 +229,22 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    /// Whether the import is "done" for the command line (exit 0): applied, unchanged or
-    /// skipped. Rejected and refused files exit 1.
+    /// Whether the import is "done" for the command line (exit 0): applied, planned (a
+    /// dry run), unchanged or skipped. Rejected and refused files exit 1.
     pub fn is_success(&self) -> bool {
         matches!(
             self.status,
-            SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped
+            SyncStatus::Applied | SyncStatus::Planned | SyncStatus::Unchanged | SyncStatus::Skipped
         )
     }
 
     /// The command line's exit code: 0 done, 1 rejected or refused, 3 busy or failed.
     pub fn exit_code(&self) -> i32 {
         match self.status {
-            SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped => 0,
+            SyncStatus::Applied
+            | SyncStatus::Planned
+            | SyncStatus::Unchanged
+            | SyncStatus::Skipped => 0,
             SyncStatus::Rejected | SyncStatus::Refused => 1,
             SyncStatus::Busy | SyncStatus::Failed => 3,
         }
@@ -881,7 +884,7 @@ async fn run_import(
         return Ok(run.finish(&conn, SyncStatus::Unchanged, None).await?);
     }
     if options.dry_run {
-        return Ok(run.finish(&conn, SyncStatus::Applied, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Planned, None).await?);
     }
 
     // One transaction: the changes, their audit, the data version and the run itself
