@@ -11,8 +11,7 @@ use entity::{ProblemSeverity, SyncStatus, SyncTrigger, sync_run, sync_run_proble
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExecResult,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -273,12 +272,7 @@ impl SyncReport {
 
 /// The hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// A run being built.
@@ -924,7 +918,7 @@ async fn run_import(
             Ok(report)
         }
         Conn::Pool(db) => {
-            let txn = begin_write(db).await?;
+            let txn = entity::transaction::begin_write(db).await?;
             let plan = run
                 .report
                 .plan
@@ -939,21 +933,6 @@ async fn run_import(
     }
 }
 
-/// Begins a write transaction. On SQLite it takes the write lock at BEGIN, not at the
-/// first write, so a concurrent writer waits (busy timeout) instead of failing half-way.
-pub(crate) async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    let options = match db.get_database_backend() {
-        DbBackend::Sqlite => TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        },
-        _ => TransactionOptions::default(),
-    };
-    db.begin_with_options(options).await
-}
-
 /// Warnings count as problems too: used by reports.
 pub(crate) fn severity_label(severity: ProblemSeverity) -> &'static str {
     match severity {
@@ -966,6 +945,16 @@ pub(crate) fn severity_label(severity: ProblemSeverity) -> &'static str {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// The hex digest stored for files and tokens: lower case, two digits a byte.
+    #[test]
+    fn sha256_hex_is_the_usual_spelling() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(sha256_hex(&[]).len(), 64);
+    }
 
     /// Where reading and planning time goes, on a roster file named by
     /// `ROSTER_BENCH_FILE` (e.g. bench/out/roster-20000.xlsx):
