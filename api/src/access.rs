@@ -14,7 +14,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 use crate::directory::Snapshot;
 use crate::error::{Error, Result};
@@ -62,10 +61,7 @@ const TOKEN_PREFIX: &str = "terr_";
 
 /// SHA-256 of a token, hex.
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    territoires_sync::sha256_hex(token.as_bytes())
 }
 
 /// Who is asking, from the `Authorization` header (absent: public).

@@ -8,7 +8,6 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::DatabaseConfig;
@@ -197,14 +196,7 @@ const MIGRATION_LOCK_KEY: i64 = 0x7465_7272_6d69_6772; // "terrmigr"
 /// Runs in one transaction holding a lock — an advisory lock on PostgreSQL, the write
 /// lock (`BEGIN IMMEDIATE`) on SQLite — so replicas starting together migrate once.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
-    let options = match db.get_database_backend() {
-        DbBackend::Sqlite => TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        },
-        _ => TransactionOptions::default(),
-    };
-    let txn = db.begin_with_options(options).await?;
+    let txn = entity::transaction::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!(
             "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"

@@ -264,6 +264,11 @@ fn sync_imports_a_file_and_says_how_it_went_with_its_exit_code() {
         String::from_utf8_lossy(&dry.stderr)
     );
     assert_eq!(json_of(&dry)["dryRun"], true);
+    assert_eq!(
+        json_of(&dry)["status"],
+        "PLANNED",
+        "a dry run is recorded as planned"
+    );
 
     let applied = run(&["sync", &export, "--json"]);
     assert_eq!(applied.status.code(), Some(0));

@@ -163,8 +163,11 @@ domain_enum! {
 domain_enum! {
     /// How a roster import ended.
     SyncStatus {
-        /// The file was valid and its changes were applied (or, in a dry run, would be).
+        /// The file was valid and its changes were applied.
         Applied = "APPLIED", "Appliqué";
+        /// A dry run of a valid file with changes: they were planned (see the run's plan),
+        /// nothing was written.
+        Planned = "PLANNED", "Simulé (essai à blanc)";
         /// The file was valid and matched the current roster: nothing to change.
         Unchanged = "UNCHANGED", "Aucun changement";
         /// The same file as the last applied import: not read again.

@@ -27,5 +27,6 @@ pub mod sync_run;
 pub mod sync_run_problem;
 pub mod territory;
 pub mod theme;
+pub mod transaction;
 
 pub use enums::*;

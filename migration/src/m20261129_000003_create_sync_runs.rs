@@ -1,10 +1,22 @@
 //! Roster imports: one row per attempt, with the problems found in the file.
 
-use entity::{ProblemSeverity, SyncStatus, SyncTrigger};
+use entity::{ProblemSeverity, SyncTrigger};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use crate::columns::{enum_column, foreign_key, index};
+
+/// The statuses this migration allowed: frozen, since later migrations change the
+/// constraint (`PLANNED` came with `m20261203_000022_sync_status_planned`).
+pub(crate) const STATUSES: &[&str] = &[
+    "APPLIED",
+    "UNCHANGED",
+    "SKIPPED",
+    "REJECTED",
+    "REFUSED",
+    "BUSY",
+    "FAILED",
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -56,7 +68,7 @@ impl MigrationTrait for Migration {
             .col(string_len_null(SyncRuns::FileSha256, 64))
             .col(boolean(SyncRuns::DryRun))
             .col(boolean(SyncRuns::Forced))
-            .col(enum_column(SyncRuns::Status, SyncStatus::CODES));
+            .col(enum_column(SyncRuns::Status, STATUSES));
         for count in [
             SyncRuns::Added,
             SyncRuns::Updated,

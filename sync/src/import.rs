@@ -11,8 +11,7 @@ use entity::{ProblemSeverity, SyncStatus, SyncTrigger, sync_run, sync_run_proble
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExecResult,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -229,19 +228,22 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    /// Whether the import is "done" for the command line (exit 0): applied, unchanged or
-    /// skipped. Rejected and refused files exit 1.
+    /// Whether the import is "done" for the command line (exit 0): applied, planned (a
+    /// dry run), unchanged or skipped. Rejected and refused files exit 1.
     pub fn is_success(&self) -> bool {
         matches!(
             self.status,
-            SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped
+            SyncStatus::Applied | SyncStatus::Planned | SyncStatus::Unchanged | SyncStatus::Skipped
         )
     }
 
     /// The command line's exit code: 0 done, 1 rejected or refused, 3 busy or failed.
     pub fn exit_code(&self) -> i32 {
         match self.status {
-            SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped => 0,
+            SyncStatus::Applied
+            | SyncStatus::Planned
+            | SyncStatus::Unchanged
+            | SyncStatus::Skipped => 0,
             SyncStatus::Rejected | SyncStatus::Refused => 1,
             SyncStatus::Busy | SyncStatus::Failed => 3,
         }
@@ -270,12 +272,7 @@ impl SyncReport {
 
 /// The hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// A run being built.
@@ -881,7 +878,7 @@ async fn run_import(
         return Ok(run.finish(&conn, SyncStatus::Unchanged, None).await?);
     }
     if options.dry_run {
-        return Ok(run.finish(&conn, SyncStatus::Applied, None).await?);
+        return Ok(run.finish(&conn, SyncStatus::Planned, None).await?);
     }
 
     // One transaction: the changes, their audit, the data version and the run itself
@@ -921,7 +918,7 @@ async fn run_import(
             Ok(report)
         }
         Conn::Pool(db) => {
-            let txn = begin_write(db).await?;
+            let txn = entity::transaction::begin_write(db).await?;
             let plan = run
                 .report
                 .plan
@@ -936,21 +933,6 @@ async fn run_import(
     }
 }
 
-/// Begins a write transaction. On SQLite it takes the write lock at BEGIN, not at the
-/// first write, so a concurrent writer waits (busy timeout) instead of failing half-way.
-pub(crate) async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    let options = match db.get_database_backend() {
-        DbBackend::Sqlite => TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        },
-        _ => TransactionOptions::default(),
-    };
-    db.begin_with_options(options).await
-}
-
 /// Warnings count as problems too: used by reports.
 pub(crate) fn severity_label(severity: ProblemSeverity) -> &'static str {
     match severity {
@@ -963,6 +945,16 @@ pub(crate) fn severity_label(severity: ProblemSeverity) -> &'static str {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// The hex digest stored for files and tokens: lower case, two digits a byte.
+    #[test]
+    fn sha256_hex_is_the_usual_spelling() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(sha256_hex(&[]).len(), 64);
+    }
 
     /// Where reading and planning time goes, on a roster file named by
     /// `ROSTER_BENCH_FILE` (e.g. bench/out/roster-20000.xlsx):

@@ -42,6 +42,7 @@ pub(crate) fn summary(report: &SyncReport) -> String {
     };
     match report.status {
         SyncStatus::Applied => format!("Import appliqué{dry} : {counts}."),
+        SyncStatus::Planned => format!("Import simulé{dry} : {counts}."),
         SyncStatus::Unchanged => format!("Aucun changement : l'annuaire correspond déjà au fichier{dry}."),
         SyncStatus::Skipped => "Fichier ignoré : identique au dernier fichier importé (utilisez « forcer » pour le réimporter).".to_owned(),
         SyncStatus::Rejected => format!(

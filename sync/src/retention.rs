@@ -64,7 +64,7 @@ async fn erase(
     now: DateTime<Utc>,
 ) -> Result<usize, SyncError> {
     let cutoff = now - Duration::days(i64::from(retention_days));
-    let txn = crate::import::begin_write(db).await?;
+    let txn = entity::transaction::begin_write(db).await?;
     let ids: Vec<i32> = coordinator::Entity::find()
         .select_only()
         .column(coordinator::Column::Id)

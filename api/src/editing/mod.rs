@@ -18,10 +18,7 @@ use chrono::{DateTime, Utc};
 use entity::audit_log::{FieldChange, NewEntry};
 use entity::{AuditAction, audit_log, data_version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -151,16 +148,7 @@ impl Author {
 
 /// Starts a write transaction; on SQLite it takes the write lock at once, so two writers
 /// queue on the busy timeout instead of failing on upgrade.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    let options = match db.get_database_backend() {
-        DbBackend::Sqlite => TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        },
-        _ => TransactionOptions::default(),
-    };
-    Ok(db.begin_with_options(options).await?)
-}
+pub use entity::transaction::begin_write;
 
 /// The fields that changed between two states, each as JSON.
 pub fn diff<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Vec<FieldChange> {

@@ -107,7 +107,7 @@ async fn metrics_count_roster_imports_by_status_and_trigger_and_the_last_success
     let dry = app.graphql_as(&admin, run, json!({ "dryRun": true })).await;
     assert_eq!(
         dry["data"]["runRosterSync"]["run"],
-        json!({ "status": "APPLIED", "trigger": "MANUAL", "dryRun": true }),
+        json!({ "status": "PLANNED", "trigger": "MANUAL", "dryRun": true }),
         "{dry}"
     );
     let (_, metrics) = app.get("/metrics").await;
@@ -127,6 +127,14 @@ async fn metrics_count_roster_imports_by_status_and_trigger_and_the_last_success
         sample(
             &metrics,
             "territoires_roster_imports{status=\"APPLIED\",trigger=\"MANUAL\"}"
+        ),
+        None,
+        "dry runs are not counted: {metrics}"
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            "territoires_roster_imports{status=\"PLANNED\",trigger=\"MANUAL\"}"
         ),
         None,
         "dry runs are not counted: {metrics}"

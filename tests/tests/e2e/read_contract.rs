@@ -528,6 +528,7 @@ async fn labels_of_projects_and_sync_statuses_come_from_the_vocabulary() {
         values,
         [
             "APPLIED",
+            "PLANNED",
             "UNCHANGED",
             "SKIPPED",
             "REJECTED",
@@ -537,6 +538,7 @@ async fn labels_of_projects_and_sync_statuses_come_from_the_vocabulary() {
         ]
     );
     assert!(statuses.contains(&("APPLIED", "Appliqué")));
+    assert!(statuses.contains(&("PLANNED", "Simulé (essai à blanc)")));
     assert!(statuses.contains(&("REFUSED", "Refusé (trop de désactivations)")));
 }
 

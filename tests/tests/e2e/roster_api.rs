@@ -45,7 +45,7 @@ async fn an_admin_uploads_the_hr_export_and_the_directory_follows() {
     let run = &dry["data"]["importRoster"];
     assert_eq!(
         (run["status"].as_str(), run["dryRun"].as_bool()),
-        (Some("APPLIED"), Some(true)),
+        (Some("PLANNED"), Some(true)),
         "{dry}"
     );
     let ids = app

@@ -89,7 +89,7 @@ async fn a_dry_run_of_the_drop_folder_changes_nothing() {
 
     // Territory 7 is left vacant: forced past the vacancy guard, dry or not.
     let dry = run(&app, &admin, json!({ "dryRun": true, "force": true })).await;
-    assert_eq!(dry["run"]["status"], "APPLIED", "{dry}");
+    assert_eq!(dry["run"]["status"], "PLANNED", "{dry}");
     assert_eq!(dry["run"]["dryRun"], true);
     assert_eq!(
         dry["run"]["deactivated"], 1,
@@ -224,7 +224,7 @@ async fn an_upload_refused_by_the_guard_is_applied_with_force() {
     .await;
     assert_eq!(
         (dry["status"].as_str(), dry["dryRun"].as_bool()),
-        (Some("APPLIED"), Some(true)),
+        (Some("PLANNED"), Some(true)),
         "{dry}"
     );
     assert_eq!(

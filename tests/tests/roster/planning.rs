@@ -59,13 +59,19 @@ async fn a_dry_run_plans_and_records_but_changes_nothing() {
     ]);
     let before = snapshot(&db).await;
     let report = import(&db, "r.xlsx", roster(&rows), &options().dry_run(true)).await;
-    assert_status(&report, SyncStatus::Applied);
+    assert_status(&report, SyncStatus::Planned);
+    assert!(report.is_success() && report.exit_code() == 0);
     assert!(report.dry_run);
     assert_eq!((report.counts.added, report.counts.moved), (1, 1));
     assert_eq!(snapshot(&db).await, before, "a dry run changes nothing");
     let recorded = runs(&db).await;
     assert_eq!(recorded.len(), 1);
     assert!(recorded[0].dry_run);
+    assert_eq!(
+        recorded[0].status,
+        SyncStatus::Planned,
+        "recorded as planned"
+    );
     let plan: serde_json::Value =
         serde_json::from_str(recorded[0].plan.as_deref().unwrap()).unwrap();
     assert_eq!(plan["counts"]["added"], 1);

@@ -46,7 +46,7 @@ async fn the_template_has_the_headers_an_example_and_a_territory_drop_down() {
     )
     .await
     .unwrap();
-    assert_status(&report, SyncStatus::Applied);
+    assert_status(&report, SyncStatus::Planned);
     assert_eq!(report.header_row, Some(1));
     assert_eq!(report.errors().count(), 0, "{}", report.to_text());
     let plan = report.plan.unwrap();

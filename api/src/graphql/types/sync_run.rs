@@ -101,7 +101,8 @@ impl SyncRun {
         self.model.status.label()
     }
 
-    /// A dry run plans without changing anything.
+    /// A dry run plans without changing anything (its status is `PLANNED` when the file
+    /// had changes to plan).
     async fn dry_run(&self) -> bool {
         self.model.dry_run
     }
