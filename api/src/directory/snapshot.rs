@@ -212,6 +212,7 @@ pub struct Snapshot {
     college_by_uai: HashMap<String, usize>,
     theme_by_id: HashMap<i32, usize>,
     theme_by_code: HashMap<String, usize>,
+    theme_by_label: HashMap<String, usize>,
     local_body_by_id: HashMap<i32, usize>,
     partner_by_id: HashMap<i32, usize>,
     project_by_id: HashMap<i32, usize>,
@@ -371,6 +372,18 @@ impl Snapshot {
             self.names
                 .coordinators
                 .insert(index, &format!("{} {}", model.last_name, model.first_name));
+            // What people also type: a glued surname ("vanderheyden"), the e-mail
+            // address, the title.
+            self.names
+                .coordinators
+                .insert(index, &matcher::glue(&model.last_name));
+            self.names.coordinators.insert(
+                index,
+                &matcher::glue(&format!("{} {}", model.first_name, model.last_name)),
+            );
+            for extra in [&model.email, &model.title].into_iter().flatten() {
+                self.names.coordinators.insert(index, extra);
+            }
             self.coordinators.push(CoordinatorRow {
                 model,
                 territories: Vec::new(),
@@ -416,6 +429,7 @@ impl Snapshot {
         for (index, model) in rows.themes.drain(..).enumerate() {
             self.theme_by_id.insert(model.id, index);
             self.theme_by_code.insert(model.code.clone(), index);
+            self.theme_by_label.insert(fold(&model.label), index);
             self.themes.push(ThemeRow { model });
         }
     }
@@ -597,6 +611,11 @@ impl Snapshot {
                 model.summary.as_deref().unwrap_or_default()
             ));
             self.names.projects.insert(i, &model.title);
+            for &theme in &themes {
+                self.names
+                    .projects
+                    .insert(i, &self.themes[theme].model.label);
+            }
             self.projects.push(ProjectRow {
                 model,
                 axes,
@@ -684,6 +703,12 @@ impl Snapshot {
         self.theme_by_code
             .get(&code.trim().to_ascii_uppercase())
             .copied()
+    }
+
+    /// The theme with code or French label `text` (label folded: "sante mentale").
+    pub fn theme_by_code_or_label(&self, text: &str) -> Option<usize> {
+        self.theme_by_code(text)
+            .or_else(|| self.theme_by_label.get(&fold(text)).copied())
     }
 
     /// The local body with database id `id`.

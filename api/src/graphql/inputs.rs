@@ -31,7 +31,8 @@ pub struct ProjectFilter {
     pub status: Option<Vec<ProjectStatus>>,
     /// On this strategic axis.
     pub axis: Option<StrategicAxis>,
-    /// With this theme code (see `themes`).
+    /// With this theme, by code or French label ("MENTAL_HEALTH", "santé mentale"; see
+    /// `themes`).
     #[graphql(validator(chars_max_length = 200))]
     pub theme: Option<String>,
     /// In this youth environment.
@@ -181,7 +182,7 @@ impl ProjectFilter {
             None => None,
         };
         let theme = match &self.theme {
-            Some(code) => Some(dir.theme_by_code(code).ok_or_else(|| {
+            Some(code) => Some(dir.theme_by_code_or_label(code).ok_or_else(|| {
                 Error::bad_input(format!("there is no theme {code:?}"), &["filter", "theme"])
             })?),
             None => None,

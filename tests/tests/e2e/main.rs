@@ -28,4 +28,5 @@ mod restart;
 mod roster_api;
 mod roster_modes;
 mod search;
+mod search_more;
 mod statements;

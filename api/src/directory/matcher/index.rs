@@ -134,18 +134,18 @@ impl Index {
     /// there are in all.
     pub fn prefix(&self, query: &str, limit: usize) -> (Vec<Found>, usize) {
         let range = self.range(query);
-        let ids: Vec<u32> = self.sorted[range]
+        // Keys equal to the query sort first in the range.
+        let ids = &self.sorted[range];
+        let equal = ids
             .iter()
-            .copied()
-            .filter(|&id| &*self.keys[id as usize].text != query)
-            .collect();
-        let total = ids.len();
-        let found = ids
-            .into_iter()
+            .take_while(|&&id| &*self.keys[id as usize].text == query)
+            .count();
+        let found = ids[equal..]
+            .iter()
             .take(limit)
-            .map(|key| Found { key, edits: 0 })
+            .map(|&key| Found { key, edits: 0 })
             .collect();
-        (found, total)
+        (found, ids.len() - equal)
     }
 
     /// Keys within the typo tolerance of `query`'s length (see
