@@ -17,6 +17,7 @@ mod m20261129_000005_create_api_tokens;
 mod m20261129_000006_create_audit_log;
 mod m20261129_000010_create_sync_lock;
 mod m20261129_000011_archive_partner_expectations;
+mod m20261203_000020_create_console_sessions;
 mod reference;
 
 /// All migrations, in order.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_audit_log::Migration),
             Box::new(m20261129_000010_create_sync_lock::Migration),
             Box::new(m20261129_000011_archive_partner_expectations::Migration),
+            Box::new(m20261203_000020_create_console_sessions::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod connections;
+mod console;
 mod editing_others;
 mod editing_projects;
 mod exposure;
