@@ -62,6 +62,9 @@ pub enum Missing {
     TokenInvalid,
     /// Signed out.
     SignedOut,
+    /// The session could not be checked (database unreachable): an error page, not a
+    /// sign-in page, so no one is told their session ended when it did not.
+    Unchecked,
 }
 
 impl Missing {
@@ -72,6 +75,7 @@ impl Missing {
             Self::Expired => "expiree",
             Self::TokenInvalid => "jeton",
             Self::SignedOut => "deconnexion",
+            Self::Unchecked => "erreur",
         }
     }
 
@@ -100,11 +104,23 @@ impl Missing {
                  rôle ADMIN : votre session est fermée."
             }
             Self::SignedOut => "Vous êtes déconnecté.",
+            Self::Unchecked => {
+                "Votre session n'a pas pu être vérifiée (base de données injoignable). \
+                 Réessayez dans un instant."
+            }
         }
     }
 
-    /// The redirect to the sign-in page, clearing the cookie.
+    /// The redirect to the sign-in page, clearing the cookie (an error page when the
+    /// session could not be checked).
     pub fn redirect(self, state: &ConsoleState) -> Response {
+        if self == Self::Unchecked {
+            return super::error_page(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "Service momentanément indisponible",
+                self.message(),
+            );
+        }
         let mut response =
             Redirect::to(&format!("{}/connexion?motif={}", super::BASE, self.code()))
                 .into_response();
@@ -230,7 +246,7 @@ pub async fn check(state: &ConsoleState, headers: &HeaderMap) -> Result<Session,
     let secret = cookie_value(headers, COOKIE).ok_or(Missing::None)?;
     let failed = |error: Error| {
         tracing::error!(error = %error, "console session check failed");
-        Missing::None
+        Missing::Unchecked
     };
     let Some(stored) = console_session::Entity::find()
         .filter(console_session::Column::SecretHash.eq(hash_token(secret)))

@@ -851,3 +851,49 @@ async fn hostile_requests_are_bounded_and_answered_in_french() {
     assert!(!created.body.contains("<script>alert"));
     assert!(created.body.contains("&lt;script&gt;"));
 }
+
+/// SQL statements the application runs for `path` (asked twice, counting the second, so
+/// a directory reload after a data change is not counted).
+async fn statements_for(browser: &Browser, path: &str, cookie: &str) -> usize {
+    assert_eq!(browser.get(path, Some(cookie)).await.status, 200, "{path}");
+    let before = browser.app.statements();
+    assert_eq!(browser.get(path, Some(cookie)).await.status, 200, "{path}");
+    browser.app.statements() - before
+}
+
+#[tokio::test]
+async fn list_pages_run_as_many_statements_for_a_full_page_as_for_a_short_one() {
+    let browser = Browser::new().await;
+    let cookie = browser.sign_in().await;
+    let bad = format!("{HEADER}Martin;Paul;pas-un-courriel;2\n");
+    import(&browser.app, SyncTrigger::Cli, &bad, false).await;
+    let pages = [
+        "/admin",
+        "/admin/historique",
+        "/admin/journal",
+        "/admin/jetons",
+    ];
+    let mut short = Vec::new();
+    for path in pages {
+        short.push(statements_for(&browser, path, &cookie).await);
+    }
+    for n in 0..30 {
+        import(&browser.app, SyncTrigger::Cli, &bad, false).await;
+        territoires::access::create_token_as(
+            &browser.app.db,
+            "test",
+            &format!("t{n}"),
+            Role::Editor,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    for (path, short) in pages.into_iter().zip(short) {
+        assert_eq!(
+            statements_for(&browser, path, &cookie).await,
+            short,
+            "{path}"
+        );
+    }
+}
