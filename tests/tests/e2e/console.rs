@@ -897,3 +897,27 @@ async fn list_pages_run_as_many_statements_for_a_full_page_as_for_a_short_one() 
         );
     }
 }
+
+#[test]
+fn public_url_must_be_a_plain_http_address() {
+    use territoires::config::parse_public_url;
+    assert_eq!(
+        parse_public_url(" https://territoires.example.fr/ ").as_deref(),
+        Ok("https://territoires.example.fr")
+    );
+    assert_eq!(
+        parse_public_url("http://intranet:8080/territoires").as_deref(),
+        Ok("http://intranet:8080/territoires")
+    );
+    for bad in [
+        "territoires.example.fr",
+        "ftp://x.fr",
+        "https://",
+        "https://:443",
+        "https://x.fr/?a=b",
+        "https://user@x.fr",
+        "https://x .fr",
+    ] {
+        assert!(parse_public_url(bad).is_err(), "{bad}");
+    }
+}
