@@ -9,11 +9,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use entity::{Role, api_token, data_version};
+use entity::audit_log::{FieldChange, NewEntry};
+use entity::{AuditAction, Role, api_token, audit_log, data_version};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
+use serde_json::Value;
 
 use crate::directory::Snapshot;
 use crate::error::{Error, Result};
@@ -79,6 +81,13 @@ pub fn authenticate(header: Option<&str>, dir: &Snapshot, now: DateTime<Utc>) ->
     let Some(model) = dir.token_by_hash(&hash_token(token.trim())) else {
         return refused("unknown API token");
     };
+    viewer_of(model, now)
+}
+
+/// The requester holding the stored token `model`, unless it is revoked or expired
+/// (`UNAUTHENTICATED`). The console checks its sessions' tokens with it on every request.
+pub fn viewer_of(model: &api_token::Model, now: DateTime<Utc>) -> Result<Viewer> {
+    let refused = |why: &str| Err(Error::Unauthenticated(why.to_owned()));
     if model.revoked_at.is_some() {
         return refused("this API token has been revoked");
     }
@@ -98,6 +107,31 @@ pub async fn create_token(
     name: &str,
     role: Role,
     expires_in_days: Option<u32>,
+) -> Result<String> {
+    create(db, name, role, expires_in_days, None).await
+}
+
+/// [`create_token`], recorded in the audit log under `author` (the console's signed-in
+/// token) in the same transaction.
+pub async fn create_token_as(
+    db: &DatabaseConnection,
+    author: &str,
+    name: &str,
+    role: Role,
+    expires_in_days: Option<u32>,
+) -> Result<String> {
+    create(db, name, role, expires_in_days, Some(author)).await
+}
+
+/// The audit log's name for tokens.
+pub const AUDIT_ENTITY: &str = "ApiToken";
+
+async fn create(
+    db: &DatabaseConnection,
+    name: &str,
+    role: Role,
+    expires_in_days: Option<u32>,
+    author: Option<&str>,
 ) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
@@ -119,17 +153,30 @@ pub async fn create_token(
             "a token named {name:?} already exists"
         )));
     }
-    api_token::ActiveModel {
+    let expires_at = expires_in_days.map(|days| now + Duration::days(i64::from(days)));
+    let model = api_token::ActiveModel {
         name: Set(name.to_owned()),
         role: Set(role),
         token_hash: Set(hash_token(&token)),
         created_at: Set(now),
-        expires_at: Set(expires_in_days.map(|days| now + Duration::days(i64::from(days)))),
+        expires_at: Set(expires_at),
         revoked_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    if let Some(author) = author {
+        let changes = vec![
+            FieldChange::new("name", Value::Null, name),
+            FieldChange::new("role", Value::Null, entity::Labelled::code(role)),
+            FieldChange::new(
+                "expiresAt",
+                Value::Null,
+                expires_at.map_or(Value::Null, |at| Value::from(at.to_rfc3339())),
+            ),
+        ];
+        audit(&txn, author, now, model.id, AuditAction::Create, changes).await?;
+    }
     data_version::bump(&txn).await?;
     txn.commit().await?;
     Ok(token)
@@ -146,6 +193,23 @@ pub async fn list_tokens(db: &DatabaseConnection) -> Result<Vec<api_token::Model
 /// Revokes the token named `name`; it is refused from the next request on, by every
 /// replica.
 pub async fn revoke_token(db: &DatabaseConnection, name: &str) -> Result<api_token::Model> {
+    revoke(db, name, None).await
+}
+
+/// [`revoke_token`], recorded in the audit log under `author` in the same transaction.
+pub async fn revoke_token_as(
+    db: &DatabaseConnection,
+    author: &str,
+    name: &str,
+) -> Result<api_token::Model> {
+    revoke(db, name, Some(author)).await
+}
+
+async fn revoke(
+    db: &DatabaseConnection,
+    name: &str,
+    author: Option<&str>,
+) -> Result<api_token::Model> {
     let txn = db.begin().await?;
     let Some(model) = api_token::Entity::find()
         .filter(api_token::Column::Name.eq(name.trim()))
@@ -157,10 +221,42 @@ pub async fn revoke_token(db: &DatabaseConnection, name: &str) -> Result<api_tok
     if model.revoked_at.is_some() {
         return Ok(model);
     }
+    let now = Utc::now();
     let mut active: api_token::ActiveModel = model.into();
-    active.revoked_at = Set(Some(Utc::now()));
+    active.revoked_at = Set(Some(now));
     let model = active.update(&txn).await?;
+    if let Some(author) = author {
+        let change = FieldChange::new("revokedAt", Value::Null, now.to_rfc3339());
+        audit(
+            &txn,
+            author,
+            now,
+            model.id,
+            AuditAction::Update,
+            vec![change],
+        )
+        .await?;
+    }
     data_version::bump(&txn).await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// Records a change of token `id` by `author`, in the caller's transaction.
+async fn audit(
+    txn: &DatabaseTransaction,
+    author: &str,
+    at: DateTime<Utc>,
+    id: i32,
+    action: AuditAction,
+    changes: Vec<FieldChange>,
+) -> Result<()> {
+    let entry = NewEntry {
+        entity: AUDIT_ENTITY,
+        entity_id: id,
+        action,
+        changes,
+    };
+    audit_log::record(txn, author, at, vec![entry]).await?;
+    Ok(())
 }

@@ -191,6 +191,12 @@ pub struct ServerConfig {
     )]
     pub shutdown_grace_secs: u64,
 
+    /// The address users reach the service at, behind any proxy
+    /// (`https://territoires.hauts-de-seine.fr`): the console's forms must come from it,
+    /// and its cookies are `Secure` when it is https. Unset: the `Host` of each request.
+    #[arg(long = "public-url", env = "PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
     /// When set, `GET /metrics` needs `Authorization: Bearer <this token>`; public
     /// otherwise (keep it on a private network then).
     #[arg(long = "metrics-token", env = "METRICS_TOKEN", hide_env_values = true)]
@@ -258,6 +264,30 @@ pub struct ServerConfig {
     pub max_response_bytes: usize,
 }
 
+/// `PUBLIC_URL`: an absolute http(s) address with a host and nothing after the path,
+/// kept without its final `/`.
+pub fn parse_public_url(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or("PUBLIC_URL must start with https:// or http://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Err("PUBLIC_URL must name a host, e.g. https://territoires.example.fr".to_owned());
+    }
+    if value
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@'))
+    {
+        return Err(
+            "PUBLIC_URL must be a plain address, without spaces, query, fragment or user"
+                .to_owned(),
+        );
+    }
+    Ok(value.to_owned())
+}
+
 /// Who may query the GraphQL schema itself (`GRAPHQL_INTROSPECTION`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IntrospectionPolicy {
@@ -300,6 +330,7 @@ impl ServerConfig {
             max_concurrent_uploads: 2,
             shutdown_grace_secs: 20,
             metrics_token: None,
+            public_url: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! - [`access`]: API tokens and roles;
 //! - [`cli`]: the `territoires` command line and what each subcommand does;
 //! - [`config`]: the configuration read from the environment;
+//! - [`console`]: the French administration console at `/admin`;
 //! - [`db`]: connecting to SQLite or PostgreSQL and migrating;
 //! - [`directory`]: the in-memory read model every query is answered from, and how it
 //!   stays coherent with the database;
@@ -14,6 +15,7 @@
 //!   unauthenticated clients;
 //! - [`metrics`]: the Prometheus metrics;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
+//! - [`roster_runs`]: what administrators read about roster imports;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`telemetry`]: logs (text or JSON) and the request spans they carry;
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
@@ -21,6 +23,7 @@
 pub mod access;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod directory;
 pub mod editing;
@@ -29,6 +32,7 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod response_cache;
+pub mod roster_runs;
 pub mod server;
 pub mod telemetry;
 

@@ -25,6 +25,7 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 
 use crate::config::ServerConfig;
+use crate::console;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
@@ -53,6 +54,9 @@ pub struct AppState {
     pub upload_limit: u64,
     /// Slots of the uploads received at once (`MAX_CONCURRENT_UPLOADS`).
     pub uploads: Arc<Semaphore>,
+    /// The roster sync settings (the console's dashboard reads the drop folder and the
+    /// schedule).
+    pub sync: Arc<SyncConfig>,
 }
 
 impl AppState {
@@ -75,6 +79,7 @@ impl AppState {
             uploads: Arc::new(Semaphore::new(
                 config.max_concurrent_uploads.clamp(1, 1 << 16),
             )),
+            sync: Arc::new(sync.clone()),
             schema: build_schema(db.clone(), directory.clone(), Arc::new(sync), limits),
             db,
             directory,
@@ -95,6 +100,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .nest(
+            console::BASE,
+            console::router(console::ConsoleState::of(&state)),
+        )
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))

@@ -13,6 +13,7 @@ pub mod college;
 pub mod commune;
 pub mod commune_alias;
 pub mod commune_postal_code;
+pub mod console_session;
 pub mod coordinator;
 pub mod coordinator_assignment;
 pub mod data_version;

@@ -20,6 +20,7 @@ mod m20261129_000011_archive_partner_expectations;
 mod m20261203_000020_add_coordinator_landline;
 mod m20261203_000021_add_commune_aliases;
 mod m20261203_000022_sync_status_planned;
+mod m20261203_000023_create_console_sessions;
 mod reference;
 
 /// All migrations, in order.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_add_coordinator_landline::Migration),
             Box::new(m20261203_000021_add_commune_aliases::Migration),
             Box::new(m20261203_000022_sync_status_planned::Migration),
+            Box::new(m20261203_000023_create_console_sessions::Migration),
         ]
     }
 }

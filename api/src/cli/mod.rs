@@ -56,7 +56,7 @@ pub struct Cli {
 pub enum Command {
     /// Migrate the database, then serve the GraphQL API (POST /graphql, GraphiQL on
     /// GET /graphql, /healthz, /readyz) until SIGTERM or Ctrl-C.
-    Serve(ServerConfig),
+    Serve(Box<ServerConfig>),
     /// Apply pending migrations (and load the reference data into a new database), then
     /// exit.
     Migrate,
@@ -158,14 +158,14 @@ impl From<RoleArg> for Role {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let command = match cli.command {
         Some(command) => command,
-        None => Command::Serve(ServerConfig::parse_from_env()),
+        None => Command::Serve(Box::new(ServerConfig::parse_from_env())),
     };
     match command {
         Command::Serve(server) => {
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
             let sync = cli.sync.to_config();
-            let state = AppState::new(db.clone(), server.clone(), sync.clone()).await?;
+            let state = AppState::new(db.clone(), (*server).clone(), sync.clone()).await?;
             let listener = TcpListener::bind(server.bind_addr).await.map_err(|e| {
                 Error::io(
                     format!("cannot listen on {} (BIND_ADDR)", server.bind_addr),

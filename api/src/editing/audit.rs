@@ -1,4 +1,5 @@
-//! Reading the audit log: newest first, optionally for one entity or one object.
+//! Reading the audit log: newest first, optionally for one entity, one object or one
+//! author.
 
 use entity::audit_log;
 use sea_orm::{
@@ -15,6 +16,8 @@ pub struct AuditQuery {
     pub entity: Option<String>,
     /// Only this object (with `entity`).
     pub entity_id: Option<i32>,
+    /// Only entries by this author (a token's name, or `roster-sync`).
+    pub actor: Option<String>,
 }
 
 impl AuditQuery {
@@ -26,7 +29,29 @@ impl AuditQuery {
         if let Some(id) = self.entity_id {
             select = select.filter(audit_log::Column::EntityId.eq(id));
         }
+        if let Some(actor) = &self.actor {
+            select = select.filter(audit_log::Column::Actor.eq(actor.as_str()));
+        }
         select
+    }
+
+    /// Page `page` (from 1) of `size` entries, newest first, and the total: for lists
+    /// people browse page by page (the console's journal).
+    pub async fn numbered_page(
+        &self,
+        db: &DatabaseConnection,
+        page: u64,
+        size: u64,
+    ) -> Result<(Vec<audit_log::Model>, u64)> {
+        let total = self.select().count(db).await?;
+        let entries = self
+            .select()
+            .order_by_desc(audit_log::Column::Id)
+            .offset(page.saturating_sub(1).saturating_mul(size))
+            .limit(size)
+            .all(db)
+            .await?;
+        Ok((entries, total))
     }
 
     /// Up to `limit` entries older than entry `before_id`, newest first, and the total.
@@ -43,4 +68,29 @@ impl AuditQuery {
         }
         Ok((select.limit(limit).all(db).await?, total))
     }
+}
+
+/// Most distinct values [`kinds`] and [`authors`] return.
+const MAX_DISTINCT: u64 = 500;
+
+/// The kinds of object the log names (`Project`, `ApiToken`…), sorted, for filters.
+pub async fn kinds(db: &DatabaseConnection) -> Result<Vec<String>> {
+    distinct(db, audit_log::Column::Entity).await
+}
+
+/// The authors the log names, sorted, for filters.
+pub async fn authors(db: &DatabaseConnection) -> Result<Vec<String>> {
+    distinct(db, audit_log::Column::Actor).await
+}
+
+async fn distinct(db: &DatabaseConnection, column: audit_log::Column) -> Result<Vec<String>> {
+    Ok(audit_log::Entity::find()
+        .select_only()
+        .column(column)
+        .distinct()
+        .order_by_asc(column)
+        .limit(MAX_DISTINCT)
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
 }

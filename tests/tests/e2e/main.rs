@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod commune_lookup;
 mod connections;
+mod console;
 mod editing_others;
 mod editing_projects;
 mod exposure;

@@ -156,7 +156,11 @@ impl AdminQuery {
             }
             None => (entity, None),
         };
-        let query = AuditQuery { entity, entity_id };
+        let query = AuditQuery {
+            entity,
+            entity_id,
+            ..AuditQuery::default()
+        };
         let (entries, total) = query.page(db, before, size as u64 + 1).await?;
         let has_next = entries.len() > size;
         let mut connection = Page::with_additional_fields(

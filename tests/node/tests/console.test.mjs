@@ -1,0 +1,116 @@
+// The administration console in a real browser (Debian's Chromium, headless, driven by
+// playwright-core): sign in with the admin token, visit every page, use the forms by
+// keyboard, sign out — and axe-core finds no WCAG 2.1 A/AA violation on any page. No
+// request may leave the server under test (every asset is embedded).
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, repoRoot } from '../lib/server.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+let server;
+let browser;
+let page;
+const requests = [];
+
+before(async () => {
+  server = await startServer();
+  // Two imports to show: the HR export (applied) and a file with a bad e-mail (rejected).
+  server.cli('sync', path.join(repoRoot, 'tests', 'fixtures', 'roster-92-hr-export-utf8.csv'));
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'console-'));
+  const bad = path.join(folder, 'liste.csv');
+  writeFileSync(bad, 'Nom;Prénom;Courriel;Territoire\nMartin;Paul;pas-un-courriel;2\n');
+  assert.throws(() => server.cli('sync', bad), 'a rejected file exits 1');
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--disable-background-networking', '--no-sandbox'],
+  });
+  // The console's policy forbids scripts; axe is injected by the test driver itself.
+  const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+  page = await context.newPage();
+  page.on('request', (request) => requests.push(request.url()));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function axe(label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    WCAG,
+  );
+  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(found, [], `axe-core violations on ${label}`);
+  assert.ok(result.passes.length > 0, `axe-core ran checks on ${label}`);
+}
+
+test('an administrator signs in, visits every page and signs out; axe-core finds nothing', async () => {
+  await page.goto(`${server.url}/admin`);
+  assert.match(page.url(), /\/admin\/connexion\?motif=connexion$/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  assert.match(await page.textContent('main'), /Veuillez vous connecter/);
+  await axe('the sign-in page');
+
+  // Keyboard only: the skip link comes first, then the token field and the button.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Aller au contenu');
+  await page.focus('#jeton');
+  await page.keyboard.type(server.adminToken);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${server.url}/admin`);
+  assert.match(await page.textContent('h1'), /Tableau de bord/);
+  assert.match(await page.textContent('main'), /Rejeté/);
+  await axe('the dashboard');
+
+  await page.click('text=Historique des imports');
+  await page.waitForURL(/\/admin\/historique$/);
+  assert.match(await page.textContent('main'), /Appliqué/);
+  await axe('the history');
+  await page.selectOption('#statut', 'REJECTED');
+  await page.click('button:has-text("Filtrer")');
+  await page.waitForURL(/statut=REJECTED/);
+  await page.click('main table a');
+  await page.waitForURL(/\/admin\/historique\/\d+$/);
+  assert.match(await page.textContent('main'), /Courriel/);
+  await axe('a rejected import');
+  await page.goto(`${server.url}/admin/historique/1`);
+  assert.match(await page.textContent('main'), /Changements/);
+  await axe('an applied import');
+
+  await page.click('text=Jetons d\'accès');
+  await page.waitForURL(/\/admin\/jetons$/);
+  await axe('the tokens');
+  await page.fill('#nom', 'outil-navigateur');
+  await page.selectOption('#role', 'EDITOR');
+  await page.click('button:has-text("Créer le jeton")');
+  const secret = (await page.textContent('pre.secret')).trim();
+  assert.match(secret, /^terr_/);
+  await axe('a token just created');
+  await page.click('button[aria-label="Révoquer le jeton outil-navigateur"]');
+  assert.match(await page.textContent('main'), /« outil-navigateur » est révoqué/);
+
+  await page.click('text=Journal');
+  await page.waitForURL(/\/admin\/journal$/);
+  assert.match(await page.textContent('main'), /Jeton d'accès/);
+  await axe('the journal');
+
+  await page.click('button:has-text("Se déconnecter")');
+  await page.waitForURL(/motif=deconnexion$/);
+  assert.match(await page.textContent('main'), /Vous êtes déconnecté/);
+  await page.goto(`${server.url}/admin/jetons`);
+  assert.match(page.url(), /\/admin\/connexion/);
+
+  const elsewhere = requests.filter((url) => !url.startsWith(server.url));
+  assert.deepEqual(elsewhere, [], 'every request stays on the server under test');
+});
