@@ -70,6 +70,7 @@ impl AppState {
         cors::origins(&config.cors_origins)?;
         cors::allow_headers(&config.cors_allow_headers)?;
         let directory = Arc::new(DirectoryCache::load(db.clone()).await?);
+        let sync = Arc::new(sync);
         let limits = QueryLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
@@ -79,8 +80,8 @@ impl AppState {
             uploads: Arc::new(Semaphore::new(
                 config.max_concurrent_uploads.clamp(1, 1 << 16),
             )),
-            sync: Arc::new(sync.clone()),
-            schema: build_schema(db.clone(), directory.clone(), Arc::new(sync), limits),
+            schema: build_schema(db.clone(), directory.clone(), sync.clone(), limits),
+            sync,
             db,
             directory,
             responses: Arc::new(ResponseCache::new(config.response_cache_mb * 1024 * 1024)),

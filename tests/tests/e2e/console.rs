@@ -191,6 +191,10 @@ async fn an_admin_token_opens_a_session_with_a_cookie_scripts_cannot_read() {
         territoires::access::hash_token(&secret)
     );
 
+    let again = browser
+        .get("/admin/connexion", Some(&pair(&set_cookie)))
+        .await;
+    assert_eq!((again.status, again.location()), (303, "/admin"));
     let dashboard = browser.get("/admin", Some(&pair(&set_cookie))).await;
     assert_eq!(dashboard.status, 200);
     assert!(dashboard.body.contains("<html lang=\"fr\">"));

@@ -6,7 +6,7 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use entity::Role;
@@ -30,8 +30,16 @@ pub struct Reason {
     motif: Option<String>,
 }
 
-/// `GET /admin/connexion`: the sign-in form, with the reason the browser was sent here.
-pub async fn form(State(state): State<ConsoleState>, Query(reason): Query<Reason>) -> Response {
+/// `GET /admin/connexion`: the sign-in form, with the reason the browser was sent here;
+/// an administrator already signed in goes to the dashboard.
+pub async fn form(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Query(reason): Query<Reason>,
+) -> Response {
+    if session::check(&state, &headers).await.is_ok() {
+        return Redirect::to(BASE).into_response();
+    }
     let reason = reason.motif.as_deref().and_then(Missing::from_code);
     let (message, kind) = match reason {
         Some(Missing::SignedOut) => (Some(Missing::SignedOut.message()), "success"),
