@@ -256,6 +256,19 @@ pub struct ServerConfig {
         default_value_t = 4 * 1024 * 1024
     )]
     pub max_response_bytes: usize,
+
+    /// GraphiQL on `GET /graphql` for browsers (`on`), or no page and no assets (`off`).
+    #[arg(long = "graphiql", env = "GRAPHIQL", value_enum, default_value_t = Switch::On)]
+    pub graphiql: Switch,
+}
+
+/// A feature turned `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
 }
 
 /// Who may query the GraphQL schema itself (`GRAPHQL_INTROSPECTION`).
@@ -300,6 +313,7 @@ impl ServerConfig {
             max_concurrent_uploads: 2,
             shutdown_grace_secs: 20,
             metrics_token: None,
+            graphiql: Switch::On,
         }
     }
 }

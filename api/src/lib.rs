@@ -13,6 +13,7 @@
 //! - [`http`]: the accept loop and the guards against slow, idle, numerous or
 //!   unauthenticated clients;
 //! - [`metrics`]: the Prometheus metrics;
+//! - [`operations`]: the example operations of `docs/operations/`, embedded;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`telemetry`]: logs (text or JSON) and the request spans they carry;
@@ -28,6 +29,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod operations;
 pub mod response_cache;
 pub mod server;
 pub mod telemetry;

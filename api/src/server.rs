@@ -24,7 +24,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, Switch};
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
@@ -94,13 +94,19 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::x_request_id()),
+        .route("/metrics", get(metrics_text));
+    if state.config.graphiql == Switch::On {
+        router = router.route(
+            &format!("{}/{{*path}}", http::graphiql::ASSETS_PREFIX),
+            get(http::graphiql::asset),
         );
+    }
+    router = router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::x_request_id()),
+    );
     if let Some(cors) = cors::layer(&state.config.cors_origins, &state.config.cors_allow_headers) {
         router = router.layer(cors);
     }

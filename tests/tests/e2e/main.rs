@@ -10,6 +10,7 @@ mod connections;
 mod editing_others;
 mod editing_projects;
 mod exposure;
+mod graphiql;
 mod graphql_http;
 mod hardening;
 mod health;
