@@ -2,6 +2,10 @@
 //! them as tabs, and they are the trusted documents of `territoires operations-manifest`.
 //! A test checks this list names every file of the folder.
 
+use std::collections::BTreeMap;
+
+use crate::http::persisted::sha256_hex;
+
 /// One example operation.
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
@@ -11,6 +15,23 @@ pub struct Example {
     pub document: &'static str,
     /// The JSON variables of the `.variables.json` file of the same name, if any.
     pub variables: Option<&'static str>,
+}
+
+/// The trusted documents of the examples: SHA-256 (lower-case hex) → document, the map
+/// Relay and graphql-codegen's persisted documents use.
+pub fn manifest() -> BTreeMap<String, String> {
+    EXAMPLES
+        .iter()
+        .map(|example| (sha256_hex(example.document), example.document.to_owned()))
+        .collect()
+}
+
+/// [`manifest`] as pretty JSON with a final newline: `territoires operations-manifest`
+/// prints it, and `docs/operations/manifest.json` must equal it.
+pub fn manifest_json() -> String {
+    let mut json = serde_json::to_string_pretty(&manifest()).unwrap_or_else(|_| "{}".to_owned());
+    json.push('\n');
+    json
 }
 
 /// Every example operation, by file name.
@@ -109,5 +130,19 @@ mod tests {
                 example.name
             );
         }
+    }
+
+    #[test]
+    fn the_committed_manifest_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/operations/manifest.json"
+        );
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == manifest_json(),
+            "docs/operations/manifest.json is stale: run \
+             `cargo run -q -p territoires -- operations-manifest > docs/operations/manifest.json`"
+        );
     }
 }

@@ -24,11 +24,11 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::config::{ServerConfig, Switch};
+use crate::config::{PersistedOperations, ServerConfig, Switch};
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
-use crate::http::persisted::PersistedQueries;
+use crate::http::persisted::{self, PersistedQueries};
 use crate::http::{self, ConnectionLimits, cors, guards, serve_connections};
 use crate::metrics;
 use crate::response_cache::ResponseCache;
@@ -65,6 +65,14 @@ impl AppState {
         // A CORS entry a browser can never match is a mistake to report, not to ignore.
         cors::origins(&config.cors_origins)?;
         cors::allow_headers(&config.cors_allow_headers)?;
+        let mut manifests = vec![crate::operations::manifest()];
+        if config.persisted_operations != PersistedOperations::Off {
+            for path in &config.persisted_operations_files {
+                manifests.push(persisted::load_manifest(path)?);
+            }
+        }
+        let persisted = PersistedQueries::new(config.apq_cache_bytes)
+            .with_trusted(config.persisted_operations, manifests);
         let directory = Arc::new(DirectoryCache::load(db.clone()).await?);
         let limits = QueryLimits {
             max_depth: config.max_query_depth,
@@ -79,7 +87,7 @@ impl AppState {
             db,
             directory,
             responses: Arc::new(ResponseCache::new(config.response_cache_mb * 1024 * 1024)),
-            persisted: Arc::new(PersistedQueries::new(config.apq_cache_bytes)),
+            persisted: Arc::new(persisted),
             config: Arc::new(config),
         })
     }

@@ -291,7 +291,7 @@ async fn answer(
         Ok(viewer) => viewer,
         Err(error) => return failed(StatusCode::UNAUTHORIZED, error, metrics::UNREAD),
     };
-    match state.persisted.resolve(&mut request) {
+    match state.persisted.resolve(&mut request, viewer.role.is_none()) {
         Ok(()) => {}
         // Not a failure of the request: the client's cue to send the document.
         Err(Refused::NotFound) => {

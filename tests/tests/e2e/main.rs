@@ -19,6 +19,7 @@ mod lists;
 mod lookups;
 mod node;
 mod observability;
+mod persisted_operations;
 mod projects;
 mod query_budget;
 mod read_contract;
