@@ -208,7 +208,16 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
-    tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
+    if state.config.graphiql == Switch::On {
+        tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
+    } else {
+        tracing::info!(%address, "listening");
+    }
+    tracing::info!(
+        trusted = state.persisted.trusted_len(),
+        mode = ?state.config.persisted_operations,
+        "persisted operations"
+    );
     let limits = ConnectionLimits::of(&state.config);
     serve_connections(listener, app(state), limits, shutdown).await;
     Ok(())

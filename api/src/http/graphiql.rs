@@ -84,7 +84,8 @@ pub fn page() -> Response {
         "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Territoires — GraphiQL</title>\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n",
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <link rel=\"icon\" href=\"data:,\">\n",
     );
     for asset in ASSETS
         .iter()

@@ -78,6 +78,8 @@ test('GraphiQL renders offline, runs the preloaded query and shows data', async 
   // A dialog adds GraphiQL's one <style> element: allowed by the page's nonce.
   await page.locator('[aria-label="Open settings dialog"]').click();
   await page.locator('.graphiql-dialog').waitFor({ state: 'visible' });
+  const styles = await page.evaluate(() => [...document.querySelectorAll('style')].map((s) => s.nonce !== ''));
+  assert.ok(styles.length >= 2 && styles.every(Boolean), 'every <style> carries the nonce');
   await page.keyboard.press('Escape');
 
   const screenshots = path.join(repoRoot, 'tests', 'node', 'screenshots');
