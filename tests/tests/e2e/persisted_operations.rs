@@ -117,6 +117,27 @@ async fn only_lets_anonymous_callers_run_manifest_documents_alone() {
     assert_eq!(error_code(&refused), Some("UNAUTHENTICATED"), "{refused}");
     let refused = send(&app, None, by_hash(UNTRUSTED)).await;
     assert_eq!(error_code(&refused), Some("UNAUTHENTICATED"), "{refused}");
+    // Over GET too, as urql and Apollo send persisted queries.
+    let extensions = by_hash(directory())["extensions"].to_string();
+    let get = |params: Vec<(&'static str, String)>| {
+        let url =
+            reqwest::Url::parse_with_params(&format!("{}/graphql", app.address), params).unwrap();
+        let client = app.client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let response = get(vec![("extensions", extensions)]).await;
+    assert!(ok(&response), "{response}");
+    let refused = get(vec![("query", UNTRUSTED.to_owned())]).await;
+    assert_eq!(error_code(&refused), Some("UNAUTHENTICATED"), "{refused}");
     // A hash that lies about its document is still refused as such.
     let lying = json!({ "query": UNTRUSTED, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(directory()) } } });
     assert_eq!(
