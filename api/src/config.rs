@@ -262,6 +262,52 @@ pub struct ServerConfig {
         default_value_t = 4 * 1024 * 1024
     )]
     pub max_response_bytes: usize,
+
+    /// Who may run documents outside the trusted manifests (`docs/operations/` and
+    /// `PERSISTED_OPERATIONS_FILE`): `allow` (anyone; the manifests' hashes are known from
+    /// the start), `only` (token holders only: anonymous callers run manifest documents,
+    /// by hash or identical text, and register none), `off` (manifests ignored).
+    #[arg(
+        long = "persisted-operations",
+        env = "PERSISTED_OPERATIONS",
+        value_enum,
+        default_value_t = PersistedOperations::Allow
+    )]
+    pub persisted_operations: PersistedOperations,
+
+    /// Manifests of trusted documents frontends hand over (JSON: SHA-256 → document, or
+    /// Apollo's persisted query manifest), comma-separated paths; read at start, an
+    /// invalid one stops the server.
+    #[arg(
+        long = "persisted-operations-file",
+        env = "PERSISTED_OPERATIONS_FILE",
+        value_delimiter = ','
+    )]
+    pub persisted_operations_files: Vec<std::path::PathBuf>,
+
+    /// GraphiQL on `GET /graphql` for browsers (`on`), or no page and no assets (`off`).
+    #[arg(long = "graphiql", env = "GRAPHIQL", value_enum, default_value_t = Switch::On)]
+    pub graphiql: Switch,
+}
+
+/// How the trusted documents of the manifests are used (`PERSISTED_OPERATIONS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PersistedOperations {
+    /// The manifests are ignored.
+    Off,
+    /// Their hashes resolve from the start; any document may run.
+    Allow,
+    /// Anonymous callers may run only their documents.
+    Only,
+}
+
+/// A feature turned `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
 }
 
 /// `PUBLIC_URL`: an absolute http(s) address with a host and nothing after the path,
@@ -331,6 +377,9 @@ impl ServerConfig {
             shutdown_grace_secs: 20,
             metrics_token: None,
             public_url: None,
+            graphiql: Switch::On,
+            persisted_operations: PersistedOperations::Allow,
+            persisted_operations_files: Vec::new(),
         }
     }
 }

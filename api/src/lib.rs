@@ -14,6 +14,7 @@
 //! - [`http`]: the accept loop and the guards against slow, idle, numerous or
 //!   unauthenticated clients;
 //! - [`metrics`]: the Prometheus metrics;
+//! - [`operations`]: the example operations of `docs/operations/`, embedded;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
 //! - [`roster_runs`]: what administrators read about roster imports;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
@@ -31,6 +32,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod operations;
 pub mod response_cache;
 pub mod roster_runs;
 pub mod server;

@@ -24,12 +24,12 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::config::ServerConfig;
+use crate::config::{PersistedOperations, ServerConfig, Switch};
 use crate::console;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
-use crate::http::persisted::PersistedQueries;
+use crate::http::persisted::{self, PersistedQueries};
 use crate::http::{self, ConnectionLimits, cors, guards, serve_connections};
 use crate::metrics;
 use crate::response_cache::ResponseCache;
@@ -69,6 +69,14 @@ impl AppState {
         // A CORS entry a browser can never match is a mistake to report, not to ignore.
         cors::origins(&config.cors_origins)?;
         cors::allow_headers(&config.cors_allow_headers)?;
+        let mut manifests = vec![crate::operations::manifest()];
+        if config.persisted_operations != PersistedOperations::Off {
+            for path in &config.persisted_operations_files {
+                manifests.push(persisted::load_manifest(path)?);
+            }
+        }
+        let persisted = PersistedQueries::new(config.apq_cache_bytes)
+            .with_trusted(config.persisted_operations, manifests);
         let directory = Arc::new(DirectoryCache::load(db.clone()).await?);
         let sync = Arc::new(sync);
         let limits = QueryLimits {
@@ -85,7 +93,7 @@ impl AppState {
             db,
             directory,
             responses: Arc::new(ResponseCache::new(config.response_cache_mb * 1024 * 1024)),
-            persisted: Arc::new(PersistedQueries::new(config.apq_cache_bytes)),
+            persisted: Arc::new(persisted),
             config: Arc::new(config),
         })
     }
@@ -104,13 +112,19 @@ pub fn app(state: AppState) -> Router {
         .nest(
             console::BASE,
             console::router(console::ConsoleState::of(&state)),
-        )
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
-                .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(PropagateRequestIdLayer::x_request_id()),
         );
+    if state.config.graphiql == Switch::On {
+        router = router.route(
+            &format!("{}/{{*path}}", http::graphiql::ASSETS_PREFIX),
+            get(http::graphiql::asset),
+        );
+    }
+    router = router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(RequestIds::default()))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::x_request_id()),
+    );
     if let Some(cors) = cors::layer(&state.config.cors_origins, &state.config.cors_allow_headers) {
         router = router.layer(cors);
     }
@@ -204,7 +218,16 @@ pub async fn serve(
     let address = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
-    tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
+    if state.config.graphiql == Switch::On {
+        tracing::info!(%address, "listening; GraphiQL at http://{address}/graphql");
+    } else {
+        tracing::info!(%address, "listening");
+    }
+    tracing::info!(
+        trusted = state.persisted.trusted_len(),
+        mode = ?state.config.persisted_operations,
+        "persisted operations"
+    );
     let limits = ConnectionLimits::of(&state.config);
     serve_connections(listener, app(state), limits, shutdown).await;
     Ok(())

@@ -62,6 +62,10 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) and exit.
     Schema,
+    /// Print the trusted documents of `docs/operations/` as a JSON manifest
+    /// (SHA-256 → document, the format of Relay and graphql-codegen's persisted
+    /// documents) and exit.
+    OperationsManifest,
     /// Import a roster file (.xlsx, .xls, .ods, .csv) now, into an existing database
     /// (named in the report). Exit code 0: applied, unchanged or skipped; 1: rejected or
     /// refused; 2: usage (missing file, missing database); 3: runtime failure (database,
@@ -204,6 +208,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             tracing::info!("database up to date");
         }
         Command::Schema => print!("{}", graphql::sdl()),
+        Command::OperationsManifest => print!("{}", crate::operations::manifest_json()),
         Command::Sync {
             file,
             dry_run,

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::http::MultipartOptions;
 use async_graphql::{ParseRequestError, Variables};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Query, State};
@@ -27,11 +27,12 @@ use axum::http::header::{
     ACCEPT, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 
 use crate::access::authenticate;
+use crate::config::Switch;
 use crate::error::Error;
 use crate::graphql::{self, budget};
 use crate::http::guards::{self, BodyKind, refusal};
@@ -130,7 +131,10 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
     };
     if params.query.is_none() && params.extensions.is_none() {
         if accepts_html(&headers) {
-            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            if state.config.graphiql == Switch::Off {
+                return StatusCode::NOT_FOUND.into_response();
+            }
+            return super::graphiql::page();
         }
         return bad_request("a GET request needs a `query` URL parameter");
     }
@@ -287,7 +291,7 @@ async fn answer(
         Ok(viewer) => viewer,
         Err(error) => return failed(StatusCode::UNAUTHORIZED, error, metrics::UNREAD),
     };
-    match state.persisted.resolve(&mut request) {
+    match state.persisted.resolve(&mut request, viewer.role.is_none()) {
         Ok(()) => {}
         // Not a failure of the request: the client's cue to send the document.
         Err(Refused::NotFound) => {

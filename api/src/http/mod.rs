@@ -9,6 +9,7 @@
 //!   upload slot — and the body timeout; the optional token of `/metrics`;
 //! - [`graphql`]: GraphQL over HTTP (GET and POST, content negotiation, status codes,
 //!   HTTP caching of anonymous reads), with [`persisted`] (automatic persisted queries);
+//! - [`graphiql`]: GraphiQL, embedded and offline;
 //! - [`cors`]: cross-origin settings, checked at startup.
 //!
 //! Long-lived streams (WebSocket, SSE; none exist yet) would be exempt by construction:
@@ -18,6 +19,7 @@
 //! their own limits (count, lifetime) when they are added.
 
 pub mod cors;
+pub mod graphiql;
 pub mod graphql;
 pub mod guards;
 pub mod listener;
