@@ -15,7 +15,7 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
 };
-use territoires_sync::{CronSchedule, Plan, SyncConfig, is_ignored_name};
+use territoires_sync::{CronSchedule, StoredPlan, SyncConfig, is_ignored_name};
 
 use crate::error::{Error, Result};
 
@@ -131,8 +131,8 @@ pub async fn failures_since(
 pub struct RunDetails {
     /// The stored run.
     pub run: sync_run::Model,
-    /// The plan, read back from its JSON.
-    pub plan: Option<Plan>,
+    /// The plan, read back from its JSON: full, or compact for an applied run.
+    pub plan: Option<StoredPlan>,
     /// The problems found.
     pub problems: Vec<sync_run_problem::Model>,
 }
@@ -147,10 +147,7 @@ pub async fn run_details(db: &DatabaseConnection, id: i32) -> Result<Option<RunD
         .order_by_asc(sync_run_problem::Column::Id)
         .all(db)
         .await?;
-    let plan = run
-        .plan
-        .as_deref()
-        .and_then(|json| serde_json::from_str::<Plan>(json).ok());
+    let plan = run.plan.as_deref().and_then(StoredPlan::parse);
     Ok(Some(RunDetails {
         run,
         plan,

@@ -321,22 +321,10 @@ impl<'a> Run<'a> {
 
     /// Sets the outcome and records the run (in `db`, a connection or a transaction).
     async fn finish(
-        self,
-        db: &impl ConnectionTrait,
-        status: SyncStatus,
-        message: Option<String>,
-    ) -> Result<SyncReport, DbErr> {
-        self.finish_with(db, status, message, None).await
-    }
-
-    /// [`Run::finish`], with the plan's JSON for the run record already made (e.g. on
-    /// another thread while the changes were written); `None` makes it here.
-    async fn finish_with(
         mut self,
         db: &impl ConnectionTrait,
         status: SyncStatus,
         message: Option<String>,
-        plan_json: Option<String>,
     ) -> Result<SyncReport, DbErr> {
         self.report.status = status;
         self.report.finished_at = Utc::now();
@@ -344,11 +332,14 @@ impl<'a> Run<'a> {
             self.report.counts = plan.counts;
         }
         self.report.summary = crate::report::summary(&self.report);
-        let plan_json = plan_json.or_else(|| {
-            self.report
-                .plan
-                .as_ref()
-                .and_then(|plan| serde_json::to_string(plan).ok())
+        let plan_json = self.report.plan.as_ref().and_then(|plan| {
+            // An applied run keeps its counts and changed fields only: the audit log
+            // holds each change. The others keep every change, for the console's diff.
+            if status == SyncStatus::Applied {
+                serde_json::to_string(&crate::plan::CompactPlan::of(plan)).ok()
+            } else {
+                serde_json::to_string(plan).ok()
+            }
         });
         let run_id = record_run(db, &self.report, message, plan_json).await?;
         self.report.run_id = Some(run_id);
@@ -888,32 +879,19 @@ async fn run_import(
     let progress = |done: u64, total: u64| options.report_progress(Phase::Applying, done, total);
     match conn {
         Conn::Session(session) => {
-            // The plan's JSON for the run record is made on another core while
-            // PostgreSQL writes the changes.
-            let plan = Arc::new(
-                run.report
-                    .plan
-                    .take()
-                    .ok_or_else(|| DbErr::Custom("plan missing".into()))?,
-            );
-            let json = tokio::task::spawn_blocking({
-                let plan = Arc::clone(&plan);
-                move || serde_json::to_string(&*plan).ok()
-            });
-            let applied =
-                crate::apply::apply_postgres(session, &plan, &current, &reference, now, &progress)
-                    .await;
-            let plan_json = json.await.ok().flatten();
-            run.report.plan = Some(Arc::try_unwrap(plan).unwrap_or_else(|plan| (*plan).clone()));
-            applied?;
+            let plan = run
+                .report
+                .plan
+                .as_ref()
+                .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
+            crate::apply::apply_postgres(session, plan, &current, &reference, now, &progress)
+                .await?;
             if lz4 {
                 session
                     .execute_unprepared("SET LOCAL default_toast_compression = lz4")
                     .await?;
             }
-            let mut report = run
-                .finish_with(session, SyncStatus::Applied, None, plan_json)
-                .await?;
+            let mut report = run.finish(session, SyncStatus::Applied, None).await?;
             report.timings.applying_ms = millis(clock.elapsed());
             Ok(report)
         }

@@ -48,7 +48,10 @@ pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
     sha256_hex,
 };
-pub use plan::{ChangeKind, CommuneMove, Counts, FieldDiff, PersonChange, Plan, VacatedTerritory};
+pub use plan::{
+    ChangeKind, CommuneMove, CompactPlan, Counts, FieldCount, FieldDiff, PersonChange, Plan,
+    StoredPlan, VacatedTerritory,
+};
 pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
 pub use report::local_time;
 pub use retention::purge_expired_contacts;

@@ -174,6 +174,85 @@ pub struct Plan {
     pub vacated_territories: Vec<VacatedTerritory>,
 }
 
+/// What an applied run keeps of its plan: the counts and, per changed field, how many
+/// people it concerned — a few hundred bytes whatever the file's size, where the full
+/// plan of a 20,000-row file weighs megabytes. The audit log already holds each change
+/// with its before and after values. Dry, refused and rejected runs keep the full plan:
+/// nothing else records what they would have changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactPlan {
+    /// Always `true`: tells this shape from a full plan in the stored JSON.
+    pub compact: bool,
+    /// Counts, as stored on the sync run.
+    pub counts: Counts,
+    /// Active coordinators before the import.
+    pub active_before: u32,
+    /// People the import changed, each once (the counts may count a person twice).
+    pub people: u32,
+    /// Each changed field with the number of people whose value of it changed, in field
+    /// order.
+    pub fields: Vec<FieldCount>,
+    /// Territories left without an active coordinator (bounded by the territories).
+    #[serde(default)]
+    pub vacated_territories: Vec<VacatedTerritory>,
+}
+
+/// How many people one field changed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldCount {
+    /// The field.
+    pub field: CoordinatorField,
+    /// People whose value of it changed.
+    pub people: u32,
+}
+
+impl CompactPlan {
+    /// The compact form of `plan`.
+    pub fn of(plan: &Plan) -> Self {
+        let mut per_field: std::collections::BTreeMap<CoordinatorField, u32> =
+            std::collections::BTreeMap::new();
+        for change in &plan.changes {
+            for diff in &change.fields {
+                let people = per_field.entry(diff.field).or_default();
+                *people = people.saturating_add(1);
+            }
+        }
+        Self {
+            compact: true,
+            counts: plan.counts,
+            active_before: plan.active_before,
+            people: u32::try_from(plan.changes.len()).unwrap_or(u32::MAX),
+            fields: per_field
+                .into_iter()
+                .map(|(field, people)| FieldCount { field, people })
+                .collect(),
+            vacated_territories: plan.vacated_territories.clone(),
+        }
+    }
+}
+
+/// A run's stored plan, read back from `sync_runs.plan`: full for dry, refused and
+/// rejected runs, compact for applied ones.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredPlan {
+    /// Every change with its values.
+    Full(Plan),
+    /// Counts and changed fields only (applied runs).
+    Compact(CompactPlan),
+}
+
+impl StoredPlan {
+    /// Reads either shape; `None` when the JSON is neither.
+    pub fn parse(json: &str) -> Option<Self> {
+        // The compact shape first: it requires `compact`, which a full plan lacks.
+        if let Ok(compact) = serde_json::from_str::<CompactPlan>(json) {
+            return Some(Self::Compact(compact));
+        }
+        serde_json::from_str::<Plan>(json).ok().map(Self::Full)
+    }
+}
+
 /// A territory the import would leave without an active coordinator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VacatedTerritory {

@@ -648,6 +648,31 @@ async fn the_history_lists_runs_25_a_page_filters_by_status_and_shows_each_repor
             .await;
         assert_eq!(page.status, 200, "{query}");
     }
+
+    // An applied run keeps a compact plan: its page shows the counts and changed fields,
+    // and sends to the journal for the values.
+    let applied = import(&browser.app, SyncTrigger::Cli, &one, true).await;
+    assert_eq!(applied.status, entity::SyncStatus::Applied);
+    let applied_page = browser
+        .get(
+            &format!("/admin/historique/{}", applied.run_id.unwrap()),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(applied_page.status, 200);
+    assert!(
+        applied_page.body.contains("Détail dans le"),
+        "{}",
+        applied_page.body
+    );
+    assert!(applied_page.body.contains("Champ modifié"));
+    assert!(applied_page.body.contains("Désactivations"));
+    assert!(applied_page.body.contains("/admin/journal"));
+    assert!(
+        applied_page
+            .body
+            .contains("Territoires laissés sans coordonnateur")
+    );
 }
 
 #[tokio::test]

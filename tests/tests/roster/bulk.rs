@@ -15,7 +15,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use territoires_sync::{SyncReport, SyncStatus};
+use territoires_sync::{CompactPlan, StoredPlan, SyncReport, SyncStatus};
 
 use crate::helpers::*;
 use territoires_tests::TestDb;
@@ -405,18 +405,105 @@ async fn check(
     }
     assert_eq!(&found, expected_audit);
 
-    // The run record holds the plan the report shows.
+    // The run record holds the compact form of the plan the report shows.
     let run = sync_run::Entity::find_by_id(report.run_id.unwrap())
         .one(db)
         .await
         .unwrap()
         .unwrap();
-    let stored: Value = serde_json::from_str(run.plan.as_deref().unwrap()).unwrap();
+    let plan = report.plan.as_ref().unwrap();
+    let stored = run.plan.as_deref().unwrap();
     assert_eq!(
-        stored,
-        serde_json::to_value(report.plan.as_ref().unwrap()).unwrap()
+        serde_json::from_str::<Value>(stored).unwrap(),
+        serde_json::to_value(CompactPlan::of(plan)).unwrap()
+    );
+    assert_eq!(
+        StoredPlan::parse(stored),
+        Some(StoredPlan::Compact(CompactPlan::of(plan)))
     );
     now
+}
+
+/// Bytes of the JSON of the full plan.
+fn full_len(plan: &territoires_sync::Plan) -> usize {
+    serde_json::to_string(plan).unwrap().len()
+}
+
+/// `stored` is the full plan of `report`.
+fn assert_full(stored: &str, report: &SyncReport) {
+    assert!(matches!(
+        StoredPlan::parse(stored),
+        Some(StoredPlan::Full(_))
+    ));
+    assert_eq!(
+        serde_json::from_str::<Value>(stored).unwrap(),
+        serde_json::to_value(report.plan.as_ref().unwrap()).unwrap()
+    );
+}
+
+/// 2,000 newcomers: the dry run and the refused run keep the whole plan (the console shows
+/// their diff); the applied run keeps counts and changed fields, a few hundred bytes where
+/// the full plan weighs hundreds of kilobytes.
+#[tokio::test]
+async fn applied_runs_keep_a_compact_plan_the_others_the_full_one() {
+    let database = TestDb::new().await;
+    let db = database.connect().await;
+    let mut people: Vec<Person> = seeded_people();
+    people.extend((0..2_000).map(Person::newcomer));
+    let file = workbook(&people.iter().collect::<Vec<_>>(), &BTreeMap::new());
+
+    let dry = import(&db, "bulk.xlsx", file.clone(), &options().dry_run(true)).await;
+    assert_status(&dry, SyncStatus::Planned);
+    let recorded = runs(&db).await;
+    let stored = recorded.last().unwrap().plan.as_deref().unwrap();
+    assert_full(stored, &dry);
+    assert!(!stored.contains("\"compact\""));
+
+    let applied = import(&db, "bulk.xlsx", file, &options()).await;
+    assert_status(&applied, SyncStatus::Applied);
+    assert_eq!((applied.counts.added, applied.counts.updated), (2_000, 7));
+    let recorded = runs(&db).await;
+    let run = recorded.last().unwrap();
+    assert_eq!(run.id, applied.run_id.unwrap());
+    let stored = run.plan.as_deref().unwrap();
+    let Some(StoredPlan::Compact(compact)) = StoredPlan::parse(stored) else {
+        panic!("not compact: {stored}");
+    };
+    assert!(compact.compact);
+    assert_eq!(compact.counts, applied.counts);
+    assert_eq!(compact.people, 2_007);
+    assert_eq!(compact.active_before, 7);
+    let field = |name: &str| {
+        compact
+            .fields
+            .iter()
+            .find(|f| serde_json::to_value(f.field).unwrap() == name)
+            .map(|f| f.people)
+    };
+    // Every newcomer sets every field; the seeded people gain a matricule.
+    assert_eq!(field("email"), Some(2_000));
+    assert_eq!(field("employeeId"), Some(2_007));
+    let full = full_len(applied.plan.as_ref().unwrap());
+    assert!(
+        stored.len() * 10 < full,
+        "compact {} bytes, full {full}",
+        stored.len()
+    );
+    // Bounded by the fields, not by the rows.
+    assert!(stored.len() < 2_000, "{stored}");
+
+    // Refused (every newcomer would leave): the whole plan, for the console's diff.
+    let seeded_only = workbook(
+        &seeded_people().iter().collect::<Vec<_>>(),
+        &BTreeMap::new(),
+    );
+    let refused = import(&db, "seeded.xlsx", seeded_only, &options()).await;
+    assert_status(&refused, SyncStatus::Refused);
+    assert_eq!(refused.counts.deactivated, 2_000);
+    let recorded = runs(&db).await;
+    let stored = recorded.last().unwrap().plan.as_deref().unwrap();
+    assert_full(stored, &refused);
+    assert_eq!(stored.len(), full_len(refused.plan.as_ref().unwrap()));
 }
 
 async fn last_audit_id(db: &DatabaseConnection) -> i64 {

@@ -8,7 +8,7 @@ use axum::response::Response;
 use entity::{Labelled, SyncStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
-use territoires_sync::Plan;
+use territoires_sync::{CompactPlan, Plan, StoredPlan};
 
 use super::html;
 use crate::console::layout::{self, Nav};
@@ -152,8 +152,10 @@ pub async fn show(
             }
             @if let Some(message) = &run.message { p { (message) } }
         }
-        @if let Some(plan) = &details.plan {
-            (plan_sections(plan))
+        @match &details.plan {
+            Some(StoredPlan::Full(plan)) => (plan_sections(plan)),
+            Some(StoredPlan::Compact(plan)) => (compact_sections(plan)),
+            None => {},
         }
         section.card aria-labelledby="problemes" {
             h2 #problemes { "Problèmes (" (details.problems.len()) ")" }
@@ -196,6 +198,54 @@ fn territories(list: &[i32]) -> String {
             .map(|t| format!("T{t}"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// An applied run's plan: counts and changed fields; each change with its values is in
+/// the journal.
+fn compact_sections(plan: &CompactPlan) -> Markup {
+    html! {
+        @if !plan.vacated_territories.is_empty() {
+            section.card.alert aria-labelledby="vacants" {
+                h2 #vacants { "Territoires laissés sans coordonnateur" }
+                ul { @for t in &plan.vacated_territories { li { (t.name) } } }
+            }
+        }
+        section.card aria-labelledby="changements" {
+            h2 #changements { "Changements (" (plan.people) ")" }
+            @if plan.people == 0 {
+                p { "Aucun changement de personne." }
+            } @else {
+                dl.facts {
+                    dt { "Ajouts" } dd { (plan.counts.added) }
+                    dt { "Modifications" } dd { (plan.counts.updated) }
+                    dt { "Changements de territoire" } dd { (plan.counts.moved) }
+                    dt { "Désactivations" } dd { (plan.counts.deactivated) }
+                    dt { "Réactivations" } dd { (plan.counts.reactivated) }
+                    dt { "Sans changement" } dd { (plan.counts.unchanged) }
+                }
+                @if !plan.fields.is_empty() {
+                    table {
+                        thead { tr {
+                            th scope="col" { "Champ modifié" } th scope="col" class="num" { "Personnes" }
+                        } }
+                        tbody {
+                            @for f in &plan.fields {
+                                tr { td { (f.field.label()) } td.num { (f.people) } }
+                            }
+                        }
+                    }
+                }
+                p.muted {
+                    "Détail dans le "
+                    a href=(format!("{BASE}/journal")) { "journal" }
+                    " : chaque modification y figure avec ses valeurs avant et après."
+                }
+            }
+            @if plan.counts.communes_moved > 0 {
+                p { (plan.counts.communes_moved) " commune(s) ont changé de territoire." }
+            }
+        }
     }
 }
 

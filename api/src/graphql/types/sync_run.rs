@@ -170,8 +170,11 @@ impl SyncRun {
         self.model.file_sha256.as_deref()
     }
 
-    /// The detailed plan, as JSON (who is added, updated — which fields —, moved,
-    /// deactivated…). ADMIN token.
+    /// The plan, as JSON. Dry (`PLANNED`), refused and rejected runs hold the full plan
+    /// (who is added, updated — which fields, before and after —, moved, deactivated…).
+    /// An applied run holds a compact one, `{"compact": true, "counts": {…},
+    /// "activeBefore": n, "people": n, "fields": [{"field": "email", "people": n}…],
+    /// "vacatedTerritories": […]}`: the audit log holds each change it made. ADMIN token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn plan(&self) -> Option<&str> {
         self.model.plan.as_deref()
