@@ -29,5 +29,6 @@ mod restart;
 mod roster_api;
 mod roster_modes;
 mod search;
+mod search_kinds;
 mod search_more;
 mod statements;
