@@ -24,7 +24,7 @@ pub use order::{KeyPart, OrderSpec};
 pub use overview::{Overview, overview};
 pub use projects::{ProjectQuery, ProjectSort};
 pub use rows::Rows;
-pub use search::{Hit, HitKind, Visibility, search};
+pub use search::{Hit, HitKind, HitKinds, Visibility, search};
 pub use snapshot::{
     AssignmentRow, CollegeRow, CommuneLookup, CommuneRow, CoordinatorRow, LocalBodyRow, PartnerRow,
     ProjectRow, Snapshot, TerritoryRow, ThemeRow,

@@ -231,6 +231,10 @@ pub(crate) struct Names {
     pub local_bodies: NameIndex,
     pub partners: NameIndex,
     pub projects: NameIndex,
+    /// Themes by French label and code.
+    pub themes: NameIndex,
+    /// Territories by name and number ("Territoire 3", "T3").
+    pub territories: NameIndex,
 }
 
 /// Sorts rows by a French-friendly key (accents and case folded), then by id.
@@ -279,6 +283,11 @@ impl Snapshot {
         for (index, t) in rows.territories.drain(..).enumerate() {
             self.territory_by_id.insert(t.id, index);
             self.territory_by_number.insert(t.number, index);
+            let names = &mut self.names.territories;
+            names.insert(index, &t.name);
+            names.insert(index, &format!("Territoire {}", t.number));
+            names.insert(index, &format!("T{}", t.number));
+            names.insert(index, &format!("T {}", t.number));
             self.territories.push(TerritoryRow {
                 id: t.id,
                 number: t.number,
@@ -430,6 +439,8 @@ impl Snapshot {
             self.theme_by_id.insert(model.id, index);
             self.theme_by_code.insert(model.code.clone(), index);
             self.theme_by_label.insert(fold(&model.label), index);
+            self.names.themes.insert(index, &model.label);
+            self.names.themes.insert(index, &model.code);
             self.themes.push(ThemeRow { model });
         }
     }

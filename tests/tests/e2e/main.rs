@@ -31,5 +31,6 @@ mod restart;
 mod roster_api;
 mod roster_modes;
 mod search;
+mod search_kinds;
 mod search_more;
 mod statements;

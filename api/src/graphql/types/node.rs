@@ -45,4 +45,8 @@ pub enum SearchHit<'a> {
     Partner(Partner<'a>),
     /// A project.
     Project(Project<'a>),
+    /// A theme (only when `kinds` asks for THEME).
+    Theme(Theme<'a>),
+    /// A territory (only when `kinds` asks for TERRITORY).
+    Territory(Territory<'a>),
 }
