@@ -73,6 +73,13 @@ pub const EXAMPLES: &[Example] = &[
         variables: Some(include_str!("../../docs/operations/search.variables.json")),
     },
     Example {
+        name: "search-themes-territories",
+        document: include_str!("../../docs/operations/search-themes-territories.graphql"),
+        variables: Some(include_str!(
+            "../../docs/operations/search-themes-territories.variables.json"
+        )),
+    },
+    Example {
         name: "sync-runs-admin",
         document: include_str!("../../docs/operations/sync-runs-admin.graphql"),
         variables: None,
