@@ -109,6 +109,12 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        // People type the address with a trailing slash, which the nested router does
+        // not match: send them to the console's own address.
+        .route(
+            &format!("{}/", console::BASE),
+            get(|| async { axum::response::Redirect::permanent(console::BASE) }),
+        )
         .nest(
             console::BASE,
             console::router(console::ConsoleState::of(&state)),
@@ -156,7 +162,7 @@ impl Default for RequestIds {
     fn default() -> Self {
         let mut bytes = [0u8; 4];
         let _ = getrandom::fill(&mut bytes);
-        let prefix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let prefix = format!("{:08x}", u32::from_be_bytes(bytes));
         Self {
             prefix: prefix.into(),
             next: Arc::new(AtomicU64::new(1)),

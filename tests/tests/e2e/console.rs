@@ -950,3 +950,11 @@ fn public_url_must_be_a_plain_http_address() {
         assert!(parse_public_url(bad).is_err(), "{bad}");
     }
 }
+
+/// `/admin/`, as people type it, leads to the console rather than to a 404.
+#[tokio::test]
+async fn the_address_with_a_trailing_slash_leads_to_the_console() {
+    let browser = Browser::new().await;
+    let answer = browser.get("/admin/", None).await;
+    assert_eq!((answer.status, answer.location()), (308, "/admin"));
+}
