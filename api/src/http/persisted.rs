@@ -21,7 +21,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::Value;
-use sha2::{Digest, Sha256};
 
 use crate::config::PersistedOperations;
 use crate::error::Error;
@@ -280,10 +279,7 @@ fn parse_manifest(text: &str) -> Result<BTreeMap<String, String>, String> {
 
 /// The lower-case hex SHA-256 of a document.
 pub fn sha256_hex(document: &str) -> String {
-    Sha256::digest(document.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    territoires_sync::sha256_hex(document.as_bytes())
 }
 
 /// The hash of a `persistedQuery` extension of version 1, lower-cased.

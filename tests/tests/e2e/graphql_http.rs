@@ -2,6 +2,7 @@
 //! codes, JSON refusals, automatic persisted queries, HTTP caching of anonymous reads and
 //! CORS, as clients and browsers see them.
 
+use crate::response_cache::hits;
 use entity::Role;
 use reqwest::Url;
 use reqwest::header::HeaderMap;
@@ -81,15 +82,6 @@ impl Answer {
         );
         assert_eq!(error_code(&self.body), Some(code), "{}", self.body);
     }
-}
-
-fn hits(metrics: &str) -> u64 {
-    metrics
-        .lines()
-        .find(|l| l.starts_with("territoires_response_cache_requests_total{result=\"hit\"}"))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ use serde_json::json;
 use territoires_tests::seed::bump;
 use territoires_tests::spawn_app;
 
-fn hits(metrics: &str) -> u64 {
+/// The response cache's hit count, read from `/metrics`.
+pub(crate) fn hits(metrics: &str) -> u64 {
     metrics
         .lines()
         .find(|l| l.starts_with("territoires_response_cache_requests_total{result=\"hit\"}"))
