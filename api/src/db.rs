@@ -181,9 +181,14 @@ async fn create_sqlite_folder(url: &str) -> Result<()> {
         return Ok(());
     };
     match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => tokio::fs::create_dir_all(folder)
-            .await
-            .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e)),
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            tokio::fs::create_dir_all(folder).await.map_err(|e| {
+                Error::io(
+                    format!("impossible de créer le dossier {}", folder.display()),
+                    e,
+                )
+            })
+        }
         _ => Ok(()),
     }
 }

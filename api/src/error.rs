@@ -170,6 +170,48 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message for an administrator at the command line, in French. `Display` stays
+    /// English: it goes to the logs and to GraphQL clients, whose `extensions.code` (like
+    /// the codes printed beside this message) never changes with the language. Variants
+    /// that carry their caller's text return it as given: the commands an administrator
+    /// runs word those in French themselves.
+    pub fn in_french(&self) -> String {
+        match self {
+            Self::UnsupportedDatabaseUrl { scheme } => format!(
+                "DATABASE_URL doit être une URL sqlite:// ou postgres:// ; celle-ci commence \
+                 par « {scheme} »"
+            ),
+            Self::DatabaseNotFound { .. } => self.to_string(),
+            Self::DatabaseUnreachable(error) => {
+                format!("impossible de se connecter à la base de données : {error}")
+            }
+            Self::Database(error) => format!("erreur de la base de données : {error}"),
+            Self::Io { context, source } => {
+                format!(
+                    "{context} : {}",
+                    territoires_sync::io_error_in_french(source)
+                )
+            }
+            Self::PersistedQueryNotFound => "requête persistée inconnue de ce serveur".to_owned(),
+            Self::Sync(error) => error.in_french(),
+            Self::Timeout(secs) => {
+                format!("la requête a duré plus de {secs} secondes et a été arrêtée")
+            }
+            Self::Internal(detail) => format!("erreur interne : {detail}"),
+            Self::BadUserInput { message, .. }
+            | Self::ParseFailed(message)
+            | Self::ValidationFailed(message)
+            | Self::Config(message)
+            | Self::Unauthenticated(message)
+            | Self::Forbidden(message)
+            | Self::NotFound(message)
+            | Self::Conflict(message)
+            | Self::TooExpensive(message) => message.clone(),
+        }
+    }
+}
+
 impl From<DbErr> for Error {
     /// A unique constraint violation is a write that raced another one creating the same
     /// thing (both passed the "already exists" check before either committed): the

@@ -22,7 +22,8 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             tracing::error!(error = %error, "territoires stopped");
-            eprintln!("error: {error}");
+            // Administrators read this line; the code stays English for scripts and searches.
+            eprintln!("erreur : {} [{}]", error.in_french(), error.code());
             ExitCode::from(error.exit_code())
         }
     }

@@ -45,7 +45,8 @@ fn an_unknown_database_url_scheme_is_a_clear_error_not_a_panic() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("DATABASE_URL must be a sqlite:// or postgres:// URL"),
+        stderr.contains("erreur : DATABASE_URL doit être une URL sqlite:// ou postgres://")
+            && stderr.contains("[INTERNAL]"),
         "{stderr}"
     );
     assert!(!stderr.contains("secret"), "the password leaked: {stderr}");
@@ -62,7 +63,7 @@ fn an_unreachable_database_is_exit_code_3() {
     assert_eq!(output.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("cannot connect to the database"),
+        stderr.contains("erreur : impossible de se connecter à la base de données"),
         "{stderr}"
     );
 }
@@ -118,6 +119,19 @@ fn serve_starts_with_no_configuration_and_stops_gracefully_on_sigterm() {
 }
 
 #[test]
+fn sync_of_a_missing_file_says_so_in_french_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("liste-absente.xlsx");
+    let output = run_on_sqlite(dir.path(), &["sync", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("erreur : fichier introuvable :") && stderr.contains("liste-absente.xlsx"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn tokens_are_created_once_listed_without_secrets_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| run_on_sqlite(dir.path(), args);
@@ -137,6 +151,11 @@ fn tokens_are_created_once_listed_without_secrets_and_revoked() {
         "{}",
         String::from_utf8_lossy(&created.stderr)
     );
+    let said = String::from_utf8_lossy(&created.stderr);
+    assert!(
+        said.contains("Jeton « portail » créé (rôle EDITOR)"),
+        "{said}"
+    );
     let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
     assert!(token.starts_with("terr_") && token.len() > 40, "{token}");
 
@@ -146,9 +165,19 @@ fn tokens_are_created_once_listed_without_secrets_and_revoked() {
         Some(2),
         "a duplicate name is a usage error"
     );
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains("erreur : un jeton nommé « portail » existe déjà")
+            && said.contains("[CONFLICT]"),
+        "{said}"
+    );
 
     let listed = run(&["token", "list"]);
     let listing = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listing.starts_with("nom ") && listing.lines().next().unwrap().ends_with("révoqué le"),
+        "{listing}"
+    );
     assert!(
         listing.contains("portail") && listing.contains("EDITOR"),
         "{listing}"
@@ -162,7 +191,13 @@ fn tokens_are_created_once_listed_without_secrets_and_revoked() {
         !line.trim_end().ends_with('-'),
         "revocation date shown: {line}"
     );
-    assert_eq!(run(&["token", "revoke", "nobody"]).status.code(), Some(2));
+    let unknown = run(&["token", "revoke", "nobody"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        said.contains("erreur : aucun jeton nommé « nobody »") && said.contains("[NOT_FOUND]"),
+        "{said}"
+    );
     let bad_role = run(&["token", "create", "--role", "root", "--name", "x"]);
     assert_eq!(bad_role.status.code(), Some(2));
 }

@@ -84,10 +84,62 @@ impl SyncError {
         }
     }
 
+    /// The message for an administrator (command line, console), in French; `Display`
+    /// stays English for the logs.
+    pub fn in_french(&self) -> String {
+        match self {
+            Self::FileNotFound(path) => format!("fichier introuvable : {}", path.display()),
+            Self::NotAFile(path) => format!(
+                "{} n'est pas un fichier (un dossier ou un périphérique ?)",
+                path.display()
+            ),
+            Self::Io { context, source } => format!("{context} : {}", io_error_in_french(source)),
+            Self::Database(error) => format!("erreur de la base de données : {error}"),
+            Self::Busy { run_id } => format!(
+                "un autre import de la liste est en cours ; cette tentative n'a rien changé{}",
+                recorded_as(*run_id)
+            ),
+            Self::Failed { run_id, source } => format!(
+                "l'import de la liste a échoué et a été annulé{} : {}",
+                recorded_as(*run_id),
+                source.in_french()
+            ),
+            Self::Config { setting, reason } => format!("réglage {setting} invalide : {reason}"),
+            Self::Spreadsheet(error) => format!("impossible d'écrire le classeur : {error}"),
+            Self::Scheduler(detail) => format!("erreur de la planification : {detail}"),
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io {
             context: context.into(),
             source,
         }
     }
+}
+
+/// " (exécution n° 12)" when the failed attempt was recorded.
+fn recorded_as(run_id: Option<i32>) -> String {
+    run_id.map_or_else(String::new, |id| format!(" (exécution n° {id})"))
+}
+
+/// What went wrong with a file, in French: the operating system's own text is English.
+pub fn io_error_in_french(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let what = match error.kind() {
+        ErrorKind::NotFound => "introuvable",
+        ErrorKind::PermissionDenied => "permission refusée",
+        ErrorKind::AlreadyExists => "existe déjà",
+        ErrorKind::AddrInUse => "adresse déjà utilisée par un autre programme",
+        ErrorKind::AddrNotAvailable => "adresse indisponible sur cette machine",
+        ErrorKind::IsADirectory => "c'est un dossier",
+        ErrorKind::NotADirectory => "ce n'est pas un dossier",
+        ErrorKind::StorageFull => "disque plein",
+        ErrorKind::ReadOnlyFilesystem => "système de fichiers en lecture seule",
+        ErrorKind::InvalidData => "contenu illisible",
+        ErrorKind::TimedOut => "délai dépassé",
+        ErrorKind::Interrupted => "interrompu",
+        _ => return format!("erreur système ({error})"),
+    };
+    what.to_owned()
 }

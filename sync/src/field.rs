@@ -162,10 +162,16 @@ impl CoordinatorField {
 
     /// The value as the export writes it (phones as people type them).
     pub(crate) fn shown(self, model: &coordinator::Model) -> String {
-        match (self.kind(), self.get(model)) {
-            (_, None) => String::new(),
-            (Kind::Phone, Some(phone)) => display_phone(phone),
-            (_, Some(value)) => value.to_owned(),
+        self.get(model)
+            .map_or_else(String::new, |stored| self.display(stored))
+    }
+
+    /// A stored value as an administrator reads it in reports, the console and the
+    /// export: phones are stored in E.164 (`+33661790955`) but read `06 61 79 09 55`.
+    pub fn display(self, stored: &str) -> String {
+        match self.kind() {
+            Kind::Phone => display_phone(stored),
+            _ => stored.to_owned(),
         }
     }
 }

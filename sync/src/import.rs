@@ -575,7 +575,12 @@ pub async fn import_roster(
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err(SyncError::FileNotFound(path));
                 }
-                Err(e) => return Err(SyncError::io(format!("cannot read {}", path.display()), e)),
+                Err(e) => {
+                    return Err(SyncError::io(
+                        format!("impossible de lire {}", path.display()),
+                        e,
+                    ));
+                }
             };
             if !metadata.is_file() {
                 return Err(SyncError::NotAFile(path));
@@ -585,7 +590,7 @@ pub async fn import_roster(
             }
             let bytes = tokio::fs::read(&path)
                 .await
-                .map_err(|e| SyncError::io(format!("cannot read {}", path.display()), e))?;
+                .map_err(|e| SyncError::io(format!("impossible de lire {}", path.display()), e))?;
             (file_name, bytes)
         }
         RosterSource::Bytes { file_name, bytes } => (file_name, bytes),

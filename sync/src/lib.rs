@@ -41,7 +41,7 @@ pub use drop_folder::{
     ARCHIVE_DIR, DropOutcome, NightlyOutcome, ProcessedFile, REJECTED_DIR, is_ignored_name,
     process_drop_folder, purge_archive, run_nightly,
 };
-pub use error::SyncError;
+pub use error::{SyncError, io_error_in_french};
 pub use field::{CoordinatorField, HEADERS};
 pub use identity::{IdentityChange, IdentityChangeKind};
 pub use import::{

@@ -149,11 +149,16 @@ fn details(change: &PersonChange) -> String {
     }
     if change.kind != ChangeKind::Added {
         for field in &change.fields {
+            let shown = |value: &Option<String>| {
+                value
+                    .as_deref()
+                    .map_or_else(|| "(vide)".to_owned(), |v| field.field.display(v))
+            };
             parts.push(format!(
                 "{} : {} → {}",
                 field.field.label(),
-                field.before.as_deref().unwrap_or("(vide)"),
-                field.after.as_deref().unwrap_or("(vide)")
+                shown(&field.before),
+                shown(&field.after)
             ));
         }
     }
@@ -310,6 +315,40 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::plan::FieldDiff;
+
+    #[test]
+    fn a_changed_phone_reads_as_people_write_it_not_in_e164() {
+        let change = PersonChange {
+            kind: ChangeKind::Updated,
+            coordinator_id: Some(1),
+            employee_id: None,
+            first_name: "Inès".to_owned(),
+            last_name: "Garnier".to_owned(),
+            rows: vec![4],
+            fields: vec![
+                FieldDiff::new(
+                    crate::CoordinatorField::Phone,
+                    Some("+33661790955"),
+                    Some("+33760779905"),
+                ),
+                FieldDiff::new(
+                    crate::CoordinatorField::Landline,
+                    None,
+                    Some("+33141371000"),
+                ),
+                FieldDiff::new(crate::CoordinatorField::Title, Some("+33 écrit"), None),
+            ],
+            territories_before: vec![3],
+            territories_after: vec![3],
+            apply: Default::default(),
+        };
+        assert_eq!(
+            details(&change),
+            "téléphone : 06 61 79 09 55 → 07 60 77 99 05 ; téléphone fixe : (vide) → \
+             01 41 37 10 00 ; fonction : +33 écrit → (vide)"
+        );
+    }
 
     #[test]
     fn people_read_paris_time_with_its_offset_in_winter_and_summer() {

@@ -156,7 +156,7 @@ pub async fn write_template(db: &impl ConnectionTrait, path: &Path) -> Result<()
     let bytes = template_bytes(db).await?;
     tokio::fs::write(path, bytes)
         .await
-        .map_err(|e| SyncError::io(format!("cannot write {}", path.display()), e))
+        .map_err(|e| SyncError::io(format!("impossible d'écrire {}", path.display()), e))
 }
 
 /// The current active roster as .xlsx bytes, in the template's format: one row per
@@ -234,6 +234,6 @@ pub async fn export_roster(
     let (bytes, summary) = export_bytes(db).await?;
     tokio::fs::write(path, bytes)
         .await
-        .map_err(|e| SyncError::io(format!("cannot write {}", path.display()), e))?;
+        .map_err(|e| SyncError::io(format!("impossible d'écrire {}", path.display()), e))?;
     Ok(summary)
 }

@@ -172,7 +172,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let state = AppState::new(db.clone(), (*server).clone(), sync.clone()).await?;
             let listener = TcpListener::bind(server.bind_addr).await.map_err(|e| {
                 Error::io(
-                    format!("cannot listen on {} (BIND_ADDR)", server.bind_addr),
+                    format!("impossible d'écouter sur {} (BIND_ADDR)", server.bind_addr),
                     e,
                 )
             })?;

@@ -342,7 +342,7 @@ async fn newcomers_changes_and_a_mailbox_handed_over_to_a_successor() {
         "{text}"
     );
     assert!(
-        text.contains("téléphone : +33760779905 → +33611223344"),
+        text.contains("téléphone : 07 60 77 99 05 → 06 11 22 33 44"),
         "{text}"
     );
 }
