@@ -570,7 +570,8 @@ async fn a_refused_night_is_forced_again_from_its_history_entry() {
     let page = browser
         .get(&format!("/admin/historique/{id}"), Some(&cookie))
         .await;
-    assert!(page.body.contains("Forcer l'import"), "{}", page.body);
+    assert!(page.body.contains("Relancer en forçant"), "{}", page.body);
+    assert!(page.body.contains("garde-fou des désactivations"));
     assert!(page.body.contains("télécharger le fichier déposé"));
     let secret = page.csrf();
     let path = format!("/admin/historique/{id}/forcer");
@@ -620,7 +621,7 @@ async fn a_refused_night_is_forced_again_from_its_history_entry() {
     let page = browser
         .get(&format!("/admin/historique/{id}"), Some(&cookie))
         .await;
-    assert!(!page.body.contains("Forcer l'import"));
+    assert!(!page.body.contains("Relancer en forçant"));
     assert!(!page.body.contains("télécharger le fichier déposé"));
     let gone = browser
         .get(&format!("/admin/historique/{id}/fichier"), Some(&cookie))
@@ -714,4 +715,49 @@ async fn the_roster_page_shows_each_territory_with_its_history_and_offers_the_sp
             .status,
         303
     );
+}
+
+#[tokio::test]
+async fn kept_files_are_purged_by_the_nightly_job_unless_submitted_again() {
+    let app = territoires_tests::spawn_app().await;
+    let bad = format!("{HEADER}Martin;Paul;pas-un-courriel;2\n");
+    let one = format!("{HEADER}Durand;Alice;alice.durand@hauts-de-seine.fr;1\n");
+    let rejected = import(&app, SyncTrigger::Schedule, &bad, false).await;
+    let refused = import(&app, SyncTrigger::Schedule, &one, false).await;
+    assert_eq!(
+        kept_files(&app).await,
+        2,
+        "rejected and refused files are kept too"
+    );
+    // Both last submitted 91 days ago; then the refused one is dropped again.
+    roster_file::Entity::update_many()
+        .col_expr(
+            roster_file::Column::UploadedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::days(91)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    import(&app, SyncTrigger::Schedule, &one, false).await;
+    let config = territoires_sync::SyncConfig {
+        drop_dir: app.inbox.path().to_path_buf(),
+        archive_days: 90,
+        ..territoires_sync::SyncConfig::default()
+    };
+    let (outcome, failure) = territoires_sync::run_nightly(&app.db, &config).await;
+    assert!(failure.is_none());
+    assert_eq!(outcome.purged_kept_files, 1);
+    let sha = |report: &territoires_sync::SyncReport| report.file_sha256.clone().unwrap();
+    assert!(
+        !territoires_sync::is_kept(&app.db, &sha(&rejected))
+            .await
+            .unwrap()
+    );
+    let kept = territoires_sync::kept_file(&app.db, &sha(&refused))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.bytes, one.as_bytes());
+    assert_eq!(kept.size, i64::try_from(one.len()).unwrap());
+    assert_eq!(kept.uploaded_by, "schedule");
 }

@@ -161,6 +161,7 @@ pub async fn show(
         @if run.status == SyncStatus::Refused && details.file_kept {
             (super::upload::force_form(
                 &session,
+                "Relancer en forçant",
                 &format!("{BASE}/historique/{}/forcer", run.id),
                 &[],
                 state.sync.max_deactivation_ratio,

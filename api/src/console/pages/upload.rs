@@ -279,6 +279,7 @@ fn plan_page(
         @if can_force && !sha.is_empty() {
             (force_form(
                 session,
+                "Forcer l'import",
                 &format!("{BASE}/deposer/appliquer"),
                 &[(SHA_FIELD, sha.to_owned()), (VERSION_FIELD, dry.data_version.to_string())],
                 state.sync.max_deactivation_ratio,
@@ -295,9 +296,11 @@ fn plan_page(
 }
 
 /// The "Forcer" form: names what forcing overrides and needs its box ticked (checked
-/// again by the server). `hidden` are the fields identifying what to force.
+/// again by the server). `label` is its title and button ("Forcer l'import", "Relancer
+/// en forçant"); `hidden` are the fields identifying what to force.
 pub fn force_form(
     session: &Session,
+    label: &str,
     action: &str,
     hidden: &[(&str, String)],
     max_ratio: f64,
@@ -305,7 +308,7 @@ pub fn force_form(
     let percent = (max_ratio * 100.0).round();
     html! {
         section.card.danger-zone aria-labelledby="forcer" {
-            h2 #forcer { "Forcer l'import" }
+            h2 #forcer { (label) }
             p { "Forcer applique le fichier en passant outre :" }
             ul {
                 li { "le garde-fou des désactivations : au-delà de " (percent) " % des coordonnateurs \
@@ -330,7 +333,7 @@ pub fn force_form(
                          désactivations, la vérification du même fichier et le contrôle des identités."
                     }
                 }
-                button.danger type="submit" { "Forcer l'import" }
+                button.danger type="submit" { (label) }
             }
         }
     }
