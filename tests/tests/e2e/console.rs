@@ -883,7 +883,7 @@ async fn hostile_requests_are_bounded_and_answered_in_french() {
 
 /// SQL statements the application runs for `path` (asked twice, counting the second, so
 /// a directory reload after a data change is not counted).
-async fn statements_for(browser: &Browser, path: &str, cookie: &str) -> usize {
+pub(super) async fn statements_for(browser: &Browser, path: &str, cookie: &str) -> usize {
     assert_eq!(browser.get(path, Some(cookie)).await.status, 200, "{path}");
     let before = browser.app.statements();
     assert_eq!(browser.get(path, Some(cookie)).await.status, 200, "{path}");

@@ -8,7 +8,7 @@ use reqwest::multipart::{Form, Part};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use territoires_tests::TestApp;
 
-use super::console::{Browser, HEADER, Page, audit_entries, import};
+use super::console::{Browser, HEADER, Page, audit_entries, import, statements_for};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
 
@@ -379,6 +379,20 @@ async fn hostile_uploads_are_refused_in_french_and_nothing_is_kept_or_run() {
         )
         .await;
     assert_eq!(wrong.status, 403);
+    let overlong = browser
+        .post_multipart_from(
+            Some(&origin),
+            "/admin/deposer",
+            &cookie,
+            Form::new()
+                .text("csrf", "a".repeat(100_000))
+                .part("fichier", file()),
+        )
+        .await;
+    assert_eq!(
+        overlong.status, 403,
+        "a form secret is read within 256 bytes"
+    );
     // Another origin, or none.
     for sent in [Some("https://evil.example"), None] {
         let foreign = browser
@@ -651,9 +665,15 @@ async fn the_roster_page_shows_each_territory_with_its_history_and_offers_the_sp
     }
     assert!(!page.body.contains("territoire vacant"));
     assert!(page.body.contains("Aucune affectation passée"));
+    let statements = statements_for(&browser, "/admin/coordonnateurs", &cookie).await;
     // One person left: the others' periods end, six territories are vacant.
     let one = format!("{HEADER}Durand;Alice;alice.durand@hauts-de-seine.fr;1\n");
     import(&browser.app, SyncTrigger::Cli, &one, true).await;
+    assert_eq!(
+        statements_for(&browser, "/admin/coordonnateurs", &cookie).await,
+        statements,
+        "as many statements with a history as without"
+    );
     let after = browser.get("/admin/coordonnateurs", Some(&cookie)).await;
     assert_eq!(after.body.matches("territoire vacant").count(), 6);
     assert!(after.body.contains("Historique des affectations"));
