@@ -204,6 +204,14 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   assert.match(await page.textContent('main'), /Appliqué/);
   assert.match(await page.textContent('main'), /forcé/);
 
+  // The refused dry run's history entry offers the kept file and "Relancer en forçant".
+  await page.goto(`${server.url}/admin/historique?statut=REFUSED`);
+  await activate('main tbody tr a');
+  await page.waitForURL(/\/admin\/historique\/\d+$/);
+  assert.match(await page.textContent('main'), /Relancer en forçant/);
+  assert.match(await page.textContent('main'), /télécharger le fichier déposé/);
+  await axe('a refused import with its force form');
+
   const elsewhere = requests.filter((url) => !url.startsWith(server.url));
   assert.deepEqual(elsewhere, [], 'every request stays on the server under test');
 });
