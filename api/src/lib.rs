@@ -16,6 +16,7 @@
 //! - [`metrics`]: the Prometheus metrics;
 //! - [`operations`]: the example operations of `docs/operations/`, embedded;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
+//! - [`roster_files`]: the console's uploads, dry runs, applies and roster by territory;
 //! - [`roster_runs`]: what administrators read about roster imports;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`telemetry`]: logs (text or JSON) and the request spans they carry;
@@ -34,6 +35,7 @@ pub mod http;
 pub mod metrics;
 pub mod operations;
 pub mod response_cache;
+pub mod roster_files;
 pub mod roster_runs;
 pub mod server;
 pub mod telemetry;

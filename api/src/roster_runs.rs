@@ -135,6 +135,8 @@ pub struct RunDetails {
     pub plan: Option<StoredPlan>,
     /// The problems found.
     pub problems: Vec<sync_run_problem::Model>,
+    /// Whether the run's file is kept (for download, or to force it again).
+    pub file_kept: bool,
 }
 
 /// Run `id` with its plan and problems; `None` if there is none.
@@ -148,10 +150,15 @@ pub async fn run_details(db: &DatabaseConnection, id: i32) -> Result<Option<RunD
         .all(db)
         .await?;
     let plan = run.plan.as_deref().and_then(StoredPlan::parse);
+    let file_kept = match run.file_sha256.as_deref() {
+        Some(sha) => territoires_sync::is_kept(db, sha).await?,
+        None => false,
+    };
     Ok(Some(RunDetails {
         run,
         plan,
         problems,
+        file_kept,
     }))
 }
 

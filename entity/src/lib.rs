@@ -24,6 +24,7 @@ pub mod partner_expectation;
 pub mod project;
 pub mod project_link;
 pub use project_link::*;
+pub mod roster_file;
 pub mod sync_run;
 pub mod sync_run_problem;
 pub mod territory;

@@ -481,6 +481,8 @@ pub struct NightlyOutcome {
     pub drop: Option<Result<DropOutcome, String>>,
     /// Archived files deleted.
     pub purged_files: usize,
+    /// Kept roster files deleted (not submitted again for `SYNC_ARCHIVE_DAYS`).
+    pub purged_kept_files: u64,
     /// Deactivated coordinators whose contact was erased.
     pub erased_contacts: usize,
 }
@@ -497,7 +499,7 @@ fn serialize_drop<S: serde::Serializer>(
 }
 
 /// The nightly job: the drop folder (trigger SCHEDULE, actor `schedule`), then the
-/// archive purge and the retention of deactivated people's contacts. Returns the drop
+/// archive purge (folder and kept files) and the retention of deactivated people's contacts. Returns the drop
 /// folder's error, if any, after the purges have run anyway.
 pub async fn run_nightly(
     db: &DatabaseConnection,
@@ -518,6 +520,10 @@ pub async fn run_nightly(
         Ok(Ok(deleted)) => outcome.purged_files = deleted,
         Ok(Err(error)) => tracing::warn!(%error, "archive purge failed"),
         Err(error) => tracing::warn!(%error, "archive purge failed"),
+    }
+    match crate::kept::purge_kept_files(db, config.archive_days, Utc::now()).await {
+        Ok(deleted) => outcome.purged_kept_files = deleted,
+        Err(error) => tracing::warn!(%error, "kept roster files purge failed"),
     }
     match crate::retention::purge_expired_contacts(db, config, Utc::now()).await {
         Ok(erased) => outcome.erased_contacts = erased,

@@ -599,6 +599,14 @@ pub async fn import_roster(
         return reject_too_large(db, options, file_name, bytes.len() as u64).await;
     }
     let sha = sha256_hex(&bytes);
+    // Kept before reading, whatever the outcome: the console applies a dry run's plan
+    // from this copy and a refused file can be forced again from its history entry. A
+    // failure to keep it does not stop the import (the database failing stops it anyway).
+    if let Err(error) =
+        crate::kept::keep_file(db, &sha, &file_name, &bytes, &options.actor, Utc::now()).await
+    {
+        tracing::warn!(%error, "the roster file could not be kept");
+    }
     if db.get_database_backend() == DbBackend::Postgres {
         return import_postgres(db, options, file_name, sha, bytes).await;
     }

@@ -10,7 +10,9 @@
 //! - [`process_drop_folder`] / [`run_nightly`]: the drop folder and the nightly job;
 //! - [`start_scheduler`]: the schedule inside `serve`, correct across daylight saving;
 //! - [`write_template`] / [`export_roster`]: the spreadsheets administrators start from;
-//! - [`purge_expired_contacts`] / [`purge_archive`]: retention of personal data.
+//! - [`keep_file`] / [`kept_file`]: every file read, kept by its SHA-256 (see `kept`);
+//! - [`purge_expired_contacts`] / [`purge_archive`] / [`purge_kept_files`]: retention of
+//!   personal data.
 //!
 //! Outcomes that concern the file (applied, unchanged, skipped, rejected, refused) are
 //! [`SyncReport`]s; only what prevented an import from running is a [`SyncError`].
@@ -23,6 +25,7 @@ mod field;
 pub mod fuzzing;
 mod identity;
 mod import;
+mod kept;
 mod lock;
 mod pg;
 mod plan;
@@ -48,6 +51,7 @@ pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
     sha256_hex,
 };
+pub use kept::{is_kept, keep_file, kept_file, purge_kept_files};
 pub use plan::{
     ChangeKind, CommuneMove, CompactPlan, Counts, FieldCount, FieldDiff, PersonChange, Plan,
     StoredPlan, VacatedTerritory,

@@ -122,6 +122,7 @@ pub async fn start_schedule(db: DatabaseConnection, config: SyncConfig) -> Resul
             _ => tracing::info!(
                 ?status,
                 purged_files = outcome.purged_files,
+                purged_kept_files = outcome.purged_kept_files,
                 erased_contacts = outcome.erased_contacts,
                 "nightly roster job done"
             ),

@@ -15,8 +15,12 @@ use super::{BASE, assets, csrf};
 pub enum Nav {
     /// Tableau de bord.
     Dashboard,
+    /// Déposer une liste.
+    Upload,
     /// Historique des imports.
     Runs,
+    /// Coordonnateurs.
+    Coordinators,
     /// Jetons d'accès.
     Tokens,
     /// Journal des modifications.
@@ -24,12 +28,21 @@ pub enum Nav {
 }
 
 impl Nav {
-    const ALL: [Self; 4] = [Self::Dashboard, Self::Runs, Self::Tokens, Self::Journal];
+    const ALL: [Self; 6] = [
+        Self::Dashboard,
+        Self::Upload,
+        Self::Runs,
+        Self::Coordinators,
+        Self::Tokens,
+        Self::Journal,
+    ];
 
     fn href(self) -> String {
         match self {
             Self::Dashboard => BASE.to_owned(),
+            Self::Upload => format!("{BASE}/deposer"),
             Self::Runs => format!("{BASE}/historique"),
+            Self::Coordinators => format!("{BASE}/coordonnateurs"),
             Self::Tokens => format!("{BASE}/jetons"),
             Self::Journal => format!("{BASE}/journal"),
         }
@@ -38,7 +51,9 @@ impl Nav {
     fn label(self) -> &'static str {
         match self {
             Self::Dashboard => "Tableau de bord",
+            Self::Upload => "Déposer une liste",
             Self::Runs => "Historique des imports",
+            Self::Coordinators => "Coordonnateurs",
             Self::Tokens => "Jetons d'accès",
             Self::Journal => "Journal",
         }

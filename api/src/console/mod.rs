@@ -6,6 +6,7 @@
 //!   expiry 30 min, absolute 12 h), the session cookie;
 //! - [`csrf`]: the origin check and the form secret every POST must carry;
 //! - [`form`]: request bodies of forms, read within a small bound;
+//! - [`upload`]: the roster file form (multipart, form secret first, API limits);
 //! - [`assets`]: the style sheet, served under a versioned name with a long cache;
 //! - [`layout`]: the page frame (skip link, navigation, sign-out) and French formatting;
 //! - [`pages`]: one module per page.
@@ -20,6 +21,7 @@ pub mod form;
 pub mod layout;
 pub mod pages;
 pub mod session;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -52,6 +54,10 @@ pub struct ConsoleState {
     pub public_url: Option<Arc<str>>,
     /// Seconds a client has to send a form.
     pub body_timeout_secs: u64,
+    /// Largest roster file accepted (`SYNC_MAX_FILE_SIZE`), as for the API's upload.
+    pub upload_limit: u64,
+    /// The upload slots shared with the API (`MAX_CONCURRENT_UPLOADS`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl ConsoleState {
@@ -63,6 +69,8 @@ impl ConsoleState {
             sync: app.sync.clone(),
             public_url: app.config.public_url.as_deref().map(Arc::from),
             body_timeout_secs: app.config.body_timeout_secs,
+            upload_limit: app.upload_limit,
+            uploads: app.uploads.clone(),
         }
     }
 
@@ -83,8 +91,24 @@ pub fn router<S>(state: ConsoleState) -> Router<S> {
             get(pages::sign_in::form).post(pages::sign_in::submit),
         )
         .route("/deconnexion", post(pages::sign_in::sign_out))
+        .route(
+            "/deposer",
+            get(pages::upload::form).post(pages::upload::submit),
+        )
+        .route("/deposer/appliquer", post(pages::upload::apply))
+        .route("/coordonnateurs", get(pages::coordinators::show))
+        .route(
+            "/coordonnateurs/modele.xlsx",
+            get(pages::coordinators::template),
+        )
+        .route(
+            "/coordonnateurs/export.xlsx",
+            get(pages::coordinators::export),
+        )
         .route("/historique", get(pages::runs::list))
         .route("/historique/{id}", get(pages::runs::show))
+        .route("/historique/{id}/fichier", get(pages::runs::download))
+        .route("/historique/{id}/forcer", post(pages::runs::force))
         .route(
             "/jetons",
             get(pages::tokens::list).post(pages::tokens::create),

@@ -1,7 +1,8 @@
 // The administration console in a real browser (Debian's Chromium, headless, driven by
 // playwright-core): sign in with the admin token, visit every page, use the forms by
-// keyboard, sign out — and axe-core finds no WCAG 2.1 A/AA violation on any page. No
-// request may leave the server under test (every asset is embedded).
+// keyboard, sign out; upload a roster file, read its diff, apply it, see it in the
+// history, force a refused file — and axe-core finds no WCAG 2.1 A/AA violation on any
+// page. No request may leave the server under test (every asset is embedded).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -110,6 +111,106 @@ test('an administrator signs in, visits every page and signs out; axe-core finds
   assert.match(await page.textContent('main'), /Vous êtes déconnecté/);
   await page.goto(`${server.url}/admin/jetons`);
   assert.match(page.url(), /\/admin\/connexion/);
+
+  const elsewhere = requests.filter((url) => !url.startsWith(server.url));
+  assert.deepEqual(elsewhere, [], 'every request stays on the server under test');
+});
+
+/** Focuses `selector` and presses Enter: the keyboard's way to follow a link or submit. */
+async function activate(selector) {
+  await page.focus(selector);
+  await page.keyboard.press('Enter');
+}
+
+test('an administrator uploads a roster by keyboard, reads the diff, applies it and forces a refused one', async () => {
+  await page.goto(`${server.url}/admin/connexion`);
+  await page.focus('#jeton');
+  await page.keyboard.type(server.adminToken);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${server.url}/admin`);
+
+  // The HR export applied in `before`, with one phone changed and one person added.
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'console-upload-'));
+  const exported = readFileSync(path.join(repoRoot, 'tests', 'fixtures', 'roster-92-hr-export-utf8.csv'), 'utf8');
+  const changed = exported.replace('0668176250', '0668176251')
+    + '104249,DUPONT,Claire,"Direction de l\'éducation, de la citoyenneté et des collèges",Service des actions éducatives et de la citoyenneté (SAEC),Coordonnatrice de territoire 2,Territoire 2,0611223344,cdupont@hauts-de-seine.fr,2026-11-01\n';
+  assert.notEqual(changed, exported);
+  const file = path.join(folder, 'liste-decembre.csv');
+  writeFileSync(file, changed);
+
+  await activate('header nav a:has-text("Déposer une liste")');
+  await page.waitForURL(/\/admin\/deposer$/);
+  assert.match(await page.textContent('h1'), /Déposer une liste/);
+  await axe('the upload form');
+  // The file dialog is the system's; the rest by keyboard: Tab to the button, Enter.
+  await page.setInputFiles('#fichier', file);
+  await page.focus('#fichier');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Lancer l'essai à blanc");
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('h1:has-text("Essai à blanc")');
+  const plan = await page.textContent('main');
+  assert.match(plan, /Ajouts \(1\)/);
+  assert.match(plan, /DUPONT Claire/);
+  assert.match(plan, /Modifications \(1\)/);
+  assert.match(plan, /\+33668176250\s*→\s*\+33668176251/);
+  assert.match(plan, /Rien n'a encore été modifié/);
+  await axe('a dry run');
+
+  await activate('button:has-text("Appliquer ces changements")');
+  await page.waitForURL(/\/admin\/historique\/\d+$/);
+  const applied = page.url();
+  assert.match(await page.textContent('main'), /Appliqué/);
+  assert.match(await page.textContent('main'), /liste-decembre\.csv/);
+  await axe('the applied upload');
+
+  await activate('header nav a:has-text("Historique des imports")');
+  await page.waitForURL(/\/admin\/historique$/);
+  const firstRow = await page.textContent('main tbody tr');
+  assert.match(firstRow, /Appliqué/);
+  assert.match(firstRow, /liste-decembre\.csv/);
+  assert.match(firstRow, /node-admin/);
+  await page.goto(applied);
+  const download = await page.getAttribute('a:has-text("télécharger le fichier déposé")', 'href');
+  const kept = await page.evaluate(async (href) => (await fetch(href)).text(), download);
+  assert.equal(kept, changed, 'the file kept is the one uploaded');
+
+  await activate('header nav a:has-text("Coordonnateurs")');
+  await page.waitForURL(/\/admin\/coordonnateurs$/);
+  assert.match(await page.textContent('main'), /DUPONT Claire/);
+  await axe('the roster by territory');
+
+  // A file naming one person: refused by the guard; forced with the box ticked by Space.
+  const one = path.join(folder, 'une-personne.csv');
+  writeFileSync(one, 'Nom;Prénom;Courriel;Territoire\nLARA;Sandrine;slara@hauts-de-seine.fr;1\n');
+  await activate('header nav a:has-text("Déposer une liste")');
+  await page.waitForURL(/\/admin\/deposer$/);
+  await page.setInputFiles('#fichier', one);
+  await activate('button:has-text("Lancer l\'essai à blanc")');
+  await page.waitForSelector('h1:has-text("Essai à blanc")');
+  assert.match(await page.textContent('main'), /Territoires laissés sans coordonnateur/);
+  assert.match(await page.textContent('main'), /Refusé/);
+  await axe('a refused dry run with its force form');
+  // Without the box ticked, the browser does not send the form.
+  await activate('button:has-text("Forcer l\'import")');
+  assert.match(await page.textContent('h1'), /Essai à blanc/);
+  await page.focus('#confirmer');
+  await page.keyboard.press('Space');
+  assert.equal(await page.isChecked('#confirmer'), true);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Forcer l'import");
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/admin\/historique\/\d+$/);
+  assert.match(await page.textContent('main'), /Appliqué/);
+  assert.match(await page.textContent('main'), /forcé/);
+
+  // The refused dry run's history entry offers the kept file and "Relancer en forçant".
+  await page.goto(`${server.url}/admin/historique?statut=REFUSED`);
+  await activate('main tbody tr a');
+  await page.waitForURL(/\/admin\/historique\/\d+$/);
+  assert.match(await page.textContent('main'), /Relancer en forçant/);
+  assert.match(await page.textContent('main'), /télécharger le fichier déposé/);
+  await axe('a refused import with its force form');
 
   const elsewhere = requests.filter((url) => !url.startsWith(server.url));
   assert.deepEqual(elsewhere, [], 'every request stays on the server under test');

@@ -10,21 +10,21 @@ use territoires_sync::{ImportOptions, RosterSource, import_roster};
 use territoires_tests::{TestApp, TestDb, spawn_app, spawn_app_with};
 
 /// A browser of the console: no automatic redirects, cookies kept by hand.
-struct Browser {
-    app: TestApp,
-    client: reqwest::Client,
-    origin: String,
+pub(super) struct Browser {
+    pub(super) app: TestApp,
+    pub(super) client: reqwest::Client,
+    pub(super) origin: String,
 }
 
 /// An answer: status, headers, body.
-struct Page {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(super) struct Page {
+    pub(super) status: u16,
+    pub(super) headers: reqwest::header::HeaderMap,
+    pub(super) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(super) fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -32,7 +32,7 @@ impl Page {
     }
 
     /// The `Set-Cookie` value for cookie `name`.
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub(super) fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all(SET_COOKIE)
             .iter()
@@ -42,7 +42,7 @@ impl Page {
     }
 
     /// The value of the hidden form secret on the page.
-    fn csrf(&self) -> String {
+    pub(super) fn csrf(&self) -> String {
         let start = self
             .body
             .find("name=\"csrf\" value=\"")
@@ -52,7 +52,7 @@ impl Page {
         self.body[start..end].to_owned()
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub(super) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -61,16 +61,16 @@ impl Page {
 }
 
 /// `name=value` of a `Set-Cookie` header.
-fn pair(set_cookie: &str) -> String {
+pub(super) fn pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
 impl Browser {
-    async fn new() -> Self {
+    pub(super) async fn new() -> Self {
         Self::on(spawn_app().await)
     }
 
-    fn on(app: TestApp) -> Self {
+    pub(super) fn on(app: TestApp) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
@@ -84,7 +84,7 @@ impl Browser {
         }
     }
 
-    async fn answer(response: reqwest::Response) -> Page {
+    pub(super) async fn answer(response: reqwest::Response) -> Page {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
@@ -95,7 +95,7 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
+    pub(super) async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
         let mut request = self.client.get(format!("{}{path}", self.app.address));
         if let Some(cookie) = cookie {
             request = request.header(COOKIE, cookie);
@@ -104,7 +104,7 @@ impl Browser {
     }
 
     /// Posts a form with `cookie`, from `origin` (none: no Origin header).
-    async fn post_from(
+    pub(super) async fn post_from(
         &self,
         origin: Option<&str>,
         path: &str,
@@ -126,13 +126,13 @@ impl Browser {
         Self::answer(request.send().await.unwrap()).await
     }
 
-    async fn post(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+    pub(super) async fn post(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
         self.post_from(Some(&self.origin), path, Some(cookie), fields)
             .await
     }
 
     /// Submits the sign-in form with `token`; returns the answer.
-    async fn sign_in_with(&self, token: &str) -> Page {
+    pub(super) async fn sign_in_with(&self, token: &str) -> Page {
         let form = self.get("/admin/connexion", None).await;
         let cookie = pair(&form.set_cookie("territoires_connexion").unwrap());
         self.post_from(
@@ -145,7 +145,7 @@ impl Browser {
     }
 
     /// Signs in with a new ADMIN token; returns the session cookie (`name=value`).
-    async fn sign_in(&self) -> String {
+    pub(super) async fn sign_in(&self) -> String {
         let token = self.app.token(Role::Admin).await;
         let answer = self.sign_in_with(&token).await;
         assert_eq!(answer.status, 303, "{}", answer.body);
@@ -153,12 +153,12 @@ impl Browser {
     }
 
     /// The form secret of the signed-in session (read from a page).
-    async fn csrf(&self, cookie: &str) -> String {
+    pub(super) async fn csrf(&self, cookie: &str) -> String {
         self.get("/admin/jetons", Some(cookie)).await.csrf()
     }
 }
 
-async fn audit_entries(app: &TestApp, entity: &str) -> Vec<audit_log::Model> {
+pub(super) async fn audit_entries(app: &TestApp, entity: &str) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .filter(audit_log::Column::Entity.eq(entity))
         .order_by_asc(audit_log::Column::Id)
@@ -525,9 +525,9 @@ async fn every_page_is_uncached_framed_by_no_one_and_strict_about_sources() {
     );
 }
 
-const HEADER: &str = "Nom;Prénom;Courriel;Territoire\n";
+pub(super) const HEADER: &str = "Nom;Prénom;Courriel;Territoire\n";
 
-async fn import(
+pub(super) async fn import(
     app: &TestApp,
     trigger: SyncTrigger,
     csv: &str,
@@ -883,7 +883,7 @@ async fn hostile_requests_are_bounded_and_answered_in_french() {
 
 /// SQL statements the application runs for `path` (asked twice, counting the second, so
 /// a directory reload after a data change is not counted).
-async fn statements_for(browser: &Browser, path: &str, cookie: &str) -> usize {
+pub(super) async fn statements_for(browser: &Browser, path: &str, cookie: &str) -> usize {
     assert_eq!(browser.get(path, Some(cookie)).await.status, 200, "{path}");
     let before = browser.app.statements();
     assert_eq!(browser.get(path, Some(cookie)).await.status, 200, "{path}");

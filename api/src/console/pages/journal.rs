@@ -45,6 +45,7 @@ pub fn kind_label(kind: &str) -> &str {
         "Commune" => "Commune",
         "ApiToken" => "Jeton d'accès",
         "ConsoleSession" => "Session de la console",
+        "SyncRun" => "Import",
         other => other,
     }
 }

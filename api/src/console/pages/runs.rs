@@ -1,25 +1,26 @@
 //! Historique: every roster import, newest first, 25 a page, filtered by status; and one
 //! import's report — its outcome, the changes planned or applied, the communes moved,
-//! the territories left vacant and the problems with their row and column.
+//! the territories left vacant and the problems with their row and column — with the
+//! download of its file when kept, and for a refused import "Relancer en forçant".
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use entity::{Labelled, SyncStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
-use territoires_sync::{CompactPlan, Plan, StoredPlan};
+use territoires_sync::{CompactPlan, StoredPlan};
 
-use super::html;
+use super::{html, upload};
+use crate::console::form::Posted;
 use crate::console::layout::{self, Nav};
 use crate::console::session::Session;
 use crate::console::{BASE, ConsoleState, error_page, internal};
+use crate::roster_files::{self, Applied};
 use crate::roster_runs::{self, RunFilter};
 
 /// Runs a page.
 pub const PAGE_SIZE: u64 = 25;
-/// Most changes listed on a run's page; the rest are counted.
-const MAX_CHANGES_SHOWN: usize = 2_000;
 
 /// `?statut=&page=`.
 #[derive(Debug, Deserialize)]
@@ -144,7 +145,12 @@ pub async fn show(
                     @if run.dry_run { " — essai à blanc (rien n'a été modifié)" }
                     @if run.forced { " — forcé" }
                 }
-                dt { "Fichier" } dd { (run.file_name.as_deref().unwrap_or("—")) }
+                dt { "Fichier" } dd {
+                    (run.file_name.as_deref().unwrap_or("—"))
+                    @if details.file_kept {
+                        " — " a href=(format!("{BASE}/historique/{}/fichier", run.id)) { "télécharger le fichier déposé" }
+                    }
+                }
                 dt { "Empreinte SHA-256" } dd { code { (run.file_sha256.as_deref().unwrap_or("—")) } }
                 dt { "Lancé par" } dd { (run.actor) " (" (run.trigger.label()) ")" }
                 dt { "Début" } dd { (layout::time(run.started_at)) }
@@ -152,8 +158,17 @@ pub async fn show(
             }
             @if let Some(message) = &run.message { p { (message) } }
         }
+        @if run.status == SyncStatus::Refused && details.file_kept {
+            (super::upload::force_form(
+                &session,
+                "Relancer en forçant",
+                &format!("{BASE}/historique/{}/forcer", run.id),
+                &[],
+                state.sync.max_deactivation_ratio,
+            ))
+        }
         @match &details.plan {
-            Some(StoredPlan::Full(plan)) => (plan_sections(plan)),
+            Some(StoredPlan::Full(plan)) => (super::upload::diff(plan)),
             Some(StoredPlan::Compact(plan)) => (compact_sections(plan)),
             None => {},
         }
@@ -188,17 +203,6 @@ pub async fn show(
         &session,
         content,
     ))
-}
-
-fn territories(list: &[i32]) -> String {
-    if list.is_empty() {
-        "—".to_owned()
-    } else {
-        list.iter()
-            .map(|t| format!("T{t}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// An applied run's plan: counts and changed fields; each change with its values is in
@@ -249,58 +253,84 @@ fn compact_sections(plan: &CompactPlan) -> Markup {
     }
 }
 
-fn plan_sections(plan: &Plan) -> Markup {
-    html! {
-        @if !plan.vacated_territories.is_empty() {
-            section.card.alert aria-labelledby="vacants" {
-                h2 #vacants { "Territoires laissés sans coordonnateur" }
-                ul { @for t in &plan.vacated_territories { li { (t.name) } } }
-            }
+/// `GET /admin/historique/{id}/fichier`: the run's file, as kept, under the run's name.
+pub async fn download(
+    State(state): State<ConsoleState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let missing = || {
+        error_page(
+            StatusCode::NOT_FOUND,
+            "Fichier introuvable",
+            "Le fichier de cet import n'est pas conservé (import trop ancien, ou fichier \
+             supprimé avec les archives).",
+        )
+    };
+    let Ok(id) = id.parse::<i32>() else {
+        return missing();
+    };
+    let run = match roster_runs::run_details(&state.db, id).await {
+        Ok(Some(details)) => details.run,
+        Ok(None) => return missing(),
+        Err(error) => return internal(error),
+    };
+    let Some(sha) = run.file_sha256.as_deref() else {
+        return missing();
+    };
+    let file = match territoires_sync::kept_file(&state.db, sha).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return missing(),
+        Err(error) => return internal(error.into()),
+    };
+    tracing::info!(token = %session.author, run_id = id, "console: roster file downloaded");
+    let name = run.file_name.unwrap_or(file.file_name);
+    super::attachment(&name, file.bytes)
+}
+
+/// `POST /admin/historique/{id}/forcer`: imports a refused run's kept file again,
+/// forced (the confirmation box ticked), then shows the new run.
+pub async fn force(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let Posted { session, form } = posted;
+    if form.get(upload::CONFIRM_FIELD) != Some("oui") {
+        return upload::unconfirmed();
+    }
+    let not_refused = || {
+        error_page(
+            StatusCode::NOT_FOUND,
+            "Relance impossible",
+            "Seul un import refusé dont le fichier est conservé peut être relancé en forçant. \
+             Rien n'a été modifié.",
+        )
+    };
+    let Ok(id) = id.parse::<i32>() else {
+        return not_refused();
+    };
+    let details = match roster_runs::run_details(&state.db, id).await {
+        Ok(Some(details)) => details,
+        Ok(None) => return not_refused(),
+        Err(error) => return internal(error),
+    };
+    let sha = match details.run.file_sha256.as_deref() {
+        Some(sha) if details.run.status == SyncStatus::Refused && details.file_kept => sha,
+        _ => return not_refused(),
+    };
+    let Ok(slot) = state.uploads.clone().try_acquire_owned() else {
+        return upload::busy();
+    };
+    let applied =
+        roster_files::apply_kept(&state.db, &state.sync, &session.author, sha, None, true).await;
+    drop(slot);
+    match applied {
+        Ok(Applied::Run(run_id)) => {
+            tracing::info!(token = %session.author, refused = id, run_id, "console: refused import forced");
+            Redirect::to(&format!("{BASE}/historique/{run_id}")).into_response()
         }
-        section.card aria-labelledby="changements" {
-            h2 #changements { "Changements (" (plan.changes.len()) ")" }
-            @if plan.changes.is_empty() {
-                p { "Aucun changement de personne." }
-            } @else {
-                table {
-                    thead { tr {
-                        th scope="col" { "Action" } th scope="col" { "Personne" }
-                        th scope="col" { "Territoire" } th scope="col" { "Ligne" } th scope="col" { "Détail" }
-                    } }
-                    tbody {
-                        @for change in plan.changes.iter().take(MAX_CHANGES_SHOWN) {
-                            tr {
-                                td { (change.kind.label()) }
-                                td { (change.last_name) " " (change.first_name) }
-                                td {
-                                    @if change.territories_changed() && !change.territories_before.is_empty() {
-                                        (territories(&change.territories_before)) " → "
-                                    }
-                                    (territories(&change.territories_after))
-                                }
-                                td { (change.rows.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")) }
-                                td {
-                                    @for field in &change.fields {
-                                        (field.field.label()) " : " (field.before.as_deref().unwrap_or("(vide)"))
-                                        " → " (field.after.as_deref().unwrap_or("(vide)")) br;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                @if plan.changes.len() > MAX_CHANGES_SHOWN {
-                    p.muted { "Seuls les " (MAX_CHANGES_SHOWN) " premiers changements sont affichés." }
-                }
-            }
-            @if !plan.commune_moves.is_empty() {
-                h2 { "Communes changeant de territoire" }
-                ul {
-                    @for m in &plan.commune_moves {
-                        li { (m.name) " : Territoire " (m.from_territory) " → Territoire " (m.to_territory) " (ligne " (m.row) ")" }
-                    }
-                }
-            }
-        }
+        Ok(Applied::UnknownFile | Applied::Stale(_)) => upload::unknown_file(),
+        Err(error) => internal(error),
     }
 }
