@@ -10,11 +10,13 @@
 //! - [`process_drop_folder`] / [`run_nightly`]: the drop folder and the nightly job;
 //! - [`start_scheduler`]: the schedule inside `serve`, correct across daylight saving;
 //! - [`write_template`] / [`export_roster`]: the spreadsheets administrators start from;
+//! - [`annotate`]: the administrator's file with a note on each problem cell;
 //! - [`purge_expired_contacts`] / [`purge_archive`]: retention of personal data.
 //!
 //! Outcomes that concern the file (applied, unchanged, skipped, rejected, refused) are
 //! [`SyncReport`]s; only what prevented an import from running is a [`SyncError`].
 
+mod annotate;
 mod apply;
 mod config;
 mod drop_folder;
@@ -24,6 +26,7 @@ pub mod fuzzing;
 mod identity;
 mod import;
 mod lock;
+mod notify;
 mod pg;
 mod plan;
 mod problem;
@@ -35,6 +38,7 @@ mod schedule;
 mod validate;
 mod workbook;
 
+pub use annotate::{ANNOTATED_SUFFIX, annotate};
 pub use apply::AUDIT_ACTOR;
 pub use config::*;
 pub use drop_folder::{
@@ -48,12 +52,13 @@ pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,
     sha256_hex,
 };
+pub use notify::{Delivery, Mailer, NOTIFIED_PROBLEMS, NotificationOutcome, RunNotice};
 pub use plan::{
     ChangeKind, CommuneMove, CompactPlan, Counts, FieldCount, FieldDiff, PersonChange, Plan,
     StoredPlan, VacatedTerritory,
 };
 pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
-pub use report::local_time;
+pub use report::{local_time, local_time_in};
 pub use retention::purge_expired_contacts;
 pub use schedule::{
     Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,
