@@ -251,8 +251,15 @@ impl Metrics {
             "territoires_response_cache_requests_total{{result=\"miss\"}} {}",
             self.cache_misses.load(Ordering::Relaxed)
         );
+        self.render_notifications(&mut out);
+        render_pool(&mut out, db);
+        render_imports(&mut out, db).await;
+        out
+    }
+
+    fn render_notifications(&self, out: &mut String) {
         metric(
-            &mut out,
+            out,
             "territoires_sync_notification_failures_total",
             "counter",
             "Nightly import notifications that could not be sent, by channel.",
@@ -267,9 +274,6 @@ impl Metrics {
                 counter.load(Ordering::Relaxed)
             );
         }
-        render_pool(&mut out, db);
-        render_imports(&mut out, db).await;
-        out
     }
 
     fn render_requests(&self, out: &mut String) {
@@ -436,6 +440,30 @@ async fn render_imports(out: &mut String, db: &DatabaseConnection) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_notifications_are_counted_by_channel() {
+        use territoires_sync::{Delivery, NotificationOutcome};
+        let metrics = Metrics::default();
+        for (mail, webhook) in [
+            (Delivery::Failed, Delivery::Sent),
+            (Delivery::Failed, Delivery::Failed),
+            (Delivery::Sent, Delivery::NotConfigured),
+            (Delivery::NotNeeded, Delivery::NotNeeded),
+        ] {
+            metrics.record_notifications(&NotificationOutcome { mail, webhook });
+        }
+        let mut out = String::new();
+        metrics.render_notifications(&mut out);
+        assert!(
+            out.contains("territoires_sync_notification_failures_total{channel=\"mail\"} 2\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("territoires_sync_notification_failures_total{channel=\"webhook\"} 1\n"),
+            "{out}"
+        );
+    }
 
     fn operation_label(query: &str, operation_name: Option<&str>) -> String {
         match async_graphql::parser::parse_query(query) {

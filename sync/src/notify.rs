@@ -501,6 +501,12 @@ impl Mailer {
         })?;
         if let Some(ca_file) = &config.smtp_ca_file {
             let pem = read_ca_file(ca_file)?;
+            if matches!(mode, Mode::Plain) {
+                return Err(invalid(
+                    "SMTP_CA_FILE",
+                    "set, but SMTP_URL uses no TLS: use smtps://, or smtp://…?tls=required for STARTTLS",
+                ));
+            }
             if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
                 return Err(invalid(
                     "SMTP_CA_FILE",
@@ -521,12 +527,7 @@ impl Mailer {
                 .build_rustls()
                 .map_err(|e| invalid("SMTP_CA_FILE", format!("TLS setup: {e}")))?;
             builder = match mode {
-                Mode::Plain => {
-                    return Err(invalid(
-                        "SMTP_CA_FILE",
-                        "set, but SMTP_URL uses no TLS: use smtps://, or smtp://…?tls=required for STARTTLS",
-                    ));
-                }
+                Mode::Plain => builder,
                 Mode::Opportunistic => builder.tls(Tls::Opportunistic(parameters)),
                 Mode::StartTls => builder.tls(Tls::Required(parameters)),
                 Mode::Wrapper => builder.tls(Tls::Wrapper(parameters)),

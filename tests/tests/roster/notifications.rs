@@ -307,6 +307,16 @@ async fn notification_settings_are_checked_at_start() {
     let inbox = tempfile::tempdir().unwrap();
     let not_pem = inbox.path().join("ca.pem");
     std::fs::write(&not_pem, "pas un certificat").unwrap();
+    // A PEM-looking file: with plain SMTP, the CA file has nothing to secure.
+    std::fs::write(
+        not_pem.with_file_name("plain.pem"),
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let huge = inbox.path().join("huge.pem");
+    let mut content = b"-----BEGIN CERTIFICATE-----\n".to_vec();
+    content.resize(2 * 1024 * 1024, b'A');
+    std::fs::write(&huge, content).unwrap();
     let base = || SyncConfig {
         smtp_url: Some("smtp://127.0.0.1:25".to_owned()),
         notify_to: vec![TO.to_owned()],
@@ -378,6 +388,23 @@ async fn notification_settings_are_checked_at_start() {
             },
             "SMTP_CA_FILE",
             "holds no PEM certificate",
+        ),
+        (
+            SyncConfig {
+                smtp_url: Some("smtp://relay:587?tls=required".to_owned()),
+                smtp_ca_file: Some(huge.clone()),
+                ..base()
+            },
+            "SMTP_CA_FILE",
+            "larger than 1 MiB",
+        ),
+        (
+            SyncConfig {
+                smtp_ca_file: Some(not_pem.with_file_name("plain.pem")),
+                ..base()
+            },
+            "SMTP_CA_FILE",
+            "uses no TLS",
         ),
         (
             SyncConfig {
