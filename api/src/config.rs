@@ -310,6 +310,13 @@ pub enum Switch {
     Off,
 }
 
+/// `SYNC_NOTIFY`: `always` or `problems`.
+pub fn parse_notify(value: &str) -> Result<territoires_sync::NotifyWhen, String> {
+    value
+        .parse()
+        .map_err(|_| format!("SYNC_NOTIFY must be \"always\" or \"problems\", not {value:?}"))
+}
+
 /// `PUBLIC_URL`: an absolute http(s) address with a host and nothing after the path,
 /// kept without its final `/`.
 pub fn parse_public_url(value: &str) -> Result<String, String> {
@@ -433,9 +440,41 @@ pub struct SyncSettings {
     #[arg(long = "sync-archive-days", env = "SYNC_ARCHIVE_DAYS", default_value_t = territoires_sync::DEFAULT_ARCHIVE_DAYS, global = true)]
     pub archive_days: u32,
 
-    /// URL that receives a JSON POST when a nightly import is rejected, refused or fails.
+    /// URL that receives a JSON POST after a nightly import (as SYNC_NOTIFY says).
     #[arg(long = "sync-alert-webhook", env = "SYNC_ALERT_WEBHOOK", global = true)]
     pub alert_webhook: Option<String>,
+
+    /// After which nightly imports the e-mail and the webhook are sent: `problems` (a file
+    /// rejected, refused or set aside, a failure) or `always` (every file imported).
+    #[arg(long = "sync-notify", env = "SYNC_NOTIFY", default_value = "problems", value_parser = parse_notify, global = true)]
+    pub notify: territoires_sync::NotifyWhen,
+
+    /// The mail relay, in lettre's URL syntax: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://host:465`.
+    #[arg(
+        long = "smtp-url",
+        env = "SMTP_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// Who receives the nightly import's e-mail: addresses, comma-separated.
+    #[arg(
+        long = "sync-notify-to",
+        env = "SYNC_NOTIFY_TO",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub notify_to: Vec<String>,
+
+    /// The e-mail's sender; default `territoires@` the host of PUBLIC_URL.
+    #[arg(long = "sync-notify-from", env = "SYNC_NOTIFY_FROM", global = true)]
+    pub notify_from: Option<String>,
+
+    /// A PEM file of the certificate authority of an internal mail relay.
+    #[arg(long = "smtp-ca-file", env = "SMTP_CA_FILE", global = true)]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
 
     /// Seconds a dropped file must stay unchanged before it is taken (so a file still
     /// being copied is never read half-written).
@@ -468,6 +507,22 @@ impl SyncSettings {
                 .filter(|url| !url.trim().is_empty()),
             max_file_size: self.max_file_size,
             settle_time: std::time::Duration::from_secs(self.settle_secs),
+            notify: self.notify,
+            smtp_url: self.smtp_url.clone().filter(|url| !url.trim().is_empty()),
+            notify_to: self
+                .notify_to
+                .iter()
+                .map(|to| to.trim().to_owned())
+                .filter(|to| !to.is_empty())
+                .collect(),
+            notify_from: self
+                .notify_from
+                .clone()
+                .filter(|from| !from.trim().is_empty()),
+            smtp_ca_file: self
+                .smtp_ca_file
+                .clone()
+                .filter(|path| !path.as_os_str().is_empty()),
             ..territoires_sync::SyncConfig::default()
         }
     }

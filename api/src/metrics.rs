@@ -46,6 +46,8 @@ pub struct Metrics {
     slow_statements: AtomicU64,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
+    mail_failures: AtomicU64,
+    webhook_failures: AtomicU64,
 }
 
 /// The metrics of this process.
@@ -183,6 +185,18 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts the nightly import's notifications that failed (e-mail, webhook): they are
+    /// only logged otherwise, and a relay down for weeks must show on a dashboard.
+    pub fn record_notifications(&self, outcome: &territoires_sync::NotificationOutcome) {
+        use territoires_sync::Delivery;
+        if outcome.mail == Delivery::Failed {
+            self.mail_failures.fetch_add(1, Ordering::Relaxed);
+        }
+        if outcome.webhook == Delivery::Failed {
+            self.webhook_failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Counts a statement slower than the slow-statement threshold.
     pub fn record_slow_statement(&self) {
         self.slow_statements.fetch_add(1, Ordering::Relaxed);
@@ -237,9 +251,29 @@ impl Metrics {
             "territoires_response_cache_requests_total{{result=\"miss\"}} {}",
             self.cache_misses.load(Ordering::Relaxed)
         );
+        self.render_notifications(&mut out);
         render_pool(&mut out, db);
         render_imports(&mut out, db).await;
         out
+    }
+
+    fn render_notifications(&self, out: &mut String) {
+        metric(
+            out,
+            "territoires_sync_notification_failures_total",
+            "counter",
+            "Nightly import notifications that could not be sent, by channel.",
+        );
+        for (channel, counter) in [
+            ("mail", &self.mail_failures),
+            ("webhook", &self.webhook_failures),
+        ] {
+            let _ = writeln!(
+                out,
+                "territoires_sync_notification_failures_total{{channel=\"{channel}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
     }
 
     fn render_requests(&self, out: &mut String) {
@@ -406,6 +440,30 @@ async fn render_imports(out: &mut String, db: &DatabaseConnection) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_notifications_are_counted_by_channel() {
+        use territoires_sync::{Delivery, NotificationOutcome};
+        let metrics = Metrics::default();
+        for (mail, webhook) in [
+            (Delivery::Failed, Delivery::Sent),
+            (Delivery::Failed, Delivery::Failed),
+            (Delivery::Sent, Delivery::NotConfigured),
+            (Delivery::NotNeeded, Delivery::NotNeeded),
+        ] {
+            metrics.record_notifications(&NotificationOutcome { mail, webhook });
+        }
+        let mut out = String::new();
+        metrics.render_notifications(&mut out);
+        assert!(
+            out.contains("territoires_sync_notification_failures_total{channel=\"mail\"} 2\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("territoires_sync_notification_failures_total{channel=\"webhook\"} 1\n"),
+            "{out}"
+        );
+    }
 
     fn operation_label(query: &str, operation_name: Option<&str>) -> String {
         match async_graphql::parser::parse_query(query) {

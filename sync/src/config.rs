@@ -60,6 +60,50 @@ pub struct SyncConfig {
     /// On SQLite (no advisory locks), an import lock older than this is taken to belong
     /// to a crashed process and is taken over. Default 30 min.
     pub lock_stale_after: Duration,
+    /// `SYNC_NOTIFY`: after which scheduled runs the e-mail and the webhook are sent.
+    /// Default [`NotifyWhen::Problems`].
+    pub notify: NotifyWhen,
+    /// `SMTP_URL`: the mail relay, in lettre's syntax (`smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` for STARTTLS, `smtps://host:465`).
+    /// Default none: no e-mail.
+    pub smtp_url: Option<String>,
+    /// `SYNC_NOTIFY_TO`: who receives the e-mail (comma-separated addresses).
+    pub notify_to: Vec<String>,
+    /// `SYNC_NOTIFY_FROM`: the sender address. Default `territoires@` the host of
+    /// [`public_url`](Self::public_url), or `territoires@localhost`.
+    pub notify_from: Option<String>,
+    /// `SMTP_CA_FILE`: a PEM file of the certificate authority of an internal relay,
+    /// trusted besides the usual public ones.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// `PUBLIC_URL`: the address people reach the service at, for the console link of
+    /// notifications (`{PUBLIC_URL}/admin/historique/{id}`). Default none: no link.
+    pub public_url: Option<String>,
+}
+
+/// After which scheduled runs notifications (e-mail and webhook) are sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NotifyWhen {
+    /// After every scheduled run that processed a file, successful ones included.
+    Always,
+    /// Only when something needs the administrator: a file rejected, refused or set
+    /// aside, or a technical failure.
+    #[default]
+    Problems,
+}
+
+impl std::str::FromStr for NotifyWhen {
+    type Err = crate::error::SyncError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "always" => Ok(Self::Always),
+            "problems" => Ok(Self::Problems),
+            _ => Err(crate::error::SyncError::Config {
+                setting: "SYNC_NOTIFY",
+                reason: format!("{value:?} is neither \"always\" nor \"problems\""),
+            }),
+        }
+    }
 }
 
 impl Default for SyncConfig {
@@ -76,6 +120,12 @@ impl Default for SyncConfig {
             max_rows: DEFAULT_MAX_ROWS,
             settle_time: DEFAULT_SETTLE_TIME,
             lock_stale_after: DEFAULT_LOCK_STALE_AFTER,
+            notify: NotifyWhen::default(),
+            smtp_url: None,
+            notify_to: Vec::new(),
+            notify_from: None,
+            smtp_ca_file: None,
+            public_url: None,
         }
     }
 }

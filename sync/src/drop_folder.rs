@@ -18,6 +18,7 @@ use entity::{SyncStatus, SyncTrigger};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use crate::annotate::{ANNOTATED_SUFFIX, annotate};
 use crate::config::SyncConfig;
 use crate::error::SyncError;
 use crate::import::{
@@ -64,6 +65,9 @@ pub struct ProcessedFile {
     pub report_text: Option<PathBuf>,
     /// The JSON report written beside it.
     pub report_json: Option<PathBuf>,
+    /// The annotated copy written beside it (`….annote.xlsx`): none for a dry run, or
+    /// when it could not be written (logged; the import stands).
+    pub annotated: Option<PathBuf>,
     /// The import's report.
     pub report: SyncReport,
 }
@@ -333,6 +337,7 @@ pub async fn process_drop_folder(
         let read = tokio::task::spawn_blocking(move || take(&read_path, max_size, &reading))
             .await
             .map_err(|e| SyncError::io("cannot read the drop folder", std::io::Error::other(e)))?;
+        let readable = matches!(read, Taken::Bytes(_));
         let report = match read {
             Taken::Gone => continue,
             Taken::Changed => {
@@ -351,6 +356,7 @@ pub async fn process_drop_folder(
             }
         };
         let filed = file(&path, report, options.dry_run, &archive, &rejected, now)?;
+        let filed = with_annotated(filed, readable, config, options.max_file_size).await;
         if is_junk(&filed.report) {
             set_aside.push(filed);
         } else {
@@ -413,6 +419,7 @@ fn file(
             moved_to: None,
             report_text: None,
             report_json: None,
+            annotated: None,
             report,
         });
     }
@@ -431,8 +438,68 @@ fn file(
         moved_to: Some(target),
         report_text: Some(text_path),
         report_json: Some(json_path),
+        annotated: None,
         report,
     })
+}
+
+/// Writes the annotated copy beside a filed file's reports, from the filed file read
+/// again (bounded as the first read) when it was readable, from the report alone when it
+/// was not. A failure is logged and leaves `annotated` empty: it never fails the import.
+async fn with_annotated(
+    mut filed: ProcessedFile,
+    readable: bool,
+    config: &SyncConfig,
+    max_size: u64,
+) -> ProcessedFile {
+    let Some(target) = filed.moved_to.clone() else {
+        return filed;
+    };
+    let timezone = config
+        .timezone
+        .trim()
+        .parse::<chrono_tz::Tz>()
+        .unwrap_or(chrono_tz::Europe::Paris);
+    let annotated_path = report_path(&target, ANNOTATED_SUFFIX);
+    let path = annotated_path.clone();
+    // Shared with the blocking task, and whole again once it ends, even by a panic.
+    let report = std::sync::Arc::new(filed.report);
+    let shared = report.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        let bytes = if readable {
+            read_back(&target, max_size)
+        } else {
+            Vec::new()
+        };
+        let name = shared.file_name.clone().unwrap_or_default();
+        annotate(&name, &bytes, &shared, timezone).and_then(|workbook| {
+            std::fs::write(&path, workbook).map_err(|e| io("cannot write", &path, e))
+        })
+    })
+    .await;
+    filed.report = std::sync::Arc::try_unwrap(report).unwrap_or_else(|shared| (*shared).clone());
+    match written {
+        Ok(Ok(())) => filed.annotated = Some(annotated_path),
+        Ok(Err(error)) => tracing::warn!(%error, "cannot write the annotated roster file"),
+        Err(error) => tracing::error!(%error, "writing the annotated roster file failed"),
+    }
+    filed
+}
+
+/// A filed regular file's content, at most `max_size` bytes; empty if it cannot be read
+/// or has grown past the limit.
+fn read_back(path: &Path, max_size: u64) -> Vec<u8> {
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_size) {
+        return Vec::new();
+    }
+    let mut bytes = Vec::new();
+    match std::fs::File::open(path).and_then(|file| {
+        file.take(max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+    }) {
+        Ok(read) if read as u64 <= max_size => bytes,
+        _ => Vec::new(),
+    }
 }
 
 /// Deletes files of `archive/` and `rejected/` filed more than `archive_days` ago (by
@@ -485,6 +552,8 @@ pub struct NightlyOutcome {
     pub purged_kept_files: u64,
     /// Deactivated coordinators whose contact was erased.
     pub erased_contacts: usize,
+    /// The e-mail and webhook notifications (filled by the schedule after the run).
+    pub notifications: crate::notify::NotificationOutcome,
 }
 
 fn serialize_drop<S: serde::Serializer>(

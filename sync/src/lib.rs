@@ -10,6 +10,7 @@
 //! - [`process_drop_folder`] / [`run_nightly`]: the drop folder and the nightly job;
 //! - [`start_scheduler`]: the schedule inside `serve`, correct across daylight saving;
 //! - [`write_template`] / [`export_roster`]: the spreadsheets administrators start from;
+//! - [`annotate`]: the administrator's file with a note on each problem cell;
 //! - [`keep_file`] / [`kept_file`]: every file read, kept by its SHA-256 (see `kept`);
 //! - [`purge_expired_contacts`] / [`purge_archive`] / [`purge_kept_files`]: retention of
 //!   personal data.
@@ -17,6 +18,7 @@
 //! Outcomes that concern the file (applied, unchanged, skipped, rejected, refused) are
 //! [`SyncReport`]s; only what prevented an import from running is a [`SyncError`].
 
+mod annotate;
 mod apply;
 mod config;
 mod drop_folder;
@@ -27,6 +29,7 @@ mod identity;
 mod import;
 mod kept;
 mod lock;
+mod notify;
 mod pg;
 mod plan;
 mod problem;
@@ -38,6 +41,7 @@ mod schedule;
 mod validate;
 mod workbook;
 
+pub use annotate::{ANNOTATED_SUFFIX, annotate};
 pub use apply::AUDIT_ACTOR;
 pub use config::*;
 pub use drop_folder::{
@@ -52,12 +56,13 @@ pub use import::{
     sha256_hex,
 };
 pub use kept::{is_kept, keep_file, kept_file, purge_kept_files};
+pub use notify::{Delivery, Mailer, NOTIFIED_PROBLEMS, NotificationOutcome, RunNotice};
 pub use plan::{
     ChangeKind, CommuneMove, CompactPlan, Counts, FieldCount, FieldDiff, PersonChange, Plan,
     StoredPlan, VacatedTerritory,
 };
 pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
-pub use report::local_time;
+pub use report::{local_time, local_time_in};
 pub use retention::purge_expired_contacts;
 pub use schedule::{
     Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,

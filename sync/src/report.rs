@@ -305,7 +305,13 @@ impl SyncReport {
 /// (`02/12/2026 14:40:57 +01:00`), right across daylight-saving changes. Machine formats
 /// (JSON, GraphQL) keep UTC.
 pub fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::Paris)
+    local_time_in(at, chrono_tz::Europe::Paris)
+}
+
+/// A moment on the wall clock of `timezone` (`SYNC_TIMEZONE`), with its offset, as in
+/// [`local_time`].
+pub fn local_time_in(at: DateTime<Utc>, timezone: chrono_tz::Tz) -> String {
+    at.with_timezone(&timezone)
         .format("%d/%m/%Y %H:%M:%S %:z")
         .to_string()
 }

@@ -24,6 +24,9 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::config::SyncConfig;
 use crate::drop_folder::{NightlyOutcome, run_nightly};
 use crate::error::SyncError;
+use crate::notify::{Mailer, Notifier, RunNotice, vacant_territories};
+use crate::plan::Counts;
+use crate::problem::Problem;
 
 /// A cron expression in a time zone.
 #[derive(Debug, Clone)]
@@ -120,7 +123,8 @@ struct State {
     stopping: AtomicBool,
     /// Held while a run is in progress, so stopping can wait for it.
     running: tokio::sync::Mutex<()>,
-    http: Option<reqwest::Client>,
+    notifier: Notifier,
+    timezone: Tz,
     hook: Option<NightlyHook>,
 }
 
@@ -155,18 +159,26 @@ impl SchedulerHandle {
 }
 
 /// Starts the nightly job: at each `config.cron` time in `config.timezone`, process the
-/// drop folder, purge old archived files and expired contacts, and alert the webhook if
-/// the import was rejected, refused or failed. Needs a multi-thread tokio runtime.
+/// drop folder, purge old archived files and expired contacts, then notify by e-mail and
+/// webhook as `config.notify` says. Every setting (cron, time zone, webhook, mail relay,
+/// recipients, CA file) is checked first, with a clear error. Needs a multi-thread tokio
+/// runtime.
 pub async fn start_scheduler(
     db: DatabaseConnection,
     config: SyncConfig,
     hook: Option<NightlyHook>,
 ) -> Result<SchedulerHandle, SyncError> {
     let schedule = CronSchedule::parse(&config.cron, &config.timezone)?;
-    let http = match &config.alert_webhook {
-        Some(url) => Some(webhook_client(url)?),
-        None => None,
+    // Every notification setting is checked now: a mistake stops the start, it does not
+    // lose the first night's notification.
+    let notifier = Notifier {
+        mailer: Mailer::from_config(&config)?,
+        webhook: match &config.alert_webhook {
+            Some(url) => Some((webhook_client(url)?, url.clone())),
+            None => None,
+        },
     };
+    let timezone = schedule.timezone();
     let scheduler = JobScheduler::new()
         .await
         .map_err(|e| SyncError::Scheduler(e.to_string()))?;
@@ -176,7 +188,8 @@ pub async fn start_scheduler(
         schedule,
         stopping: AtomicBool::new(false),
         running: tokio::sync::Mutex::new(()),
-        http,
+        notifier,
+        timezone,
         hook,
     });
     arm(scheduler.clone(), state.clone(), Utc::now())
@@ -235,58 +248,38 @@ fn arm(scheduler: JobScheduler, state: Arc<State>, after: DateTime<Utc>) -> Arme
 }
 
 async fn run_once(state: &State) {
-    let (outcome, failure) = run_nightly(&state.db, &state.config).await;
-    let alert = match (&outcome.drop, &failure) {
-        (_, Some(SyncError::Busy { .. })) => None,
-        (_, Some(error)) => Some(Alert {
-            event: "roster_sync",
-            status: SyncStatus::Failed,
-            run_id: error.run_id(),
-            file_name: None,
-            summary: "Échec technique de l'import planifié de la liste des coordonnateurs : \
-                      rien n'a été modifié, le fichier reste dans le dossier de dépôt."
-                .to_owned(),
-            errors: 0,
-            text: String::new(),
-        }),
-        // The imported file first; else a newer file set aside as unreadable or junk,
-        // which nobody would notice otherwise once an older valid file went through.
-        (Some(Ok(drop)), None) => drop.processed.iter().chain(&drop.rejected).find_map(|p| {
-            let report = &p.report;
-            matches!(report.status, SyncStatus::Rejected | SyncStatus::Refused).then(|| Alert {
-                event: "roster_sync",
-                status: report.status,
-                run_id: report.run_id,
-                file_name: report.file_name.clone(),
-                summary: report.summary.clone(),
-                errors: usize::try_from(report.error_count()).unwrap_or(usize::MAX),
-                text: String::new(),
-            })
-        }),
-        _ => None,
+    let (mut outcome, failure) = run_nightly(&state.db, &state.config).await;
+    let busy = matches!(failure, Some(SyncError::Busy { .. }));
+    let vacant = if busy {
+        Vec::new()
+    } else {
+        vacant_territories(&state.db).await
     };
-    if let (Some(mut alert), Some(client), Some(url)) =
-        (alert, &state.http, &state.config.alert_webhook)
-    {
-        alert.text = format!(
-            "Territoires — import de la liste des coordonnateurs : {}",
-            alert.summary
-        );
-        send_alert(client, url, &alert).await;
-    }
+    let notice = RunNotice::from_run(
+        &outcome,
+        failure.as_ref(),
+        state.config.public_url.as_deref(),
+        vacant,
+    );
+    outcome.notifications = state
+        .notifier
+        .notify(notice.as_ref(), state.config.notify, state.timezone)
+        .await;
     if let Some(hook) = &state.hook {
         hook(&outcome);
     }
 }
 
-/// The JSON posted to `SYNC_ALERT_WEBHOOK`. `text` makes it readable as is by Slack,
-/// Mattermost or Teams incoming webhooks.
+/// The JSON posted to `SYNC_ALERT_WEBHOOK` after a scheduled run (as `SYNC_NOTIFY`
+/// says). `text` makes it readable as is by Slack, Mattermost or Teams incoming
+/// webhooks; the fields after `text` carry the same summary as the e-mail.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// Always `roster_sync`.
     pub event: &'static str,
-    /// REJECTED, REFUSED or FAILED.
+    /// The outcome: APPLIED, UNCHANGED, SKIPPED (when `SYNC_NOTIFY=always`), REJECTED,
+    /// REFUSED or FAILED.
     pub status: SyncStatus,
     /// The sync run, if recorded.
     pub run_id: Option<i32>,
@@ -298,6 +291,44 @@ pub struct Alert {
     pub errors: usize,
     /// One-line French message for chat tools.
     pub text: String,
+    /// Number of warnings.
+    pub warnings: u64,
+    /// What the file changed (or would have).
+    pub counts: Counts,
+    /// The first problems, in file order (at most 50).
+    pub problems: Vec<Problem>,
+    /// Problems not listed in `problems`.
+    pub more_problems: u64,
+    /// Territories without an active coordinator once the run is over.
+    pub vacant_territories: Vec<String>,
+    /// Territories the file would have left without a coordinator (a refusal's reason).
+    pub would_vacate: Vec<String>,
+    /// Newer files set aside as unreadable or not a roster.
+    pub set_aside: Vec<String>,
+    /// The run in the console, when `PUBLIC_URL` is set.
+    pub console_url: Option<String>,
+}
+
+impl From<&RunNotice> for Alert {
+    fn from(notice: &RunNotice) -> Self {
+        Self {
+            event: "roster_sync",
+            status: notice.status,
+            run_id: notice.run_id,
+            file_name: notice.file_name.clone(),
+            summary: notice.summary.clone(),
+            errors: usize::try_from(notice.errors).unwrap_or(usize::MAX),
+            text: notice.text(),
+            warnings: notice.warnings,
+            counts: notice.counts,
+            problems: notice.problems.clone(),
+            more_problems: notice.more_problems,
+            vacant_territories: notice.vacant_territories.clone(),
+            would_vacate: notice.would_vacate.clone(),
+            set_aside: notice.set_aside.clone(),
+            console_url: notice.console_url.clone(),
+        }
+    }
 }
 
 /// An HTTP client for the webhook: rustls with the *ring* provider already used by the
@@ -334,17 +365,21 @@ fn webhook_client(url: &str) -> Result<reqwest::Client, SyncError> {
         .map_err(|e| invalid(format!("HTTP client: {e}")))
 }
 
-async fn send_alert(client: &reqwest::Client, url: &str, alert: &Alert) {
+/// Posts `alert`; whether the webhook accepted it. A failure is logged, never raised.
+pub(crate) async fn send_alert(client: &reqwest::Client, url: &str, alert: &Alert) -> bool {
     match client.post(url).json(alert).send().await {
         Ok(response) if response.status().is_success() => {
             tracing::info!(status = ?alert.status, "roster sync alert sent");
+            true
         }
         Ok(response) => {
             tracing::warn!(http_status = %response.status(), "the alert webhook refused the alert");
+            false
         }
         // The URL may hold a secret token: log the error kind, not the URL.
         Err(error) => {
-            tracing::warn!(error = %error.without_url(), "cannot reach the alert webhook")
+            tracing::warn!(error = %error.without_url(), "cannot reach the alert webhook");
+            false
         }
     }
 }

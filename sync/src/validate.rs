@@ -793,6 +793,7 @@ mod tests {
         let sheet = Sheet {
             name: "s".into(),
             first_row: 0,
+            first_column: 0,
             rows: rows
                 .iter()
                 .map(|r| r.iter().map(|t| Cell::text(t)).collect())

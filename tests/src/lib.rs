@@ -13,6 +13,7 @@ mod concurrent;
 mod database;
 pub mod pg_cluster;
 pub mod seed;
+pub mod smtp;
 
 pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on, spawn_app_with};
 pub use concurrent::join_all;

@@ -168,7 +168,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(server) => {
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
-            let sync = cli.sync.to_config();
+            let mut sync = cli.sync.to_config();
+            sync.public_url = server.public_url.clone();
             let state = AppState::new(db.clone(), (*server).clone(), sync.clone()).await?;
             let listener = TcpListener::bind(server.bind_addr).await.map_err(|e| {
                 Error::io(

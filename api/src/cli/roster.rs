@@ -108,7 +108,7 @@ pub async fn spreadsheet(db: &DatabaseConnection, command: RosterCommand) -> Res
 }
 
 /// Starts the nightly import; its outcome is logged (and in the metrics, read from the
-/// recorded sync runs).
+/// recorded sync runs; failed notifications counted by channel).
 pub async fn start_schedule(db: DatabaseConnection, config: SyncConfig) -> Result<SchedulerHandle> {
     let hook = Arc::new(|outcome: &NightlyOutcome| {
         let status = outcome
@@ -117,6 +117,8 @@ pub async fn start_schedule(db: DatabaseConnection, config: SyncConfig) -> Resul
             .and_then(|drop| drop.as_ref().ok())
             .and_then(|drop| drop.processed.as_ref())
             .map(|file| file.report.status);
+        let notifications = outcome.notifications;
+        crate::metrics::global().record_notifications(&notifications);
         match &outcome.drop {
             Some(Err(error)) => tracing::error!(%error, "nightly roster import failed"),
             _ => tracing::info!(
@@ -124,6 +126,8 @@ pub async fn start_schedule(db: DatabaseConnection, config: SyncConfig) -> Resul
                 purged_files = outcome.purged_files,
                 purged_kept_files = outcome.purged_kept_files,
                 erased_contacts = outcome.erased_contacts,
+                mail = ?notifications.mail,
+                webhook = ?notifications.webhook,
                 "nightly roster job done"
             ),
         }

@@ -335,6 +335,7 @@ mod tests {
         Sheet {
             name: "Feuil1".into(),
             first_row,
+            first_column: 0,
             rows: rows
                 .iter()
                 .map(|r| r.iter().map(|t| Cell::text(t)).collect())

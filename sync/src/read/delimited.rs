@@ -18,6 +18,7 @@ pub(super) fn read(bytes: &[u8], file_name: &str) -> Result<Sheet, Problem> {
     Ok(Sheet {
         name: file_name.to_owned(),
         first_row: 0,
+        first_column: 0,
         rows,
     })
 }

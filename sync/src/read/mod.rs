@@ -68,6 +68,9 @@ pub(crate) struct Sheet {
     /// The 0-based index, in the file, of `rows[0]`: calamine starts ranges at the first
     /// non-empty row, so row numbers shown to people add it (upstream issue #147).
     pub first_row: u32,
+    /// The 0-based index, in the file, of each row's first cell (calamine's range starts
+    /// at the first non-empty column): the annotated copy puts cells back where they were.
+    pub first_column: u32,
     /// The rows, each a list of cells from the range's first column.
     pub rows: Vec<Vec<Cell>>,
 }
@@ -198,6 +201,7 @@ mod tests {
         let sheet = Sheet {
             name: "s".into(),
             first_row: 3,
+            first_column: 0,
             rows: vec![vec![], vec![]],
         };
         assert_eq!(sheet.row_number(0), 4);

@@ -187,7 +187,7 @@ where
 }
 
 fn sheet(name: String, range: &Range<Data>) -> Sheet {
-    let first_row = range.start().map_or(0, |(row, _)| row);
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
     let rows = range
         .rows()
         .map(|row| row.iter().map(cell).collect())
@@ -195,6 +195,7 @@ fn sheet(name: String, range: &Range<Data>) -> Sheet {
     Sheet {
         name,
         first_row,
+        first_column,
         rows,
     }
 }

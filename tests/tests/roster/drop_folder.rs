@@ -52,7 +52,12 @@ async fn the_newest_file_is_imported_and_older_ones_are_superseded() {
         vec!["archive", "envoi.xlsx.part", "rejected", "~$mardi.xlsx"]
     );
     let archived = names(&dir.join("archive"));
-    assert_eq!(archived.len(), 5, "{archived:?}");
+    assert_eq!(archived.len(), 6, "{archived:?}");
+    assert!(
+        archived
+            .iter()
+            .any(|n| n.ends_with("-mardi.xlsx.annote.xlsx"))
+    );
     assert!(archived.iter().any(|n| n.ends_with("-mardi.xlsx")));
     assert!(
         archived
@@ -165,7 +170,8 @@ async fn a_refused_file_is_set_aside_and_too_large_files_are_rejected() {
         .unwrap();
     let report = outcome.processed.unwrap().report;
     assert_status(&report, SyncStatus::Refused);
-    assert_eq!(names(&dir.join("rejected")).len(), 3);
+    // The file, its two reports and its annotated copy.
+    assert_eq!(names(&dir.join("rejected")).len(), 4);
 
     let small = SyncConfig {
         max_file_size: 10,

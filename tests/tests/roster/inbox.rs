@@ -268,8 +268,8 @@ async fn an_unreadable_newest_file_is_set_aside_and_the_newest_valid_one_importe
     let rejected = names(&dir.join("rejected"));
     assert_eq!(
         rejected.len(),
-        6,
-        "two files and their reports: {rejected:?}"
+        8,
+        "two files, their reports and annotated copies: {rejected:?}"
     );
     assert!(rejected.iter().any(|n| n.ends_with("-mercredi.csv")));
 }

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod annotated;
 mod bad_input;
 mod bulk;
 mod concurrency;
@@ -15,6 +16,7 @@ mod identity;
 mod inbox;
 mod interrupted;
 mod landline;
+mod notifications;
 mod planning;
 mod reading;
 mod retention;

@@ -1,0 +1,517 @@
+//! A small SMTP server for tests: it speaks the protocol over TCP on 127.0.0.1 (EHLO or
+//! HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps each message it accepts, and can be
+//! told to refuse recipients or messages. The notification tests send real mail to it
+//! through lettre, so the client is never mocked.
+//!
+//! Lines and messages are bounded; a client past a bound is answered with an error and
+//! disconnected. A minimal MIME reader ([`ReceivedMail::subject`],
+//! [`ReceivedMail::parts`]) decodes what lettre writes (encoded words, quoted-printable,
+//! base64) so tests check the French text itself.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// Longest command or text line, terminator included.
+const MAX_LINE: u64 = 4096;
+/// Largest message accepted.
+const MAX_MESSAGE: usize = 32 * 1024 * 1024;
+
+/// How the sink answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpMode {
+    /// Accepts every message.
+    Accept,
+    /// Refuses every recipient (550).
+    RefuseRecipients,
+}
+
+/// One message the sink accepted.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    /// The envelope sender.
+    pub from: String,
+    /// The envelope recipients.
+    pub to: Vec<String>,
+    /// The message as sent, dot-unstuffed, lines ending in CRLF.
+    pub data: Vec<u8>,
+}
+
+/// One MIME part, decoded.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// Its `Content-Type`, lower-cased, without parameters.
+    pub content_type: String,
+    /// The file name of an attachment.
+    pub filename: Option<String>,
+    /// The decoded content.
+    pub body: Vec<u8>,
+}
+
+/// A running sink.
+pub struct SmtpSink {
+    /// Where it listens.
+    pub address: SocketAddr,
+    messages: mpsc::UnboundedReceiver<ReceivedMail>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SmtpSink {
+    /// Starts a sink on a free port of 127.0.0.1.
+    pub async fn start(mode: SmtpMode) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (sender, messages) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let _ = session(BufReader::new(read), &mut write, mode, &sender).await;
+                });
+            }
+        });
+        Self {
+            address,
+            messages,
+            task,
+        }
+    }
+
+    /// `smtp://127.0.0.1:port`, for `SMTP_URL`.
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.address)
+    }
+
+    /// The next message accepted, waiting up to `timeout`.
+    pub async fn next(&mut self, timeout: Duration) -> Option<ReceivedMail> {
+        tokio::time::timeout(timeout, self.messages.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// A message already accepted, without waiting.
+    pub fn try_next(&mut self) -> Option<ReceivedMail> {
+        self.messages.try_recv().ok()
+    }
+}
+
+/// Reads one line of at most [`MAX_LINE`] bytes; `None` at the end of the stream or past
+/// the bound.
+async fn line<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Option<Vec<u8>> {
+    let mut buffer = Vec::new();
+    let read = (&mut *reader)
+        .take(MAX_LINE)
+        .read_until(b'\n', &mut buffer)
+        .await
+        .ok()?;
+    if read == 0 || !buffer.ends_with(b"\n") {
+        return None;
+    }
+    Some(buffer)
+}
+
+async fn session<R, W>(
+    mut reader: BufReader<R>,
+    writer: &mut W,
+    mode: SmtpMode,
+    sender: &mpsc::UnboundedSender<ReceivedMail>,
+) -> std::io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    writer.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    let mut from = None;
+    let mut to = Vec::new();
+    loop {
+        let Some(command) = line(&mut reader).await else {
+            writer
+                .write_all(b"500 line too long or connection closed\r\n")
+                .await?;
+            return Ok(());
+        };
+        let text = String::from_utf8_lossy(&command).trim_end().to_owned();
+        let verb = text
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" => b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 33554432\r\n",
+            "HELO" => b"250 sink.test\r\n",
+            "MAIL" => {
+                from = Some(address_of(&text));
+                to.clear();
+                b"250 OK\r\n"
+            }
+            "RCPT" if from.is_none() => b"503 MAIL first\r\n",
+            "RCPT" if mode == SmtpMode::RefuseRecipients => b"550 5.7.1 relaying denied\r\n",
+            "RCPT" => {
+                to.push(address_of(&text));
+                b"250 OK\r\n"
+            }
+            "DATA" if to.is_empty() => b"503 RCPT first\r\n",
+            "DATA" => {
+                writer
+                    .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
+                let mut data = Vec::new();
+                loop {
+                    let Some(mut text) = line(&mut reader).await else {
+                        writer.write_all(b"500 line too long\r\n").await?;
+                        return Ok(());
+                    };
+                    if text == b".\r\n" || text == b".\n" {
+                        break;
+                    }
+                    if text.starts_with(b".") {
+                        text.remove(0);
+                    }
+                    if data.len() + text.len() > MAX_MESSAGE {
+                        writer.write_all(b"552 message too large\r\n").await?;
+                        return Ok(());
+                    }
+                    data.extend_from_slice(&text);
+                }
+                let _ = sender.send(ReceivedMail {
+                    from: from.take().unwrap_or_default(),
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+                b"250 OK queued\r\n"
+            }
+            "RSET" => {
+                from = None;
+                to.clear();
+                b"250 OK\r\n"
+            }
+            "NOOP" => b"250 OK\r\n",
+            "QUIT" => {
+                writer.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            }
+            _ => b"502 command not implemented\r\n",
+        };
+        writer.write_all(reply).await?;
+    }
+}
+
+/// The address in `MAIL FROM:<a@b> SIZE=…` or `RCPT TO:<a@b>`.
+fn address_of(command: &str) -> String {
+    let start = command.find('<').map_or(0, |i| i + 1);
+    let end = command[start..]
+        .find('>')
+        .map_or(command.len(), |i| start + i);
+    command[start..end].to_owned()
+}
+
+/// Headers (unfolded) and body of a message or part.
+fn split(data: &[u8]) -> (Vec<(String, String)>, &[u8]) {
+    let end = data
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, i + 4))
+        .or_else(|| {
+            data.windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|i| (i, i + 2))
+        })
+        .unwrap_or((data.len(), data.len()));
+    let head = String::from_utf8_lossy(&data[..end.0]);
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for raw in head.split('\n') {
+        let raw = raw.trim_end_matches('\r');
+        if raw.starts_with([' ', '\t']) {
+            if let Some(last) = headers.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(raw.trim());
+            }
+        } else if let Some((name, value)) = raw.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    (headers, &data[end.1..])
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A parameter of a header value (`boundary`, `filename`), unquoted, its RFC 2231
+/// continuations (`filename*0="…"; filename*1="…"`) and encoding (`filename*=utf-8''…`)
+/// decoded.
+fn parameter(value: &str, name: &str) -> Option<String> {
+    let mut pieces: Vec<(usize, Vec<u8>)> = Vec::new();
+    for p in value.split(';').skip(1) {
+        let Some((key, raw)) = p.trim().split_once('=') else {
+            continue;
+        };
+        let key = key.trim().to_ascii_lowercase();
+        let raw = raw.trim().trim_matches('"');
+        let Some(rest) = key.strip_prefix(&name.to_ascii_lowercase()) else {
+            continue;
+        };
+        let (index, encoded) = match rest {
+            "" => (0, false),
+            "*" => (0, true),
+            _ => {
+                let Some(number) = rest.strip_prefix('*') else {
+                    continue;
+                };
+                let (digits, encoded) = match number.strip_suffix('*') {
+                    Some(digits) => (digits, true),
+                    None => (number, false),
+                };
+                let Ok(index) = digits.parse::<usize>() else {
+                    continue;
+                };
+                (index, encoded)
+            }
+        };
+        let bytes = if encoded {
+            // charset'language'percent-encoded, the prefix only on the first piece.
+            let text = match raw.splitn(3, '\'').collect::<Vec<_>>().as_slice() {
+                [_, _, text] => *text,
+                _ => raw,
+            };
+            percent_decode(text)
+        } else {
+            raw.as_bytes().to_vec()
+        };
+        pieces.push((index, bytes));
+    }
+    if pieces.is_empty() {
+        return None;
+    }
+    pieces.sort_by_key(|(index, _)| *index);
+    let bytes: Vec<u8> = pieces.into_iter().flat_map(|(_, b)| b).collect();
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`); adjacent words
+/// are joined before decoding, since one character may be split across two.
+fn decode_words(value: &str) -> String {
+    let mut out: Vec<u8> = Vec::new();
+    let mut rest = value;
+    let mut last_was_word = false;
+    while let Some(start) = rest.find("=?") {
+        let before = &rest[..start];
+        if !(last_was_word && before.trim().is_empty()) {
+            out.extend_from_slice(before.as_bytes());
+        }
+        let word = &rest[start + 2..];
+        let parts: Vec<&str> = word.splitn(3, '?').collect();
+        let Some(end) = parts.get(2).and_then(|p| p.find("?=")) else {
+            out.extend_from_slice(&rest.as_bytes()[start..]);
+            return String::from_utf8_lossy(&out).into_owned();
+        };
+        let (encoding, text) = (parts[1], &parts[2][..end]);
+        let bytes = if encoding.eq_ignore_ascii_case("b") {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_default()
+        } else {
+            quoted_printable(text.replace('_', " ").as_bytes())
+        };
+        out.extend_from_slice(&bytes);
+        let consumed = start + 2 + parts[0].len() + 1 + parts[1].len() + 1 + end + 2;
+        rest = &rest[consumed..];
+        last_was_word = true;
+    }
+    out.extend_from_slice(rest.as_bytes());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn quoted_printable(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'=' if input.get(i + 1) == Some(&b'\r') && input.get(i + 2) == Some(&b'\n') => i += 3,
+            b'=' if input.get(i + 1) == Some(&b'\n') => i += 2,
+            b'=' => {
+                let hex = input
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'=');
+                        i += 1;
+                    }
+                }
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn decode_body(headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    match header(headers, "content-transfer-encoding")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("base64") => {
+            let compact: Vec<u8> = body
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap_or_default()
+        }
+        Some("quoted-printable") => quoted_printable(body),
+        _ => body.to_vec(),
+    }
+}
+
+impl ReceivedMail {
+    /// A header of the message, unfolded and decoded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let (headers, _) = split(&self.data);
+        header(&headers, &name.to_ascii_lowercase()).map(decode_words)
+    }
+
+    /// The decoded `Subject`.
+    pub fn subject(&self) -> String {
+        self.header("subject").unwrap_or_default()
+    }
+
+    /// The parts of a multipart message (one level, as lettre writes a mixed message),
+    /// or the message itself as one part.
+    pub fn parts(&self) -> Vec<Part> {
+        let (headers, body) = split(&self.data);
+        let content_type = header(&headers, "content-type").unwrap_or("text/plain");
+        let Some(boundary) = parameter(content_type, "boundary") else {
+            return vec![part(&headers, body)];
+        };
+        let delimiter = format!("--{boundary}");
+        let text = body;
+        let mut parts = Vec::new();
+        let positions: Vec<usize> = text
+            .windows(delimiter.len())
+            .enumerate()
+            .filter(|(_, w)| *w == delimiter.as_bytes())
+            .map(|(i, _)| i)
+            .collect();
+        for pair in positions.windows(2) {
+            let start = pair[0] + delimiter.len();
+            let chunk = &text[start..pair[1]];
+            let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
+            let chunk = chunk.strip_suffix(b"\r\n").unwrap_or(chunk);
+            let (headers, body) = split(chunk);
+            parts.push(part(&headers, body));
+        }
+        parts
+    }
+
+    /// The first text/plain part, decoded.
+    pub fn text(&self) -> String {
+        self.parts()
+            .into_iter()
+            .find(|p| p.content_type == "text/plain" && p.filename.is_none())
+            .map(|p| String::from_utf8_lossy(&p.body).replace("\r\n", "\n"))
+            .unwrap_or_default()
+    }
+}
+
+fn part(headers: &[(String, String)], body: &[u8]) -> Part {
+    let content_type = header(headers, "content-type")
+        .unwrap_or("text/plain")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let filename = header(headers, "content-disposition")
+        .and_then(|d| parameter(d, "filename"))
+        .map(|f| decode_words(&f));
+    Part {
+        content_type,
+        filename,
+        body: decode_body(headers, body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words_and_quoted_printable_decode() {
+        assert_eq!(
+            decode_words("=?utf-8?b?SW1wb3J0IHJlamV0w6k=?= suite"),
+            "Import rejeté suite"
+        );
+        assert_eq!(decode_words("=?utf-8?q?rejet=C3=A9?="), "rejeté");
+        assert_eq!(decode_words("=?utf-8?b?YQ==?= =?utf-8?b?Yg==?="), "ab");
+        assert_eq!(quoted_printable(b"r=C3=A9=\r\nsum=E9"), b"r\xc3\xa9sum\xe9");
+        assert_eq!(address_of("MAIL FROM:<a@b.fr> SIZE=12"), "a@b.fr");
+        assert_eq!(
+            parameter(
+                "attachment; filename*0=\"ab\"; filename*1=\"c.txt\"",
+                "filename"
+            )
+            .as_deref(),
+            Some("abc.txt")
+        );
+        assert_eq!(
+            parameter(
+                "attachment; filename*0*=utf-8''r%C3%A9; filename*1=\"sum\"",
+                "filename"
+            )
+            .as_deref(),
+            Some("résum")
+        );
+        assert_eq!(
+            parameter("multipart/mixed; boundary=\"x y\"", "boundary").as_deref(),
+            Some("x y")
+        );
+    }
+}
