@@ -34,3 +34,4 @@ mod search;
 mod search_kinds;
 mod search_more;
 mod statements;
+mod subscriptions;

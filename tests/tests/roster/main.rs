@@ -20,4 +20,5 @@ mod reading;
 mod retention;
 mod round_trip;
 mod row_checks;
+mod running;
 mod schedule;
