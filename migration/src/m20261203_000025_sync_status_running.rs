@@ -119,6 +119,14 @@ impl MigrationTrait for Migration {
         }
         db.execute_unprepared("UPDATE sync_runs SET status = 'FAILED' WHERE status = 'RUNNING'")
             .await?;
+        // The constraint first: on SQLite the rebuild keeps the columns added above,
+        // which are then dropped one by one.
+        match backend {
+            DbBackend::Sqlite => {
+                sqlite_rebuild(manager, STATUSES_WITH_RUNNING, STATUSES_WITH_PLANNED).await?;
+            }
+            _ => postgres_check(manager, STATUSES_WITH_PLANNED).await?,
+        }
         for column in [
             SyncRuns::Phase,
             SyncRuns::ProgressDone,
@@ -135,11 +143,6 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        match backend {
-            DbBackend::Sqlite => {
-                sqlite_rebuild(manager, STATUSES_WITH_RUNNING, STATUSES_WITH_PLANNED).await
-            }
-            _ => postgres_check(manager, STATUSES_WITH_PLANNED).await,
-        }
+        Ok(())
     }
 }

@@ -15,6 +15,7 @@ mod identity;
 mod inbox;
 mod interrupted;
 mod landline;
+mod migration_running;
 mod planning;
 mod reading;
 mod retention;
