@@ -218,7 +218,13 @@ async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Resp
         return guards::metrics_refused();
     }
     let version = state.directory.current().await.version;
-    let body = metrics::global().render(&state.db, version).await;
+    let mut body = metrics::global().render(&state.db, version).await;
+    metrics::gauge(
+        &mut body,
+        "territoires_subscriptions_open",
+        "Subscriptions open (WebSocket operations and SSE streams), out of SUBSCRIPTIONS_MAX.",
+        state.events.open(),
+    );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

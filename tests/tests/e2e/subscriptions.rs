@@ -431,6 +431,13 @@ async fn subscriptions_are_bounded_per_connection_and_in_total() {
     // Beyond the limits, the SSE transport answers 503.
     let response = sse(&app, None, DATA_CHANGED).await;
     assert_eq!(response.status(), 503);
+    // Counted in the metrics.
+    let (status, metrics) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("\nterritoires_subscriptions_open 3\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -647,4 +654,31 @@ async fn shutdown_closes_websockets_and_completes_event_streams() {
         .expect("the server stops without waiting for the grace period")
         .unwrap()
         .unwrap();
+}
+
+/// How long a write takes to reach many subscribers (one WebSocket each):
+/// `cargo nextest run -p territoires-tests --test e2e --run-ignored only -E 'test(fan_out)' --no-capture`
+/// (with `DATABASE_URL` for PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn fan_out() {
+    let app = app_with(|_| {}).await;
+    let mut sockets = Vec::new();
+    for _ in 0..200 {
+        let mut ws = connect(&app, Some(PROTOCOL), None).await;
+        init(&mut ws, json!({})).await;
+        subscribe(&mut ws, "1", DATA_CHANGED).await;
+        recv(&mut ws).await;
+        sockets.push(ws);
+    }
+    for round in 0..3 {
+        let clock = std::time::Instant::now();
+        bump(&app.db).await;
+        let mut slowest = Duration::ZERO;
+        for ws in &mut sockets {
+            recv(ws).await;
+            slowest = slowest.max(clock.elapsed());
+        }
+        println!("round {round}: 200 subscribers notified in {slowest:?}");
+    }
 }
