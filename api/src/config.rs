@@ -288,6 +288,52 @@ pub struct ServerConfig {
     /// GraphiQL on `GET /graphql` for browsers (`on`), or no page and no assets (`off`).
     #[arg(long = "graphiql", env = "GRAPHIQL", value_enum, default_value_t = Switch::On)]
     pub graphiql: Switch,
+
+    /// Subscriptions open at once in this process, over WebSocket and SSE together
+    /// (each holds a little memory and, for SSE, a connection): beyond it a new one is
+    /// refused with `TOO_MANY_SUBSCRIPTIONS`.
+    #[arg(
+        long = "subscriptions-max",
+        env = "SUBSCRIPTIONS_MAX",
+        default_value_t = 1_000
+    )]
+    pub subscriptions_max: usize,
+
+    /// Subscriptions one WebSocket connection may hold at once.
+    #[arg(
+        long = "subscriptions-max-per-connection",
+        env = "SUBSCRIPTIONS_MAX_PER_CONNECTION",
+        default_value_t = 16
+    )]
+    pub subscriptions_max_per_connection: usize,
+
+    /// Seconds a WebSocket client has to send `connection_init` before it is closed
+    /// (4408).
+    #[arg(
+        long = "subscriptions-init-timeout",
+        env = "SUBSCRIPTIONS_INIT_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub subscriptions_init_timeout_secs: u64,
+
+    /// Seconds between heartbeats on an open subscription (a `ping` message over
+    /// WebSocket, a comment line over SSE), which keep proxies from closing quiet
+    /// connections and notice clients that are gone.
+    #[arg(
+        long = "subscriptions-heartbeat",
+        env = "SUBSCRIPTIONS_HEARTBEAT_SECS",
+        default_value_t = 15
+    )]
+    pub subscriptions_heartbeat_secs: u64,
+
+    /// Milliseconds between two looks at the database for changes on SQLite (PostgreSQL
+    /// pushes them with `LISTEN/NOTIFY`); between 100 and 60000.
+    #[arg(
+        long = "subscriptions-poll-ms",
+        env = "SUBSCRIPTIONS_POLL_MS",
+        default_value_t = 1_000
+    )]
+    pub subscriptions_poll_ms: u64,
 }
 
 /// How the trusted documents of the manifests are used (`PERSISTED_OPERATIONS`).
@@ -385,6 +431,11 @@ impl ServerConfig {
             metrics_token: None,
             public_url: None,
             graphiql: Switch::On,
+            subscriptions_max: 1_000,
+            subscriptions_max_per_connection: 16,
+            subscriptions_init_timeout_secs: 10,
+            subscriptions_heartbeat_secs: 15,
+            subscriptions_poll_ms: 1_000,
             persisted_operations: PersistedOperations::Allow,
             persisted_operations_files: Vec::new(),
         }

@@ -92,6 +92,11 @@ pub enum Error {
     /// introspection) or its answer over the response size limit; nothing was run or sent.
     #[error("{0}")]
     TooExpensive(String),
+    /// Every subscription slot is taken (`SUBSCRIPTIONS_MAX`, or
+    /// `SUBSCRIPTIONS_MAX_PER_CONNECTION` on one WebSocket): the client closes one or
+    /// tries again later.
+    #[error("{0}")]
+    TooManySubscriptions(String),
     /// The query ran longer than the configured limit.
     #[error("the query took longer than {0} seconds and was stopped; ask for less at once")]
     Timeout(u64),
@@ -128,6 +133,7 @@ impl Error {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
+            Self::TooManySubscriptions(_) => "TOO_MANY_SUBSCRIPTIONS",
             Self::UnsupportedDatabaseUrl { .. }
             | Self::DatabaseNotFound { .. }
             | Self::DatabaseUnreachable(_)

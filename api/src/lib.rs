@@ -30,6 +30,7 @@ pub mod db;
 pub mod directory;
 pub mod editing;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

@@ -328,6 +328,12 @@ impl Metrics {
     }
 }
 
+/// Appends a gauge read outside this registry (e.g. the open subscriptions).
+pub fn gauge(out: &mut String, name: &str, help: &str, value: usize) {
+    metric(out, name, "gauge", help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
 fn metric(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }

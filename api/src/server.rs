@@ -28,6 +28,7 @@ use crate::config::{PersistedOperations, ServerConfig, Switch};
 use crate::console;
 use crate::directory::DirectoryCache;
 use crate::error::{Error, Result};
+use crate::events::Events;
 use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
 use crate::http::persisted::{self, PersistedQueries};
 use crate::http::{self, ConnectionLimits, cors, guards, serve_connections};
@@ -57,6 +58,11 @@ pub struct AppState {
     /// The roster sync settings (the console's dashboard reads the drop folder and the
     /// schedule).
     pub sync: Arc<SyncConfig>,
+    /// Change events for subscriptions, and their bounds.
+    pub events: Arc<Events>,
+    /// Slots of the open WebSocket connections (`MAX_CONNECTIONS`: an upgraded
+    /// connection leaves the accept loop's count).
+    pub ws_connections: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -83,12 +89,29 @@ impl AppState {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
         };
+        let events = Arc::new(Events::new(
+            db.clone(),
+            config.subscriptions_max,
+            Duration::from_millis(config.subscriptions_poll_ms),
+        ));
+        // Imports left RUNNING by a process that is gone (this one, before a restart).
+        if let Err(error) = territoires_sync::fail_abandoned_runs(&db).await {
+            tracing::warn!(%error, "cannot mark abandoned imports FAILED");
+        }
         Ok(Self {
+            ws_connections: Arc::new(Semaphore::new(config.max_connections.clamp(1, 1 << 20))),
             upload_limit: sync.max_file_size,
             uploads: Arc::new(Semaphore::new(
                 config.max_concurrent_uploads.clamp(1, 1 << 16),
             )),
-            schema: build_schema(db.clone(), directory.clone(), sync.clone(), limits),
+            schema: build_schema(
+                db.clone(),
+                directory.clone(),
+                sync.clone(),
+                limits,
+                events.clone(),
+            ),
+            events,
             sync,
             db,
             directory,
@@ -195,7 +218,13 @@ async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Resp
         return guards::metrics_refused();
     }
     let version = state.directory.current().await.version;
-    let body = metrics::global().render(&state.db, version).await;
+    let mut body = metrics::global().render(&state.db, version).await;
+    metrics::gauge(
+        &mut body,
+        "territoires_subscriptions_open",
+        "Subscriptions open (WebSocket operations and SSE streams), out of SUBSCRIPTIONS_MAX.",
+        state.events.open(),
+    );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
@@ -235,6 +264,12 @@ pub async fn serve(
         "persisted operations"
     );
     let limits = ConnectionLimits::of(&state.config);
+    let events = state.events.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Open subscriptions end now: WebSockets are closed (1001), SSE streams complete.
+        events.close();
+    };
     serve_connections(listener, app(state), limits, shutdown).await;
     Ok(())
 }

@@ -161,7 +161,7 @@ domain_enum! {
 }
 
 domain_enum! {
-    /// How a roster import ended.
+    /// How a roster import ended (or `RUNNING` while it runs).
     SyncStatus {
         /// The file was valid and its changes were applied.
         Applied = "APPLIED", "Appliqué";
@@ -180,6 +180,22 @@ domain_enum! {
         Busy = "BUSY", "Non lancé (import déjà en cours)";
         /// The import failed for a technical reason: nothing was changed.
         Failed = "FAILED", "Échec technique";
+        /// Still running: recorded when the import starts, with its progress (see the
+        /// run's `phase`, `progressDone` and `progressTotal`), and given its outcome when
+        /// it ends. A run whose process is gone becomes `FAILED`.
+        Running = "RUNNING", "En cours";
+    }
+}
+
+domain_enum! {
+    /// Which part of a roster import is running, for progress bars.
+    SyncPhase {
+        /// Reading the file (one step: the spreadsheet library reads it whole).
+        Reading = "READING", "Lecture du fichier";
+        /// Checking the rows.
+        Validating = "VALIDATING", "Vérification des lignes";
+        /// Writing the changes.
+        Applying = "APPLYING", "Enregistrement des changements";
     }
 }
 

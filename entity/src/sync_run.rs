@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::{SyncStatus, SyncTrigger};
+use crate::{SyncPhase, SyncStatus, SyncTrigger};
 
 /// A sync run row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -45,6 +45,18 @@ pub struct Model {
     pub started_at: DateTimeUtc,
     /// End time.
     pub finished_at: Option<DateTimeUtc>,
+    /// The part of the import running (last reported), while `RUNNING`.
+    pub phase: Option<SyncPhase>,
+    /// Units of `phase` done (rows checked, people written).
+    pub progress_done: Option<i64>,
+    /// Units in `phase`.
+    pub progress_total: Option<i64>,
+    /// When the running import last reported (its heartbeat): a `RUNNING` run silent for
+    /// long belongs to a process that is gone.
+    pub progress_at: Option<DateTimeUtc>,
+    /// The process running the import (`pid.start machine unique host`, as the SQLite
+    /// import lock names its holder), to tell a crashed run from a slow one.
+    pub holder: Option<String>,
 }
 
 /// Relations of a sync run.

@@ -6,11 +6,23 @@
 //! table `sync_run_problems` (which cascades on delete) is set aside first and rebuilt
 //! after, so dropping the old table deletes nothing.
 
-use entity::SyncStatus;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::m20261129_000003_create_sync_runs::STATUSES;
+
+/// The statuses this migration allows: frozen, since later migrations change the
+/// constraint again (`RUNNING` came with `m20261203_000025_sync_status_running`).
+pub(crate) const STATUSES_WITH_PLANNED: &[&str] = &[
+    "APPLIED",
+    "PLANNED",
+    "UNCHANGED",
+    "SKIPPED",
+    "REJECTED",
+    "REFUSED",
+    "BUSY",
+    "FAILED",
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,7 +37,10 @@ fn quoted(codes: &[&str]) -> String {
 }
 
 /// The CHECK for `codes`, as PostgreSQL names a column's constraint.
-async fn postgres_check(manager: &SchemaManager<'_>, codes: &[&str]) -> Result<(), DbErr> {
+pub(crate) async fn postgres_check(
+    manager: &SchemaManager<'_>,
+    codes: &[&str],
+) -> Result<(), DbErr> {
     let db = manager.get_connection();
     db.execute_unprepared("ALTER TABLE sync_runs DROP CONSTRAINT IF EXISTS sync_runs_status_check")
         .await?;
@@ -54,7 +69,7 @@ async fn sqlite_schema(manager: &SchemaManager<'_>, table: &str) -> Result<Vec<S
 }
 
 /// Rebuilds `sync_runs` on SQLite with `codes` allowed instead of `from`.
-async fn sqlite_rebuild(
+pub(crate) async fn sqlite_rebuild(
     manager: &SchemaManager<'_>,
     from: &[&str],
     codes: &[&str],
@@ -113,8 +128,8 @@ async fn sqlite_rebuild(
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DbBackend::Sqlite => sqlite_rebuild(manager, STATUSES, SyncStatus::CODES).await,
-            _ => postgres_check(manager, SyncStatus::CODES).await,
+            DbBackend::Sqlite => sqlite_rebuild(manager, STATUSES, STATUSES_WITH_PLANNED).await,
+            _ => postgres_check(manager, STATUSES_WITH_PLANNED).await,
         }
     }
 
@@ -123,7 +138,7 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("DELETE FROM sync_runs WHERE status = 'PLANNED'")
             .await?;
         match manager.get_database_backend() {
-            DbBackend::Sqlite => sqlite_rebuild(manager, SyncStatus::CODES, STATUSES).await,
+            DbBackend::Sqlite => sqlite_rebuild(manager, STATUSES_WITH_PLANNED, STATUSES).await,
             _ => postgres_check(manager, STATUSES).await,
         }
     }

@@ -24,19 +24,12 @@ use crate::plan::{Counts, Current, Plan};
 use crate::problem::{Problem, ProblemCode, Problems};
 use crate::read::{self, Columns, RawRow};
 use crate::reference::Reference;
+use crate::running::{self, ProgressWriter};
 use crate::validate::{ValidRoster, validate};
 
-/// Which part of the import is running, for progress bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Phase {
-    /// Reading the file (one step: the spreadsheet library reads it whole).
-    Reading,
-    /// Checking the rows.
-    Validating,
-    /// Writing the changes.
-    Applying,
-}
+/// Which part of the import is running, for progress bars (stored with a running
+/// run, see [`crate::running`]).
+pub use entity::SyncPhase as Phase;
 
 /// A progress report: `done` out of `total` units (rows or people) of `phase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -245,7 +238,7 @@ impl SyncReport {
             | SyncStatus::Unchanged
             | SyncStatus::Skipped => 0,
             SyncStatus::Rejected | SyncStatus::Refused => 1,
-            SyncStatus::Busy | SyncStatus::Failed => 3,
+            SyncStatus::Busy | SyncStatus::Failed | SyncStatus::Running => 3,
         }
     }
 
@@ -275,19 +268,71 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// A run recorded `RUNNING` at its start, and the writer of its progress.
+pub(crate) struct Started {
+    run_id: i32,
+    started_at: DateTime<Utc>,
+    writer: Option<ProgressWriter>,
+}
+
+impl Started {
+    /// Records the run of an import that starts (on the pool: visible at once to every
+    /// process) and starts writing its progress; `options` then carries the writer's
+    /// hook besides the caller's.
+    async fn record(
+        db: &DatabaseConnection,
+        options: &ImportOptions,
+        file_name: &str,
+        sha: &str,
+    ) -> Result<(Self, ImportOptions), DbErr> {
+        let started_at = Utc::now();
+        let run_id = running::insert(db, options, file_name, sha, started_at).await?;
+        let writer = ProgressWriter::spawn(db.clone(), run_id);
+        let mut options = options.clone();
+        options.progress = Some(running::both(options.progress.take(), writer.hook()));
+        let started = Self {
+            run_id,
+            started_at,
+            writer: Some(writer),
+        };
+        Ok((started, options))
+    }
+}
+
 /// A run being built.
 struct Run<'a> {
     options: &'a ImportOptions,
     report: SyncReport,
+    /// The last progress reported, recorded with the outcome.
+    progress: Option<Arc<tokio::sync::watch::Sender<Option<Progress>>>>,
+    /// The progress writer of a run recorded at its start, stopped before the outcome
+    /// is written.
+    writer: Option<ProgressWriter>,
 }
 
 impl<'a> Run<'a> {
     fn new(options: &'a ImportOptions, file_name: Option<String>, sha: Option<String>) -> Self {
+        Self::continuing(options, file_name, sha, None)
+    }
+
+    /// A run, continuing the one recorded at its start if any.
+    fn continuing(
+        options: &'a ImportOptions,
+        file_name: Option<String>,
+        sha: Option<String>,
+        started: Option<Started>,
+    ) -> Self {
         let now = Utc::now();
+        let (run_id, started_at, writer) = match started {
+            Some(started) => (Some(started.run_id), started.started_at, started.writer),
+            None => (None, now, None),
+        };
         Self {
             options,
+            progress: writer.as_ref().map(ProgressWriter::latest),
+            writer,
             report: SyncReport {
-                run_id: None,
+                run_id,
                 status: SyncStatus::Failed,
                 trigger: options.trigger,
                 actor: options.actor.clone(),
@@ -304,7 +349,7 @@ impl<'a> Run<'a> {
                 omitted_problems: 0,
                 omitted_errors: 0,
                 summary: String::new(),
-                started_at: now,
+                started_at,
                 finished_at: now,
                 timings: Timings::default(),
             },
@@ -319,13 +364,23 @@ impl<'a> Run<'a> {
         self.report.omitted_errors = reported.omitted_errors;
     }
 
-    /// Sets the outcome and records the run (in `db`, a connection or a transaction).
+    /// Stops writing progress (before the import's own writes on SQLite, where the
+    /// writer would wait for the import's transaction, and before the outcome).
+    async fn stop_progress(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            writer.stop().await;
+        }
+    }
+
+    /// Sets the outcome and records the run (in `db`, a connection or a transaction):
+    /// updates the run recorded at the start, or inserts it.
     async fn finish(
         mut self,
         db: &impl ConnectionTrait,
         status: SyncStatus,
         message: Option<String>,
     ) -> Result<SyncReport, DbErr> {
+        self.stop_progress().await;
         self.report.status = status;
         self.report.finished_at = Utc::now();
         if let Some(plan) = &self.report.plan {
@@ -341,7 +396,8 @@ impl<'a> Run<'a> {
                 serde_json::to_string(plan).ok()
             }
         });
-        let run_id = record_run(db, &self.report, message, plan_json).await?;
+        let progress = self.progress.as_ref().and_then(|latest| *latest.borrow());
+        let run_id = record_run(db, &self.report, message, plan_json, progress).await?;
         self.report.run_id = Some(run_id);
         tracing::info!(
             run_id,
@@ -368,16 +424,18 @@ fn millis(duration: std::time::Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// Inserts the sync run (with `plan`, the plan's JSON) and its problems; returns the
+/// Records the sync run's outcome (with `plan`, the plan's JSON) and its problems:
+/// updates the run recorded at its start (`report.run_id`), or inserts it; returns the
 /// run's id.
 async fn record_run(
     db: &impl ConnectionTrait,
     report: &SyncReport,
     message: Option<String>,
     plan: Option<String>,
+    progress: Option<Progress>,
 ) -> Result<i32, DbErr> {
     let counts = report.counts;
-    let run = sync_run::ActiveModel {
+    let mut run = sync_run::ActiveModel {
         id: NotSet,
         trigger: Set(report.trigger),
         actor: Set(report.actor.clone()),
@@ -396,9 +454,34 @@ async fn record_run(
         message: Set(message.or_else(|| Some(report.summary.clone()))),
         started_at: Set(report.started_at),
         finished_at: Set(Some(report.finished_at)),
+        phase: NotSet,
+        progress_done: NotSet,
+        progress_total: NotSet,
+        progress_at: NotSet,
+        holder: NotSet,
     };
-    // Only the id comes back: the plan of a large roster weighs megabytes.
-    let run_id = sync_run::Entity::insert(run).exec(db).await?.last_insert_id;
+    let run_id = match report.run_id {
+        Some(run_id) => {
+            run.progress_at = Set(Some(report.finished_at));
+            if let Some(progress) = progress {
+                run.phase = Set(Some(progress.phase));
+                run.progress_done = Set(Some(i64::try_from(progress.done).unwrap_or(i64::MAX)));
+                run.progress_total = Set(Some(i64::try_from(progress.total).unwrap_or(i64::MAX)));
+            }
+            // Not `update`: it would read the row back, plan included (megabytes).
+            let result = sync_run::Entity::update_many()
+                .set(run)
+                .filter(sync_run::Column::Id.eq(run_id))
+                .exec(db)
+                .await?;
+            if result.rows_affected == 0 {
+                return Err(DbErr::RecordNotUpdated);
+            }
+            run_id
+        }
+        // Only the id comes back: the plan of a large roster weighs megabytes.
+        None => sync_run::Entity::insert(run).exec(db).await?.last_insert_id,
+    };
     for chunk in report.problems.chunks(500) {
         let problems = chunk.iter().map(|p| sync_run_problem::ActiveModel {
             id: NotSet,
@@ -624,16 +707,34 @@ pub async fn import_roster(
                     .and_then(|r| r.run_id);
                 return Err(SyncError::Busy { run_id });
             }
-            Err(error) => return Err(fail(db, options, file_name, sha, error.into()).await),
+            Err(error) => return Err(fail(db, options, file_name, sha, None, error.into()).await),
         }
     };
+    if held.is_some() {
+        // Holding the lock, this import is the only one: a non-dry run still RUNNING
+        // belongs to a process that is gone (its lock was stale or taken over).
+        if let Err(error) = running::fail_orphans_of_lock(db).await {
+            tracing::warn!(%error, "cannot mark abandoned runs FAILED");
+        }
+    }
+    let (started, options) = match Started::record(db, options, &file_name, &sha).await {
+        Ok(started) => started,
+        Err(error) => {
+            if let Some(held) = held {
+                held.release().await;
+            }
+            return Err(fail(db, options, file_name, sha, None, error.into()).await);
+        }
+    };
+    let begun = (started.run_id, started.started_at);
     let result = run_import(
         Conn::Pool(db),
-        options,
+        &options,
         file_name.clone(),
         sha.clone(),
         bytes,
         false,
+        Some(started),
     )
     .await;
     if let Some(held) = held {
@@ -641,7 +742,7 @@ pub async fn import_roster(
     }
     match result {
         Ok(report) => Ok(report),
-        Err(error) => Err(fail(db, options, file_name, sha, error).await),
+        Err(error) => Err(fail(db, &options, file_name, sha, Some(begun), error).await),
     }
 }
 
@@ -673,14 +774,14 @@ async fn import_postgres(
 ) -> Result<SyncReport, SyncError> {
     let session = match PgSession::begin(db).await {
         Ok(session) => session,
-        Err(error) => return Err(fail(db, options, file_name, sha, error.into()).await),
+        Err(error) => return Err(fail(db, options, file_name, sha, None, error.into()).await),
     };
     // A dry run writes no roster data: it takes no lock and never blocks a real import.
     let lock = match session.try_lock(!options.dry_run).await {
         Ok(lock) => lock,
         Err(error) => {
             drop(session);
-            return Err(fail(db, options, file_name, sha, error.into()).await);
+            return Err(fail(db, options, file_name, sha, None, error.into()).await);
         }
     };
     if !lock.locked {
@@ -692,13 +793,29 @@ async fn import_postgres(
         };
         return Err(SyncError::Busy { run_id });
     }
+    if !options.dry_run {
+        // Holding the lock, this import is the only one: a non-dry run still RUNNING
+        // belongs to a process that is gone (its connection, lock and transaction with it).
+        if let Err(error) = running::fail_orphans_of_lock(db).await {
+            tracing::warn!(%error, "cannot mark abandoned runs FAILED");
+        }
+    }
+    let (started, options) = match Started::record(db, options, &file_name, &sha).await {
+        Ok(started) => started,
+        Err(error) => {
+            drop(session);
+            return Err(fail(db, options, file_name, sha, None, error.into()).await);
+        }
+    };
+    let begun = Some((started.run_id, started.started_at));
     let result = run_import(
         Conn::Session(&session),
-        options,
+        &options,
         file_name.clone(),
         sha.clone(),
         bytes,
         lock.lz4,
+        Some(started),
     )
     .await;
     match result {
@@ -711,26 +828,33 @@ async fn import_postgres(
                     }
                     Ok(report)
                 }
-                Err(error) => Err(fail(db, options, file_name, sha, error.into()).await),
+                Err(error) => Err(fail(db, &options, file_name, sha, begun, error.into()).await),
             }
         }
         Err(error) => {
             drop(session);
-            Err(fail(db, options, file_name, sha, error).await)
+            Err(fail(db, &options, file_name, sha, begun, error).await)
         }
     }
 }
 
-/// Records a FAILED run (best effort: the database may be what failed).
+/// Records a FAILED run (best effort: the database may be what failed): the run
+/// recorded at the start (`begun`: its id and start) if there is one.
 async fn fail(
     db: &DatabaseConnection,
     options: &ImportOptions,
     file_name: String,
     sha: String,
+    begun: Option<(i32, DateTime<Utc>)>,
     error: SyncError,
 ) -> SyncError {
     tracing::error!(%error, "roster import failed");
-    let run = Run::new(options, Some(file_name), Some(sha));
+    let started = begun.map(|(run_id, started_at)| Started {
+        run_id,
+        started_at,
+        writer: None,
+    });
+    let run = Run::continuing(options, Some(file_name), Some(sha), started);
     let run_id = run
         .finish(db, SyncStatus::Failed, Some(error.to_string()))
         .await
@@ -785,8 +909,9 @@ async fn run_import(
     sha: String,
     bytes: Vec<u8>,
     lz4: bool,
+    started: Option<Started>,
 ) -> Result<SyncReport, SyncError> {
-    let mut run = Run::new(options, Some(file_name.clone()), Some(sha.clone()));
+    let mut run = Run::continuing(options, Some(file_name.clone()), Some(sha.clone()), started);
 
     if !options.force && last_applied_sha(&conn).await?.as_deref() == Some(sha.as_str()) {
         return Ok(run.finish(&conn, SyncStatus::Skipped, None).await?);
@@ -909,6 +1034,28 @@ async fn run_import(
             Ok(report)
         }
         Conn::Pool(db) => {
+            // SQLite has one writer: the progress writer would wait for this
+            // transaction, so it stops here, after saying the writes begin.
+            run.stop_progress().await;
+            if let Some(run_id) = run.report.run_id {
+                let total = run
+                    .report
+                    .plan
+                    .as_ref()
+                    .map_or(0, |plan| plan.changes.len() + plan.commune_moves.len());
+                let applying = sync_run::ActiveModel {
+                    phase: Set(Some(Phase::Applying)),
+                    progress_done: Set(Some(0)),
+                    progress_total: Set(Some(i64::try_from(total).unwrap_or(i64::MAX))),
+                    progress_at: Set(Some(Utc::now())),
+                    ..Default::default()
+                };
+                sync_run::Entity::update_many()
+                    .set(applying)
+                    .filter(sync_run::Column::Id.eq(run_id))
+                    .exec(db)
+                    .await?;
+            }
             let txn = entity::transaction::begin_write(db).await?;
             let plan = run
                 .report

@@ -37,6 +37,7 @@ mod read;
 mod reference;
 mod report;
 mod retention;
+mod running;
 mod schedule;
 mod validate;
 mod workbook;
@@ -64,10 +65,13 @@ pub use plan::{
 pub use problem::{MAX_KEPT_PROBLEMS, Problem, ProblemCode};
 pub use report::{local_time, local_time_in};
 pub use retention::purge_expired_contacts;
+pub use running::{
+    ABANDONED_AFTER, ABANDONED_MESSAGE, HEARTBEAT, PROGRESS_INTERVAL, fail_abandoned_runs,
+};
 pub use schedule::{
     Alert, CronSchedule, NightlyHook, SchedulerHandle, next_run, send_test_alert, start_scheduler,
 };
 pub use workbook::{ExportSummary, export_bytes, export_roster, template_bytes, write_template};
 
 /// Re-exported so callers need not depend on `entity` for the outcome types.
-pub use entity::{ProblemSeverity, SyncStatus, SyncTrigger};
+pub use entity::{ProblemSeverity, SyncPhase, SyncStatus, SyncTrigger};

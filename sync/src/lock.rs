@@ -143,7 +143,7 @@ async fn lock_holder(db: &DatabaseConnection, backend: DbBackend) -> Result<Opti
 /// - `host`, the host name (cut to fit), for people reading the row.
 ///
 /// Rows written before this format (`"{pid}-{nanos}-{n}"`) are never taken over early.
-fn new_holder(counter: u64) -> String {
+pub(crate) fn new_holder(counter: u64) -> String {
     let pid = std::process::id();
     let start = process_state(pid).map_or(0, |state| state.start);
     let machine = machine_id().unwrap_or("-");
@@ -165,7 +165,7 @@ fn new_holder(counter: u64) -> String {
 /// that hides other users' processes, a system without `/proc` — answers `false`, and
 /// the stale timeout applies: taking over a live import's lock would be worse than
 /// waiting.
-fn holder_has_ended(holder: &str) -> bool {
+pub(crate) fn holder_has_ended(holder: &str) -> bool {
     let mut parts = holder.split(' ');
     let (Some(process), Some(machine)) = (parts.next(), parts.next()) else {
         return false;

@@ -56,6 +56,7 @@ pub(crate) fn summary(report: &SyncReport) -> String {
         SyncStatus::Refused => refused(report),
         SyncStatus::Busy => "Import non lancé : un autre import était en cours.".to_owned(),
         SyncStatus::Failed => "Échec technique de l'import : rien n'a été modifié.".to_owned(),
+        SyncStatus::Running => "Import en cours.".to_owned(),
     }
 }
 

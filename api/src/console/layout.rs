@@ -180,7 +180,7 @@ pub fn status(status: SyncStatus) -> Markup {
         SyncStatus::Applied | SyncStatus::Unchanged | SyncStatus::Skipped | SyncStatus::Planned => {
             "status status-ok"
         }
-        SyncStatus::Busy => "status status-warn",
+        SyncStatus::Busy | SyncStatus::Running => "status status-warn",
         SyncStatus::Rejected | SyncStatus::Refused | SyncStatus::Failed => "status status-bad",
     };
     html! { span class=(class) { (status.label()) } }

@@ -16,17 +16,20 @@ pub mod inputs;
 mod mutations;
 pub mod pagination;
 mod queries;
+pub mod subscriptions;
 pub mod types;
 
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::directory::{DirectoryCache, Snapshot};
 use crate::error::Error;
+use crate::events::Events;
 pub use mutations::MutationRoot;
+pub use subscriptions::SubscriptionRoot;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
@@ -40,7 +43,7 @@ pub struct QueryRoot(
 );
 
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The database itself, for the reads the snapshot does not hold (imports, audit log,
 /// tokens, archived rows). Such answers change without a data version bump, so taking
@@ -69,21 +72,23 @@ impl Default for QueryLimits {
     }
 }
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
 }
 
-/// Builds the schema over `db` and its directory cache, with `limits`. Per-request data
-/// (the snapshot and the requester) is added by the HTTP handler.
+/// Builds the schema over `db` and its directory cache, with `limits` (applied to
+/// subscriptions too) and the process's change `events`. Per-request data (the snapshot
+/// and the requester) is added by the HTTP handler.
 pub fn build_schema(
     db: DatabaseConnection,
     directory: Arc<DirectoryCache>,
     sync: Arc<territoires_sync::SyncConfig>,
     limits: QueryLimits,
+    events: Arc<Events>,
 ) -> AppSchema {
     // Read once now, so the first request does not pay for it.
     budget::shape();
@@ -95,6 +100,7 @@ pub fn build_schema(
         .data(directory)
         .data(sync)
         .data(problems)
+        .data(events)
         .finish()
 }
 

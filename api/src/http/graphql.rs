@@ -22,11 +22,12 @@ use std::time::{Duration, Instant};
 use async_graphql::http::MultipartOptions;
 use async_graphql::{ParseRequestError, Variables};
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Query, State};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequest, FromRequestParts, Query, State};
 use axum::http::header::{
-    ACCEPT, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+    ACCEPT, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, UPGRADE, VARY,
 };
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
@@ -106,6 +107,9 @@ pub async fn post(
     headers: HeaderMap,
     GraphQLBody(request): GraphQLBody,
 ) -> Response {
+    if super::subscriptions::wants_event_stream(&headers) {
+        return super::subscriptions::event_stream(&state, &headers, request).await;
+    }
     let exchange = Exchange {
         get: false,
         media: Media::negotiate(&headers),
@@ -123,8 +127,17 @@ struct GetParams {
     extensions: Option<String>,
 }
 
-/// `GET /graphql`: a query in the URL, or GraphiQL for a browser.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+/// `GET /graphql`: a query in the URL, GraphiQL for a browser, or a WebSocket for
+/// subscriptions (see [`super::subscriptions`]).
+pub async fn get(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if is_websocket(&parts.headers) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => super::subscriptions::upgrade(state, &parts.headers, upgrade).await,
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let (headers, uri) = (parts.headers, parts.uri);
     let params = match Query::<GetParams>::try_from_uri(&uri) {
         Ok(Query(params)) => params,
         Err(error) => return bad_request(&format!("invalid URL parameters: {error}")),
@@ -163,6 +176,14 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
         media: Media::negotiate(&headers),
     };
     run(&state, &headers, request, exchange).await
+}
+
+/// Whether the request asks to become a WebSocket.
+fn is_websocket(headers: &HeaderMap) -> bool {
+    headers
+        .get(UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket"))
 }
 
 /// Whether a browser is asking for a page (`Accept` names `text/html`).

@@ -10,13 +10,18 @@
 //! - [`graphql`]: GraphQL over HTTP (GET and POST, content negotiation, status codes,
 //!   HTTP caching of anonymous reads), with [`persisted`] (automatic persisted queries);
 //! - [`graphiql`]: GraphiQL, embedded and offline;
+//! - [`subscriptions`]: subscriptions over WebSocket (`graphql-transport-ws`) and SSE
+//!   (graphql-sse);
 //! - [`cors`]: cross-origin settings, checked at startup.
 //!
-//! Long-lived streams (WebSocket, SSE; none exist yet) would be exempt by construction:
-//! the header and idle timeouts only run while hyper waits for a request head (an
-//! upgraded connection or a streaming response never waits for one), and the body
-//! timeout is applied by the GraphQL body extractor, not by the connection. They need
-//! their own limits (count, lifetime) when they are added.
+//! Long-lived streams (WebSocket, SSE) are exempt by construction from the header and
+//! idle timeouts: they only run while hyper waits for a request head (an upgraded
+//! connection or a streaming response never waits for one), and the body timeout is
+//! applied by the GraphQL body extractor, not by the connection. They have limits of
+//! their own: `SUBSCRIPTIONS_MAX` operations in all, `SUBSCRIPTIONS_MAX_PER_CONNECTION`
+//! per WebSocket, at most `MAX_CONNECTIONS` WebSockets (an upgraded connection leaves the
+//! accept loop's count), an init timeout, a message size limit, heartbeats, the end of
+//! the token, and shutdown.
 
 pub mod cors;
 pub mod graphiql;
@@ -24,5 +29,6 @@ pub mod graphql;
 pub mod guards;
 pub mod listener;
 pub mod persisted;
+pub mod subscriptions;
 
 pub use listener::{ConnectionLimits, serve_connections};

@@ -35,3 +35,4 @@ mod search;
 mod search_kinds;
 mod search_more;
 mod statements;
+mod subscriptions;

@@ -534,10 +534,12 @@ async fn labels_of_projects_and_sync_statuses_come_from_the_vocabulary() {
             "REJECTED",
             "REFUSED",
             "BUSY",
-            "FAILED"
+            "FAILED",
+            "RUNNING"
         ]
     );
     assert!(statuses.contains(&("APPLIED", "Appliqué")));
+    assert!(statuses.contains(&("RUNNING", "En cours")));
     assert!(statuses.contains(&("PLANNED", "Simulé (essai à blanc)")));
     assert!(statuses.contains(&("REFUSED", "Refusé (trop de désactivations)")));
 }

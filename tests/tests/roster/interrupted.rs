@@ -1,7 +1,9 @@
 //! An import killed mid-way (the process gone, SIGKILL: no destructor, no rollback sent)
 //! leaves the previous roster intact, and does not keep the next import out: PostgreSQL
 //! drops the transaction and its advisory lock with the connection; on SQLite the lock
-//! row left behind names a process that has ended, and is taken over at once.
+//! row left behind names a process that has ended, and is taken over at once. The run
+//! recorded `RUNNING` at the start stays so until the next import takes the lock and
+//! marks it `FAILED`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -162,7 +164,13 @@ async fn an_import_killed_mid_way_changes_nothing() {
     assert!(!status.success(), "{status:?}");
 
     assert_eq!(snapshot(&db).await, before, "the previous roster is intact");
-    assert_eq!(runs(&db).await.len(), runs_before, "no run was committed");
+    // Only the run recorded at the start is left, RUNNING, with the progress it made.
+    let left = runs(&db).await;
+    assert_eq!(left.len(), runs_before + 1, "only the started run");
+    let orphan = left.last().unwrap().clone();
+    assert_eq!(orphan.status, SyncStatus::Running);
+    assert_eq!(orphan.file_name.as_deref(), Some("interrupted.xlsx"));
+    assert!(orphan.holder.is_some() && orphan.progress_at.is_some());
 
     if database.is_postgres() {
         wait_for_advisory_locks_to_go(&db).await;
@@ -179,6 +187,18 @@ async fn an_import_killed_mid_way_changes_nothing() {
     );
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_ne!(snapshot(&db).await, before);
+    // Taking the lock, the next import found the orphan and ended it, in French.
+    let orphan = runs(&db)
+        .await
+        .into_iter()
+        .find(|run| run.id == orphan.id)
+        .unwrap();
+    assert_eq!(orphan.status, SyncStatus::Failed);
+    assert_eq!(
+        orphan.message.as_deref(),
+        Some(territoires_sync::ABANDONED_MESSAGE)
+    );
+    assert!(orphan.finished_at.is_some());
     if !database.is_postgres() {
         // The lock row was taken over, then released.
         let row = db

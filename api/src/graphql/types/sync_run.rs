@@ -7,7 +7,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
-    Labelled, ProblemSeverity, Role, SyncStatus, SyncTrigger, sync_run, sync_run_problem,
+    Labelled, ProblemSeverity, Role, SyncPhase, SyncStatus, SyncTrigger, sync_run, sync_run_problem,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
@@ -20,13 +20,16 @@ use crate::graphql::ids;
 /// found need an ADMIN token.
 #[derive(Clone)]
 pub struct SyncRun {
-    pub(crate) model: sync_run::Model,
+    /// Boxed: a run is much larger than the other `Node`s.
+    pub(crate) model: Box<sync_run::Model>,
 }
 
 impl SyncRun {
     /// Wraps a stored run.
     pub fn summary(model: sync_run::Model) -> Self {
-        Self { model }
+        Self {
+            model: Box::new(model),
+        }
     }
 }
 
@@ -91,7 +94,8 @@ impl SyncRun {
         self.model.trigger
     }
 
-    /// How it ended.
+    /// How it ended, or `RUNNING` while it runs (see `phase`, `progressDone`,
+    /// `progressTotal`, and the `syncRunProgress` subscription).
     async fn status(&self) -> SyncStatus {
         self.model.status
     }
@@ -150,6 +154,34 @@ impl SyncRun {
     /// End time.
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.model.finished_at
+    }
+
+    /// The part of the import that ran last (`READING`, `VALIDATING`, `APPLYING`); null
+    /// for runs recorded before imports reported their progress, or that never started
+    /// (busy, file too large).
+    async fn phase(&self) -> Option<SyncPhase> {
+        self.model.phase
+    }
+
+    /// Units of `phase` done: rows checked while `VALIDATING`, people written while
+    /// `APPLYING`. Updated at most twice a second while the run is `RUNNING`.
+    async fn progress_done(&self) -> Option<i32> {
+        self.model
+            .progress_done
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
+    /// Units in `phase` (see `progressDone`).
+    async fn progress_total(&self) -> Option<i32> {
+        self.model
+            .progress_total
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
+    /// When the run last reported (UTC): a `RUNNING` run silent for two minutes belongs
+    /// to a process that is gone, and is marked `FAILED`.
+    async fn progress_at(&self) -> Option<DateTime<Utc>> {
+        self.model.progress_at
     }
 
     /// Who started it: a token's name, `cli` or `schedule`. ADMIN token.

@@ -1,0 +1,224 @@
+//! The subscriptions: what changed, pushed to clients over WebSocket
+//! (`graphql-transport-ws`) or Server-Sent Events (graphql-sse), see [`crate::http`].
+//!
+//! Every event comes from the process's one source ([`crate::events::Events`]): a
+//! subscription costs a broadcast receiver, never a database connection. A subscriber
+//! too slow to keep up skips to the latest state rather than queueing events without
+//! bound. Every subscription ends when the server shuts down.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use entity::{Role, SyncStatus, data_version};
+use futures_util::Stream;
+use futures_util::stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, watch};
+
+use crate::error::Error;
+use crate::events::{Events, RunEvent};
+use crate::graphql::access::RoleGuard;
+use crate::graphql::ids;
+use crate::graphql::types::SyncRun;
+
+/// The root of every subscription.
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+/// The data the API serves changed (or, as the first event, where it stands now).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DataChange {
+    /// The data version now: it only grows, and every write (edits, imports, tokens,
+    /// from any process) moves it. Compare it with the one your cached answers were
+    /// read at.
+    pub version: i64,
+    /// `true` for the first event, which tells the version at the moment of
+    /// subscribing rather than a change.
+    pub initial: bool,
+    /// When this server learnt of it (UTC).
+    pub at: DateTime<Utc>,
+}
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// The data version, at once and then after every change of what the API serves
+    /// (whoever made it: an editor, an import, the command line, another replica). Use
+    /// it to refetch, or to drop cached answers. Events may be merged: a client that
+    /// falls behind gets the latest version, not every step. Public.
+    async fn data_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = DataChange> + use<>> {
+        let events = ctx.data::<Arc<Events>>()?.clone();
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        // Listening before reading: a change between the two is not missed.
+        let versions = events.data_versions().await?;
+        let current = data_version::current(&db).await.map_err(Error::from)?;
+        let feed = Feed {
+            receiver: versions,
+            closing: events.closing(),
+        };
+        let first = DataChange {
+            version: current,
+            initial: true,
+            at: Utc::now(),
+        };
+        let later = stream::unfold((feed, db, current), |(mut feed, db, last)| async move {
+            loop {
+                let version = match feed.next().await? {
+                    Next::Item(version) => version,
+                    // Fell behind: the latest version says it all.
+                    Next::Lagged => data_version::current(&db).await.ok()?,
+                };
+                if version > last {
+                    let change = DataChange {
+                        version,
+                        initial: false,
+                        at: Utc::now(),
+                    };
+                    return Some((change, (feed, db, version)));
+                }
+            }
+        });
+        Ok(futures_util::StreamExt::chain(stream::iter([first]), later))
+    }
+
+    /// The progress of one roster import: the run as it is now, then each change of
+    /// its `phase`, `progressDone` and `progressTotal` (written at most twice a second),
+    /// and last the run with its outcome, after which the subscription completes. A run
+    /// that has ended already gives one event. `plan` is not sent (read it with
+    /// `syncRun`). ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn sync_run_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run's ID (see `syncRuns`, or `importRoster`'s answer).")] id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = SyncRun> + use<>> {
+        let id = ids::decode_as(&id, ids::SYNC_RUN, "id")?;
+        let events = ctx.data::<Arc<Events>>()?.clone();
+        let runs = events.runs().await?;
+        let Some(current) = events.run(id).await? else {
+            return Err(Error::NotFound(format!("no sync run with the ID {id}")).into());
+        };
+        let feed = Feed {
+            receiver: runs,
+            closing: events.closing(),
+        };
+        let state = Progress {
+            feed,
+            events,
+            id,
+            pending: Some(current),
+            done: false,
+            last: None,
+        };
+        Ok(stream::unfold(state, |mut state| async move {
+            let run = state.next().await?;
+            Some((SyncRun::summary(Arc::unwrap_or_clone(run)), state))
+        }))
+    }
+
+    /// Each roster import that ends from now on (any outcome, dry runs included), from
+    /// any process: for a dashboard of imports, or to learn that the nightly import ran.
+    /// `plan` is not sent (read it with `syncRun`). ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn sync_run_finished(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = SyncRun> + use<>> {
+        let events = ctx.data::<Arc<Events>>()?;
+        let feed = Feed {
+            receiver: events.runs().await?,
+            closing: events.closing(),
+        };
+        Ok(stream::unfold(feed, |mut feed| async move {
+            loop {
+                match feed.next().await? {
+                    Next::Item(run) if run.status != SyncStatus::Running => {
+                        return Some((SyncRun::summary(Arc::unwrap_or_clone(run)), feed));
+                    }
+                    // A missed end cannot be told from the ones seen: go on.
+                    Next::Item(_) | Next::Lagged => {}
+                }
+            }
+        }))
+    }
+}
+
+/// What a broadcast receiver gives next.
+enum Next<T> {
+    Item(T),
+    /// Events were dropped for this (slow) subscriber.
+    Lagged,
+}
+
+/// A broadcast receiver that ends when the server shuts down.
+struct Feed<T> {
+    receiver: broadcast::Receiver<T>,
+    closing: watch::Receiver<bool>,
+}
+
+impl<T: Clone> Feed<T> {
+    /// The next event; `None` once the source or the server is gone.
+    async fn next(&mut self) -> Option<Next<T>> {
+        tokio::select! {
+            biased;
+            () = Events::closed(&mut self.closing) => None,
+            received = self.receiver.recv() => match received {
+                Ok(item) => Some(Next::Item(item)),
+                Err(RecvError::Lagged(_)) => Some(Next::Lagged),
+                Err(RecvError::Closed) => None,
+            },
+        }
+    }
+}
+
+/// What a progress event tells of a run.
+type RunState = (
+    SyncStatus,
+    Option<i64>,
+    Option<i64>,
+    Option<entity::SyncPhase>,
+);
+
+/// The state of a `syncRunProgress` stream.
+struct Progress {
+    feed: Feed<RunEvent>,
+    events: Arc<Events>,
+    id: i32,
+    /// The run to send next, read before listening.
+    pending: Option<RunEvent>,
+    /// The run's outcome was sent.
+    done: bool,
+    /// What was sent last: an event that changes nothing of it is not sent again.
+    last: Option<RunState>,
+}
+
+impl Progress {
+    async fn next(&mut self) -> Option<RunEvent> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let run = match self.pending.take() {
+                Some(run) => run,
+                None => loop {
+                    match self.feed.next().await? {
+                        Next::Item(run) if run.id == self.id => break run,
+                        Next::Item(_) => {}
+                        Next::Lagged => break self.events.run(self.id).await.ok()??,
+                    }
+                },
+            };
+            let state = Some((run.status, run.progress_done, run.progress_total, run.phase));
+            if state == self.last {
+                continue;
+            }
+            self.last = state;
+            self.done = run.status != SyncStatus::Running;
+            return Some(run);
+        }
+    }
+}
