@@ -21,6 +21,7 @@ mod m20261203_000020_add_coordinator_landline;
 mod m20261203_000021_add_commune_aliases;
 mod m20261203_000022_sync_status_planned;
 mod m20261203_000023_create_console_sessions;
+mod m20261203_000026_add_author_identity;
 mod reference;
 
 /// All migrations, in order.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_add_commune_aliases::Migration),
             Box::new(m20261203_000022_sync_status_planned::Migration),
             Box::new(m20261203_000023_create_console_sessions::Migration),
+            Box::new(m20261203_000026_add_author_identity::Migration),
         ]
     }
 }

@@ -484,7 +484,7 @@ pub(crate) async fn apply_portable(
     }
 
     let entries = audit.iter().map(Audit::to_new_entry).collect();
-    audit_log::record(txn, AUDIT_ACTOR, now, entries).await?;
+    audit_log::record(txn, AUDIT_ACTOR, None, now, entries).await?;
     data_version::bump(txn).await?;
     progress(total, total);
     Ok(())
