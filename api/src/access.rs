@@ -143,7 +143,7 @@ pub async fn authenticate(
         return Ok(Viewer::public());
     };
     let outcome = match credential(header) {
-        Err(refused) => Err(("malformed", refused)),
+        Err(refused) => Err(("header", refused)),
         Ok(Credential::ApiToken(token)) => {
             api_token(token, dir, now).map_err(|refused| ("api_token", refused))
         }

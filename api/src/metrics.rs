@@ -187,7 +187,7 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts a refused credential: `credential` is `api_token` or `jwt`, `reason` one
+    /// Counts a refused credential: `credential` is `api_token`, `jwt` or `header`, `reason` one
     /// of [`crate::oidc::Refusal::label`]'s.
     pub fn record_auth_refusal(&self, credential: &'static str, reason: &'static str) {
         if let Ok(mut refusals) = self.auth_refusals.lock() {
@@ -270,7 +270,7 @@ impl Metrics {
             out,
             "territoires_auth_refused_total",
             "counter",
-            "Credentials refused (UNAUTHENTICATED), by kind (api_token, jwt) and reason.",
+            "Credentials refused (UNAUTHENTICATED), by kind (api_token, jwt, or header when the Authorization header itself is refused) and reason.",
         );
         if let Ok(refusals) = self.auth_refusals.lock() {
             let mut counts: Vec<_> = refusals.iter().collect();

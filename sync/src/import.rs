@@ -901,7 +901,8 @@ async fn run_import(
                 .plan
                 .as_ref()
                 .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
-            crate::apply::apply_postgres(session, plan, &current, &reference, now, &progress)
+            let author = (now, options.person.as_ref());
+            crate::apply::apply_postgres(session, plan, &current, &reference, author, &progress)
                 .await?;
             if lz4 {
                 session
@@ -919,7 +920,9 @@ async fn run_import(
                 .plan
                 .as_ref()
                 .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
-            crate::apply::apply_portable(&txn, plan, &current, &reference, now, &progress).await?;
+            let author = (now, options.person.as_ref());
+            crate::apply::apply_portable(&txn, plan, &current, &reference, author, &progress)
+                .await?;
             let mut report = run.finish(&txn, SyncStatus::Applied, None).await?;
             txn.commit().await?;
             report.timings.applying_ms = millis(clock.elapsed());

@@ -533,7 +533,7 @@ async fn forged_expired_and_misdirected_tokens_are_unauthenticated_with_their_re
             metrics.contains(&format!(
                 "territoires_auth_refused_total{{credential=\"jwt\",reason=\"{reason}\"}}"
             )) || (reason == "too_large"
-                && metrics.contains("credential=\"malformed\",reason=\"too_large\"")),
+                && metrics.contains("credential=\"header\",reason=\"too_large\"")),
             "{reason}: {metrics}"
         );
     }
@@ -688,4 +688,58 @@ async fn the_provider_down_at_start_keeps_public_reads_and_readiness_then_comes_
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(answer["data"]["viewer"]["role"], "EDITOR", "{answer}");
+}
+
+#[tokio::test]
+async fn a_roster_import_by_a_person_is_recorded_under_them() {
+    let ec = TestKey::ec("ec-p256.key.pem", "ec-1");
+    let provider = Provider::start(&[&ec]).await;
+    let app = app_for(&provider.issuer(), |_| {}).await;
+    let mut admin_claims = claims(&provider.issuer(), &[ADMIN]);
+    admin_claims["sub"] = json!("a9-dominique");
+    admin_claims["name"] = json!("Dominique Admin");
+    let admin = ec.sign(&admin_claims);
+    let bytes = std::fs::read(format!(
+        "{}/fixtures/roster-92-hr-export.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let (status, imported) = app
+        .upload(
+            Some(&admin),
+            "mutation($file: Upload!) { importRoster(file: $file) { status actor } }",
+            json!({}),
+            "export.xlsx",
+            bytes,
+        )
+        .await;
+    assert_eq!(status, 200, "{imported}");
+    assert_eq!(
+        imported["data"]["importRoster"],
+        json!({ "status": "APPLIED", "actor": "Dominique Admin" }),
+        "{imported}"
+    );
+    let person = json!({ "kind": "PERSON", "name": "Dominique Admin",
+                         "subject": "a9-dominique", "email": "camille.durand@hauts-de-seine.fr" });
+    let runs = app
+        .graphql_as(
+            &admin,
+            "{ syncRuns(first: 1) { edges { node { author { kind name subject email } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        runs["data"]["syncRuns"]["edges"][0]["node"]["author"], person,
+        "{runs}"
+    );
+    // The import's changes keep `roster-sync` as their actor, under the person who ran it.
+    let log = app
+        .graphql_as(&admin, "{ auditLog(entity: \"Coordinator\", first: 100) { totalCount edges { node { actor author { kind name subject email } } } } }", json!({}))
+        .await;
+    let entries = log["data"]["auditLog"]["edges"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{log}");
+    for entry in entries {
+        assert_eq!(entry["node"]["actor"], "roster-sync");
+        assert_eq!(entry["node"]["author"], person, "{entry}");
+    }
 }

@@ -47,8 +47,11 @@ impl AuditEntry {
     async fn author(&self) -> Author {
         Author::of_row(
             &self.0.actor,
-            self.0.author_subject.as_deref(),
-            self.0.author_email.as_deref(),
+            [
+                self.0.author_subject.as_deref(),
+                self.0.author_name.as_deref(),
+                self.0.author_email.as_deref(),
+            ],
             self.0.actor == territoires_sync::AUDIT_ACTOR,
         )
     }

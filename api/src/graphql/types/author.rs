@@ -34,16 +34,23 @@ pub struct Author {
 
 impl Author {
     /// The author of a row with `actor` and the person columns; `system` tells rows
-    /// the service wrote (without a person).
-    pub fn of_row(actor: &str, subject: Option<&str>, email: Option<&str>, system: bool) -> Self {
+    /// the service wrote. A row with a person is the person's, under their name (a
+    /// roster import's changes keep `roster-sync` as `actor`, its author is who started
+    /// it).
+    pub fn of_row(actor: &str, person: [Option<&str>; 3], system: bool) -> Self {
+        let [subject, name, email] = person;
         let kind = match subject {
             Some(_) => AuthorKind::Person,
             None if system => AuthorKind::System,
             None => AuthorKind::Token,
         };
+        let name = match subject {
+            Some(subject) => name.or(email).unwrap_or(subject),
+            None => actor,
+        };
         Self {
             kind,
-            name: actor.to_owned(),
+            name: name.to_owned(),
             subject: subject.map(str::to_owned),
             email: email.map(str::to_owned),
         }
@@ -52,5 +59,30 @@ impl Author {
     /// Whether a sync run without a person was started by the service itself.
     pub fn system_trigger(trigger: SyncTrigger) -> bool {
         matches!(trigger, SyncTrigger::Schedule | SyncTrigger::Cli)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_say_whether_a_token_a_person_or_the_service_wrote() {
+        let token = Author::of_row("intranet", [None, None, None], false);
+        assert_eq!(
+            (token.kind, token.name.as_str()),
+            (AuthorKind::Token, "intranet")
+        );
+        let system = Author::of_row("roster-sync", [None, None, None], true);
+        assert_eq!(system.kind, AuthorKind::System);
+        let person = Author::of_row("roster-sync", [Some("s-1"), Some("Camille"), None], true);
+        assert_eq!(
+            (person.kind, person.name.as_str(), person.subject.as_deref()),
+            (AuthorKind::Person, "Camille", Some("s-1"))
+        );
+        let nameless = Author::of_row("x", [Some("s-2"), None, Some("c@d.fr")], false);
+        assert_eq!(nameless.name, "c@d.fr");
+        assert!(Author::system_trigger(SyncTrigger::Schedule));
+        assert!(!Author::system_trigger(SyncTrigger::Upload));
     }
 }

@@ -170,8 +170,11 @@ impl SyncRun {
     async fn author(&self) -> Author {
         Author::of_row(
             &self.model.actor,
-            self.model.author_subject.as_deref(),
-            self.model.author_email.as_deref(),
+            [
+                self.model.author_subject.as_deref(),
+                self.model.author_name.as_deref(),
+                self.model.author_email.as_deref(),
+            ],
             Author::system_trigger(self.model.trigger),
         )
     }
