@@ -1,15 +1,17 @@
-//! Who is asking: API tokens and roles.
+//! Who is asking: API tokens, people's access tokens, and roles.
 //!
-//! A request without `Authorization` is public. `Authorization: Bearer <token>` is
-//! checked against the hashes in the directory snapshot (tokens are created and revoked
-//! by the command line, which bumps the data version, so every replica sees it at once);
-//! an unknown, revoked or expired token refuses the whole request, even a public read.
-//! Tokens are random and stored only as SHA-256 hashes.
+//! A request without `Authorization` is public. `Authorization: Bearer <token>` carries
+//! either an API token (`terr_…`), checked against the hashes in the directory snapshot
+//! (tokens are created and revoked by the command line, which bumps the data version, so
+//! every replica sees it at once), or a JWT from the identity provider (three base64url
+//! segments, see [`crate::oidc`]), whose person and role come from its claims. An
+//! unknown, revoked, expired or otherwise invalid credential refuses the whole request,
+//! even a public read. API tokens are random and stored only as SHA-256 hashes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use entity::audit_log::{FieldChange, NewEntry};
+use entity::audit_log::{FieldChange, NewEntry, Person};
 use entity::{AuditAction, Role, api_token, audit_log, data_version};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -19,14 +21,21 @@ use serde_json::Value;
 
 use crate::directory::Snapshot;
 use crate::error::{Error, Result};
+use crate::oidc::{self, MAX_TOKEN_BYTES, Refusal, Refused, Verifier};
 
-/// The requester: a role when authenticated by a valid token.
+/// The requester: a role when authenticated by a valid API token or a provider's access
+/// token.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Viewer {
-    /// The token's role; `None` for a public request.
+    /// The role; `None` for a public request, or a person whose token grants none.
     pub role: Option<Role>,
-    /// The token's name (recorded as the author of writes).
+    /// The API token's name (recorded as the author of writes).
     pub token_name: Option<String>,
+    /// The person, when authenticated by an identity provider's access token.
+    pub person: Option<Person>,
+    /// When the credential stops holding (the API token's expiry, the access token's
+    /// `exp`): a subscription opened with it ends then.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Viewer {
@@ -35,18 +44,26 @@ impl Viewer {
         Self::default()
     }
 
-    /// Succeeds when the requester has at least `role`: no token is `UNAUTHENTICATED`,
-    /// too small a role is `FORBIDDEN`.
+    /// Succeeds when the requester has at least `role`: no credential is
+    /// `UNAUTHENTICATED`, too small a role (or a person without one) is `FORBIDDEN`.
     pub fn require(&self, role: Role) -> Result<()> {
-        match self.role {
-            None => Err(Error::Unauthenticated(format!(
-                "this needs an API token with the {} role (Authorization: Bearer …)",
-                entity::Labelled::code(role)
+        let code = entity::Labelled::code(role);
+        match (self.role, &self.person) {
+            (None, None) => Err(Error::Unauthenticated(format!(
+                "this needs an API token or an access token with the {code} role \
+                 (Authorization: Bearer …)"
             ))),
-            Some(held) if held >= role => Ok(()),
-            Some(held) => Err(Error::Forbidden(format!(
-                "this needs the {} role; the token has {}",
-                entity::Labelled::code(role),
+            (None, Some(_)) => Err(Error::Forbidden(format!(
+                "this needs the {code} role; the identity provider grants you none"
+            ))),
+            (Some(held), _) if held >= role => Ok(()),
+            (Some(held), _) => Err(Error::Forbidden(format!(
+                "this needs the {code} role; the {} has {}",
+                if self.person.is_some() {
+                    "identity provider grants you"
+                } else {
+                    "token has"
+                },
                 entity::Labelled::code(held)
             ))),
         }
@@ -55,6 +72,19 @@ impl Viewer {
     /// Whether the requester has at least `role`.
     pub fn has(&self, role: Role) -> bool {
         self.role.is_some_and(|held| held >= role)
+    }
+
+    /// Whether a valid credential came with the request (a person without a role
+    /// included).
+    pub fn is_authenticated(&self) -> bool {
+        self.token_name.is_some() || self.person.is_some()
+    }
+
+    /// The name the audit log records as `actor`: the token's, or the person's.
+    pub fn actor(&self) -> Option<String> {
+        self.token_name
+            .clone()
+            .or_else(|| self.person.as_ref().map(|p| p.display().to_owned()))
     }
 }
 
@@ -66,22 +96,126 @@ pub fn hash_token(token: &str) -> String {
     territoires_sync::sha256_hex(token.as_bytes())
 }
 
-/// Who is asking, from the `Authorization` header (absent: public).
-pub fn authenticate(header: Option<&str>, dir: &Snapshot, now: DateTime<Utc>) -> Result<Viewer> {
-    let Some(header) = header else {
-        return Ok(Viewer::public());
-    };
-    let refused = |why: &str| Err(Error::Unauthenticated(why.to_owned()));
+/// A credential a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// An API token (`terr_…`), or anything that is not a JWT (checked against the
+    /// token hashes, so refused as an unknown token).
+    ApiToken(&'a str),
+    /// Three base64url segments: a JWT for the identity provider's keys. API tokens
+    /// never hold a dot, so the two are told apart without ambiguity.
+    Jwt(&'a str),
+}
+
+/// The credential of an `Authorization` header, bounded before anything is decoded.
+pub fn credential(header: &str) -> std::result::Result<Credential<'_>, Refused> {
     let Some(token) = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
     else {
-        return refused("the Authorization header must be `Bearer <token>`");
+        return Err(Refused {
+            reason: Refusal::Malformed,
+            message: "the Authorization header must be `Bearer <token>`".to_owned(),
+        });
     };
-    let Some(model) = dir.token_by_hash(&hash_token(token.trim())) else {
-        return refused("unknown API token");
+    let token = token.trim();
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Refused {
+            reason: Refusal::TooLarge,
+            message: format!("the credential is longer than {MAX_TOKEN_BYTES} bytes"),
+        });
+    }
+    if !token.starts_with(TOKEN_PREFIX) && oidc::looks_like_jwt(token) {
+        Ok(Credential::Jwt(token))
+    } else {
+        Ok(Credential::ApiToken(token))
+    }
+}
+
+/// Who is asking, from the `Authorization` header (absent: public): an API token
+/// checked against the snapshot, or a JWT checked by `oidc` (refused when no provider
+/// is configured). A bad credential is `UNAUTHENTICATED`, counted in the metrics and
+/// logged with the reason.
+pub async fn authenticate(
+    header: Option<&str>,
+    dir: &Snapshot,
+    oidc: Option<&Verifier>,
+    now: DateTime<Utc>,
+) -> Result<Viewer> {
+    let Some(header) = header else {
+        return Ok(Viewer::public());
     };
-    viewer_of(model, now)
+    let outcome = match credential(header) {
+        Err(refused) => Err(("header", refused)),
+        Ok(Credential::ApiToken(token)) => {
+            api_token(token, dir, now).map_err(|refused| ("api_token", refused))
+        }
+        Ok(Credential::Jwt(token)) => match oidc {
+            None => Err((
+                "jwt",
+                Refused {
+                    reason: Refusal::NoProvider,
+                    message: "this server accepts no JWTs (no identity provider is configured, \
+                              OIDC_ISSUER); use an API token"
+                        .to_owned(),
+                },
+            )),
+            Some(verifier) => verifier
+                .verify(token, now)
+                .await
+                .map(|identity| Viewer {
+                    role: identity.role,
+                    token_name: None,
+                    person: Some(identity.person),
+                    expires_at: Some(identity.expires_at),
+                })
+                .map_err(|refused| ("jwt", refused)),
+        },
+    };
+    outcome.map_err(|(credential, refused)| {
+        crate::metrics::global().record_auth_refusal(credential, refused.reason.label());
+        tracing::info!(
+            credential,
+            reason = refused.reason.label(),
+            why = %refused.message,
+            "credential refused"
+        );
+        Error::Unauthenticated(refused.message)
+    })
+}
+
+/// Who is asking with an API token only (the console's token sign-in).
+pub fn authenticate_token(header: &str, dir: &Snapshot, now: DateTime<Utc>) -> Result<Viewer> {
+    let refused = match credential(header) {
+        Ok(Credential::ApiToken(token)) => match api_token(token, dir, now) {
+            Ok(viewer) => return Ok(viewer),
+            Err(refused) => refused,
+        },
+        Ok(Credential::Jwt(_)) => Refused {
+            reason: Refusal::ApiToken,
+            message: "an API token (terr_…) is needed here, not a JWT".to_owned(),
+        },
+        Err(refused) => refused,
+    };
+    crate::metrics::global().record_auth_refusal("api_token", refused.reason.label());
+    Err(Error::Unauthenticated(refused.message))
+}
+
+fn api_token(
+    token: &str,
+    dir: &Snapshot,
+    now: DateTime<Utc>,
+) -> std::result::Result<Viewer, Refused> {
+    let Some(model) = dir.token_by_hash(&hash_token(token)) else {
+        return Err(Refused {
+            reason: Refusal::ApiToken,
+            message: "unknown API token".to_owned(),
+        });
+    };
+    viewer_of(model, now).map_err(|error| Refused {
+        reason: Refusal::ApiToken,
+        message: error.to_string(),
+    })
 }
 
 /// The requester holding the stored token `model`, unless it is revoked or expired
@@ -97,6 +231,8 @@ pub fn viewer_of(model: &api_token::Model, now: DateTime<Utc>) -> Result<Viewer>
     Ok(Viewer {
         role: Some(model.role),
         token_name: Some(model.name.clone()),
+        person: None,
+        expires_at: model.expires_at,
     })
 }
 
@@ -257,6 +393,6 @@ async fn audit(
         action,
         changes,
     };
-    audit_log::record(txn, author, at, vec![entry]).await?;
+    audit_log::record(txn, author, None, at, vec![entry]).await?;
     Ok(())
 }

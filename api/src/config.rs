@@ -334,6 +334,111 @@ pub struct ServerConfig {
         default_value_t = 1_000
     )]
     pub subscriptions_poll_ms: u64,
+
+    /// People's access tokens from an OpenID Connect provider (off without `OIDC_ISSUER`).
+    #[command(flatten)]
+    pub oidc: OidcSettings,
+}
+
+/// Bearer JWTs from an OpenID Connect provider (Entra ID, Keycloak…): people call the API
+/// with their own access tokens, their role read from a claim, and their writes audited
+/// under their names. Off while `OIDC_ISSUER` is unset.
+#[derive(Debug, Clone, Args)]
+pub struct OidcSettings {
+    /// The provider's issuer, exactly as its tokens' `iss` claim
+    /// (`https://login.microsoftonline.com/<tenant>/v2.0`,
+    /// `https://sso.example.fr/realms/<realm>`); its metadata is read from
+    /// `<issuer>/.well-known/openid-configuration`. https only (http on loopback).
+    #[arg(long = "oidc-issuer", env = "OIDC_ISSUER")]
+    pub issuer: Option<String>,
+
+    /// The audience access tokens must be issued for (`aud`): this API's identifier at
+    /// the provider (Entra: the application's client id; Keycloak: the audience mapper's
+    /// value). Required with `OIDC_ISSUER`: an ID token, issued to a frontend, is refused.
+    #[arg(long = "oidc-audience", env = "OIDC_AUDIENCE")]
+    pub audience: Option<String>,
+
+    /// PEM file of the certificate authorities trusted for the provider (an internal
+    /// CA); Mozilla's roots otherwise.
+    #[arg(long = "oidc-ca-file", env = "OIDC_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+
+    /// Signature algorithms accepted, comma-separated, among RS256, RS384, RS512, PS256,
+    /// PS384, PS512, ES256, ES384; `none` and HS* (shared secrets) are refused.
+    #[arg(
+        long = "oidc-algorithms",
+        env = "OIDC_ALGORITHMS",
+        value_delimiter = ',',
+        default_value = "RS256,ES256"
+    )]
+    pub algorithms: Vec<String>,
+
+    /// Seconds of clock difference tolerated with the provider for `exp`, `nbf`, `iat`.
+    #[arg(long = "oidc-leeway", env = "OIDC_LEEWAY_SECS", default_value_t = 60)]
+    pub leeway_secs: u64,
+
+    /// The claim holding the person's roles or groups: a name (`roles`, `groups`) or a
+    /// dotted path into nested claims (`realm_access.roles`); a string or an array of
+    /// strings.
+    #[arg(
+        long = "oidc-role-claim",
+        env = "OIDC_ROLE_CLAIM",
+        default_value = "roles"
+    )]
+    pub role_claim: String,
+
+    /// Values of the role claim that make an EDITOR, comma-separated.
+    #[arg(
+        long = "oidc-editor-values",
+        env = "OIDC_EDITOR_VALUES",
+        value_delimiter = ','
+    )]
+    pub editor_values: Vec<String>,
+
+    /// Values of the role claim that make an ADMIN, comma-separated (a person with
+    /// neither an editor nor an admin value reads as the public does).
+    #[arg(
+        long = "oidc-admin-values",
+        env = "OIDC_ADMIN_VALUES",
+        value_delimiter = ','
+    )]
+    pub admin_values: Vec<String>,
+
+    /// Least seconds between two fetches of the provider's keys prompted by tokens
+    /// naming an unknown key (`kid`): a flood of made-up kids costs the provider at most
+    /// one request per period.
+    #[arg(
+        long = "oidc-jwks-min-refresh",
+        env = "OIDC_JWKS_MIN_REFRESH_SECS",
+        default_value_t = 30
+    )]
+    pub jwks_min_refresh_secs: u64,
+
+    /// Seconds between two routine fetches of the provider's keys, so a key the provider
+    /// withdrew stops being accepted.
+    #[arg(
+        long = "oidc-jwks-refresh",
+        env = "OIDC_JWKS_REFRESH_SECS",
+        default_value_t = 600
+    )]
+    pub jwks_refresh_secs: u64,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            audience: None,
+            ca_file: None,
+            algorithms: vec!["RS256".to_owned(), "ES256".to_owned()],
+            leeway_secs: 60,
+            role_claim: "roles".to_owned(),
+            editor_values: Vec::new(),
+            admin_values: Vec::new(),
+            jwks_min_refresh_secs: 30,
+            jwks_refresh_secs: 600,
+        }
+    }
 }
 
 /// How the trusted documents of the manifests are used (`PERSISTED_OPERATIONS`).
@@ -438,6 +543,7 @@ impl ServerConfig {
             subscriptions_poll_ms: 1_000,
             persisted_operations: PersistedOperations::Allow,
             persisted_operations_files: Vec::new(),
+            oidc: OidcSettings::default(),
         }
     }
 }

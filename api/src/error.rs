@@ -213,7 +213,8 @@ impl Error {
             | Self::Forbidden(message)
             | Self::NotFound(message)
             | Self::Conflict(message)
-            | Self::TooExpensive(message) => message.clone(),
+            | Self::TooExpensive(message)
+            | Self::TooManySubscriptions(message) => message.clone(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Territoires: the directory of the Département des Hauts-de-Seine's territory
 //! coordinators, served as a GraphQL API, with the nightly import of the HR roster.
 //!
-//! - [`access`]: API tokens and roles;
+//! - [`access`]: API tokens, people's access tokens and roles;
 //! - [`cli`]: the `territoires` command line and what each subcommand does;
 //! - [`config`]: the configuration read from the environment;
 //! - [`console`]: the French administration console at `/admin`;
@@ -14,6 +14,7 @@
 //! - [`http`]: the accept loop and the guards against slow, idle, numerous or
 //!   unauthenticated clients;
 //! - [`metrics`]: the Prometheus metrics;
+//! - [`oidc`]: people's access tokens from an OpenID Connect provider;
 //! - [`operations`]: the example operations of `docs/operations/`, embedded;
 //! - [`response_cache`]: whole responses of repeated reads, per data version;
 //! - [`roster_files`]: the console's uploads, dry runs, applies and roster by territory;
@@ -34,6 +35,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod oidc;
 pub mod operations;
 pub mod response_cache;
 pub mod roster_files;

@@ -48,6 +48,10 @@ pub struct Metrics {
     cache_misses: AtomicU64,
     mail_failures: AtomicU64,
     webhook_failures: AtomicU64,
+    /// (credential, reason) → refused credentials; both labels from fixed sets.
+    auth_refusals: Mutex<HashMap<(&'static str, &'static str), u64>>,
+    key_fetches_ok: AtomicU64,
+    key_fetches_failed: AtomicU64,
 }
 
 /// The metrics of this process.
@@ -197,6 +201,24 @@ impl Metrics {
         }
     }
 
+    /// Counts a refused credential: `credential` is `api_token`, `jwt` or `header`, `reason` one
+    /// of [`crate::oidc::Refusal::label`]'s.
+    pub fn record_auth_refusal(&self, credential: &'static str, reason: &'static str) {
+        if let Ok(mut refusals) = self.auth_refusals.lock() {
+            *refusals.entry((credential, reason)).or_default() += 1;
+        }
+    }
+
+    /// Counts a fetch of the identity provider's keys (discovery included).
+    pub fn record_jwks_fetch(&self, ok: bool) {
+        let counter = if ok {
+            &self.key_fetches_ok
+        } else {
+            &self.key_fetches_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a statement slower than the slow-statement threshold.
     pub fn record_slow_statement(&self) {
         self.slow_statements.fetch_add(1, Ordering::Relaxed);
@@ -252,6 +274,7 @@ impl Metrics {
             self.cache_misses.load(Ordering::Relaxed)
         );
         self.render_notifications(&mut out);
+        self.render_auth(&mut out);
         render_pool(&mut out, db);
         render_imports(&mut out, db).await;
         out
@@ -274,6 +297,41 @@ impl Metrics {
                 counter.load(Ordering::Relaxed)
             );
         }
+    }
+
+    fn render_auth(&self, out: &mut String) {
+        metric(
+            out,
+            "territoires_auth_refused_total",
+            "counter",
+            "Credentials refused (UNAUTHENTICATED), by kind (api_token, jwt, or header when the Authorization header itself is refused) and reason.",
+        );
+        if let Ok(refusals) = self.auth_refusals.lock() {
+            let mut counts: Vec<_> = refusals.iter().collect();
+            counts.sort();
+            for ((credential, reason), count) in counts {
+                let _ = writeln!(
+                    out,
+                    "territoires_auth_refused_total{{credential=\"{credential}\",reason=\"{reason}\"}} {count}"
+                );
+            }
+        }
+        metric(
+            out,
+            "territoires_oidc_key_fetches_total",
+            "counter",
+            "Fetches of the identity provider's metadata and keys, by result.",
+        );
+        let _ = writeln!(
+            out,
+            "territoires_oidc_key_fetches_total{{result=\"ok\"}} {}",
+            self.key_fetches_ok.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "territoires_oidc_key_fetches_total{{result=\"error\"}} {}",
+            self.key_fetches_failed.load(Ordering::Relaxed)
+        );
     }
 
     fn render_requests(&self, out: &mut String) {

@@ -281,7 +281,7 @@ async fn audit(
         action: AuditAction::Create,
         changes,
     };
-    audit_log::record(db, author, Utc::now(), vec![entry]).await?;
+    audit_log::record(db, author, None, Utc::now(), vec![entry]).await?;
     Ok(())
 }
 

@@ -33,6 +33,7 @@ use crate::graphql::{AppSchema, QueryLimits, build_schema, errors};
 use crate::http::persisted::{self, PersistedQueries};
 use crate::http::{self, ConnectionLimits, cors, guards, serve_connections};
 use crate::metrics;
+use crate::oidc::{OidcConfig, Verifier};
 use crate::response_cache::ResponseCache;
 use territoires_sync::SyncConfig;
 
@@ -63,6 +64,9 @@ pub struct AppState {
     /// Slots of the open WebSocket connections (`MAX_CONNECTIONS`: an upgraded
     /// connection leaves the accept loop's count).
     pub ws_connections: Arc<Semaphore>,
+    /// The checker of people's access tokens, when an identity provider is configured
+    /// (`OIDC_ISSUER`).
+    pub oidc: Option<Arc<Verifier>>,
 }
 
 impl AppState {
@@ -75,6 +79,16 @@ impl AppState {
         // A CORS entry a browser can never match is a mistake to report, not to ignore.
         cors::origins(&config.cors_origins)?;
         cors::allow_headers(&config.cors_allow_headers)?;
+        // Settings are checked now; the provider itself is reached in the background, so
+        // an unreachable one does not keep the server from serving public reads.
+        let oidc = match OidcConfig::from_settings(&config.oidc)? {
+            Some(oidc) => {
+                let verifier = Arc::new(Verifier::new(oidc)?);
+                verifier.start();
+                Some(verifier)
+            }
+            None => None,
+        };
         let mut manifests = vec![crate::operations::manifest()];
         if config.persisted_operations != PersistedOperations::Off {
             for path in &config.persisted_operations_files {
@@ -118,6 +132,7 @@ impl AppState {
             responses: Arc::new(ResponseCache::new(config.response_cache_mb * 1024 * 1024)),
             persisted: Arc::new(persisted),
             config: Arc::new(config),
+            oidc,
         })
     }
 }

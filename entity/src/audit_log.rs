@@ -16,8 +16,15 @@ pub struct Model {
     pub id: i64,
     /// When the write was committed (its transaction's time).
     pub at: DateTimeUtc,
-    /// Who wrote: a token's name, or `roster-sync` for roster imports.
+    /// Who wrote: a token's name, a person's name, or `roster-sync` for roster imports.
     pub actor: String,
+    /// The person who wrote, by the identity provider's stable subject (`sub`); null
+    /// for API tokens, roster imports and rows written before people signed in.
+    pub author_subject: Option<String>,
+    /// The person's name as their token gave it at the time.
+    pub author_name: Option<String>,
+    /// The person's e-mail as their token gave it at the time.
+    pub author_email: Option<String>,
     /// The entity written, e.g. `Project`, `Coordinator`.
     pub entity: String,
     /// Its database id.
@@ -73,14 +80,38 @@ pub struct NewEntry {
     pub changes: Vec<FieldChange>,
 }
 
-/// Rows per INSERT: 6 parameters each, far under SQLite's limit.
+/// A person known from an identity provider's token: who wrote, beyond the name shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// The provider's stable identifier of the person (`sub`); names and e-mails change.
+    pub subject: String,
+    /// Their display name (`name`, else `preferred_username`), when the token has one.
+    pub name: Option<String>,
+    /// Their e-mail (`email`), when the token has one.
+    pub email: Option<String>,
+}
+
+impl Person {
+    /// What the audit log's `actor` shows for the person: their name, else their
+    /// e-mail, else their subject.
+    pub fn display(&self) -> &str {
+        self.name
+            .as_deref()
+            .or(self.email.as_deref())
+            .unwrap_or(&self.subject)
+    }
+}
+
+/// Rows per INSERT: 9 parameters each, far under SQLite's limit.
 const CHUNK: usize = 1000;
 
-/// Records entries written by `actor` at `at`, in the caller's transaction, so the log
-/// and the write commit (or roll back) together.
+/// Records entries written by `actor` (the person `person`, when a person wrote) at
+/// `at`, in the caller's transaction, so the log and the write commit (or roll back)
+/// together.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &str,
+    person: Option<&Person>,
     at: DateTimeUtc,
     entries: Vec<NewEntry>,
 ) -> Result<(), DbErr> {
@@ -88,6 +119,9 @@ pub async fn record(
         let models = chunk.iter().map(|entry| ActiveModel {
             at: Set(at),
             actor: Set(actor.to_owned()),
+            author_subject: Set(person.map(|p| p.subject.clone())),
+            author_name: Set(person.and_then(|p| p.name.clone())),
+            author_email: Set(person.and_then(|p| p.email.clone())),
             entity: Set(entry.entity.to_owned()),
             entity_id: Set(entry.entity_id),
             action: Set(entry.action),

@@ -13,8 +13,15 @@ pub struct Model {
     pub id: i32,
     /// What started the import.
     pub trigger: SyncTrigger,
-    /// Who started it: a token name, `cli`, or `schedule`.
+    /// Who started it: a token name, a person's name, `cli`, or `schedule`.
     pub actor: String,
+    /// The person who started it, by the identity provider's subject (`sub`); null for
+    /// API tokens, the command line and the schedule.
+    pub author_subject: Option<String>,
+    /// The person's name as their token gave it at the time.
+    pub author_name: Option<String>,
+    /// The person's e-mail as their token gave it at the time.
+    pub author_email: Option<String>,
     /// The file's name as dropped or uploaded.
     pub file_name: Option<String>,
     /// SHA-256 of the file's bytes, hex.

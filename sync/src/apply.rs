@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::audit_log::{self, FieldChange, NewEntry};
+use entity::audit_log::{self, FieldChange, NewEntry, Person};
 use entity::{AuditAction, Labelled, commune, coordinator, coordinator_assignment, data_version};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -33,7 +33,8 @@ use crate::pg::{PgSession, pg_micros};
 use crate::plan::{ChangeKind, CommuneMove, Current, FieldDiff, PersonChange, Plan, Target};
 use crate::reference::Reference;
 
-/// The audit log's actor for roster imports.
+/// The audit log's actor for roster imports (the person who started one, if any, is in
+/// the author columns).
 pub const AUDIT_ACTOR: &str = "roster-sync";
 /// Rows per multi-row statement: far under both databases' bind-parameter limits
 /// (12 columns × 500 < SQLite's 32,766).
@@ -378,7 +379,7 @@ pub(crate) async fn apply_portable(
     plan: &Plan,
     current: &Current,
     reference: &Reference,
-    now: DateTime<Utc>,
+    (now, person): (DateTime<Utc>, Option<&Person>),
     progress: ProgressFn<'_>,
 ) -> Result<(), DbErr> {
     let total = (plan.changes.len() + plan.commune_moves.len()) as u64;
@@ -484,7 +485,7 @@ pub(crate) async fn apply_portable(
     }
 
     let entries = audit.iter().map(Audit::to_new_entry).collect();
-    audit_log::record(txn, AUDIT_ACTOR, now, entries).await?;
+    audit_log::record(txn, AUDIT_ACTOR, person, now, entries).await?;
     data_version::bump(txn).await?;
     progress(total, total);
     Ok(())
@@ -760,7 +761,7 @@ pub(crate) async fn apply_postgres(
     plan: &Plan,
     current: &Current,
     reference: &Reference,
-    now: DateTime<Utc>,
+    (now, person): (DateTime<Utc>, Option<&Person>),
     progress: ProgressFn<'_>,
 ) -> Result<(), DbErr> {
     // PostgreSQL keeps microseconds: every statement and COPY below sends this value.
@@ -904,7 +905,7 @@ pub(crate) async fn apply_postgres(
         audit.push(commune_moved(moved));
     }
 
-    pg_record_audit(session, &audit, now).await?;
+    pg_record_audit(session, &audit, now, person).await?;
     data_version::bump(session).await?;
     progress(total, total);
     Ok(())
@@ -915,6 +916,7 @@ async fn pg_record_audit(
     session: &PgSession,
     audit: &[Audit<'_>],
     now: DateTime<Utc>,
+    person: Option<&Person>,
 ) -> Result<(), DbErr> {
     if audit.is_empty() {
         return Ok(());
@@ -923,16 +925,19 @@ async fn pg_record_audit(
     let mut entries = audit.iter();
     session
         .copy_in(
-            "COPY audit_log (at, actor, entity, entity_id, action, changes) \
-             FROM STDIN (FORMAT binary)",
+            "COPY audit_log (at, actor, author_subject, author_name, author_email, entity, \
+             entity_id, action, changes) FROM STDIN (FORMAT binary)",
             |buffer| {
                 for _ in 0..512 {
                     let Some(entry) = entries.next() else {
                         return false;
                     };
-                    buffer.row(6);
+                    buffer.row(9);
                     buffer.timestamptz(stamp);
                     buffer.text(AUDIT_ACTOR);
+                    buffer.opt_text(person.map(|p| p.subject.as_str()));
+                    buffer.opt_text(person.and_then(|p| p.name.as_deref()));
+                    buffer.opt_text(person.and_then(|p| p.email.as_deref()));
                     buffer.text(entry.entity);
                     buffer.int4(entry.entity_id);
                     buffer.text(entry.action.code());

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use entity::audit_log::Person;
 use entity::{ProblemSeverity, SyncStatus, SyncTrigger, sync_run, sync_run_problem};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
@@ -79,8 +80,10 @@ impl RosterSource {
 pub struct ImportOptions {
     /// What started it.
     pub trigger: SyncTrigger,
-    /// Who started it: a token name, `cli` or `schedule`.
+    /// Who started it: a token name, a person's name, `cli` or `schedule`.
     pub actor: String,
+    /// The person who started it, with an identity provider's access token.
+    pub person: Option<Person>,
     /// Plan and record, change nothing.
     pub dry_run: bool,
     /// Import even past the deactivation guard or when the file was already imported.
@@ -123,6 +126,12 @@ impl ImportOptions {
         self
     }
 
+    /// The same options, started by `person` (recorded on the run).
+    pub fn person(mut self, person: Option<Person>) -> Self {
+        self.person = person;
+        self
+    }
+
     /// The same options, forced (or not).
     pub fn force(mut self, force: bool) -> Self {
         self.force = force;
@@ -148,6 +157,7 @@ impl SyncConfig {
         ImportOptions {
             trigger,
             actor: actor.into(),
+            person: None,
             dry_run: false,
             force: false,
             max_file_size: self.max_file_size,
@@ -184,6 +194,9 @@ pub struct SyncReport {
     pub trigger: SyncTrigger,
     /// Who started it.
     pub actor: String,
+    /// The person who started it, with an identity provider's access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
     /// The file's name.
     pub file_name: Option<String>,
     /// SHA-256 of the file, hex.
@@ -336,6 +349,7 @@ impl<'a> Run<'a> {
                 status: SyncStatus::Failed,
                 trigger: options.trigger,
                 actor: options.actor.clone(),
+                person: options.person.clone(),
                 file_name,
                 file_sha256: sha,
                 dry_run: options.dry_run,
@@ -439,6 +453,9 @@ async fn record_run(
         id: NotSet,
         trigger: Set(report.trigger),
         actor: Set(report.actor.clone()),
+        author_subject: Set(report.person.as_ref().map(|p| p.subject.clone())),
+        author_name: Set(report.person.as_ref().and_then(|p| p.name.clone())),
+        author_email: Set(report.person.as_ref().and_then(|p| p.email.clone())),
         file_name: Set(report.file_name.clone()),
         file_sha256: Set(report.file_sha256.clone()),
         dry_run: Set(report.dry_run),
@@ -1022,7 +1039,8 @@ async fn run_import(
                 .plan
                 .as_ref()
                 .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
-            crate::apply::apply_postgres(session, plan, &current, &reference, now, &progress)
+            let author = (now, options.person.as_ref());
+            crate::apply::apply_postgres(session, plan, &current, &reference, author, &progress)
                 .await?;
             if lz4 {
                 session
@@ -1062,7 +1080,9 @@ async fn run_import(
                 .plan
                 .as_ref()
                 .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
-            crate::apply::apply_portable(&txn, plan, &current, &reference, now, &progress).await?;
+            let author = (now, options.person.as_ref());
+            crate::apply::apply_portable(&txn, plan, &current, &reference, author, &progress)
+                .await?;
             let mut report = run.finish(&txn, SyncStatus::Applied, None).await?;
             txn.commit().await?;
             report.timings.applying_ms = millis(clock.elapsed());

@@ -127,7 +127,7 @@ async fn erase(
                     .collect(),
             })
             .collect();
-        audit_log::record(&txn, AUDIT_ACTOR, now, entries).await?;
+        audit_log::record(&txn, AUDIT_ACTOR, None, now, entries).await?;
         data_version::bump(&txn).await?;
     }
     txn.commit().await?;

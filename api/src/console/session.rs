@@ -222,7 +222,7 @@ async fn record(
         action,
         changes: Vec::new(),
     };
-    audit_log::record(db, author, at, vec![entry]).await?;
+    audit_log::record(db, author, None, at, vec![entry]).await?;
     Ok(())
 }
 

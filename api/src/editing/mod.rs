@@ -15,7 +15,7 @@ pub mod projects;
 pub mod themes;
 
 use chrono::{DateTime, Utc};
-use entity::audit_log::{FieldChange, NewEntry};
+use entity::audit_log::{FieldChange, NewEntry, Person};
 use entity::{AuditAction, audit_log, data_version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
@@ -130,8 +130,10 @@ pub async fn archive<E: Editable>(
 /// Who writes, and when (one time for the whole transaction).
 #[derive(Debug, Clone)]
 pub struct Author {
-    /// The token's name (or `roster-sync`), recorded in the audit log.
+    /// The token's or the person's name (or `roster-sync`), recorded in the audit log.
     pub name: String,
+    /// The person, when a person writes with their provider's token.
+    pub person: Option<Person>,
     /// The write's time.
     pub now: DateTime<Utc>,
 }
@@ -141,8 +143,15 @@ impl Author {
     pub fn now(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            person: None,
             now: Utc::now(),
         }
+    }
+
+    /// The same author, a person.
+    pub fn person(mut self, person: Option<Person>) -> Self {
+        self.person = person;
+        self
     }
 }
 
@@ -182,6 +191,7 @@ pub async fn finish(
     audit_log::record(
         &txn,
         &author.name,
+        author.person.as_ref(),
         author.now,
         vec![NewEntry {
             entity,

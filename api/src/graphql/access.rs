@@ -9,6 +9,8 @@ use crate::access::Viewer;
 static PUBLIC: Viewer = Viewer {
     role: None,
     token_name: None,
+    person: None,
+    expires_at: None,
 };
 
 /// The requester of this request (public when the handler set none).

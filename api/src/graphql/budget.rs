@@ -136,10 +136,10 @@ pub async fn admit(
 pub fn allow_introspection(policy: IntrospectionPolicy, viewer: &Viewer) -> Result<()> {
     match policy {
         IntrospectionPolicy::Public => Ok(()),
-        IntrospectionPolicy::Authenticated if viewer.role.is_some() => Ok(()),
+        IntrospectionPolicy::Authenticated if viewer.is_authenticated() => Ok(()),
         IntrospectionPolicy::Authenticated => Err(Error::Unauthenticated(
-            "introspection (__schema, __type) needs an API token on this server \
-             (Authorization: Bearer …)"
+            "introspection (__schema, __type) needs an API token or an access token on this \
+             server (Authorization: Bearer …)"
                 .to_owned(),
         )),
         IntrospectionPolicy::Off => Err(Error::Forbidden(

@@ -40,6 +40,7 @@ pub struct QueryRoot(
     queries::SearchQuery,
     queries::NodeQuery,
     queries::AdminQuery,
+    queries::ViewerQuery,
 );
 
 /// The schema type served at `/graphql`.

@@ -308,10 +308,11 @@ async fn answer(
     };
     // A header that is not visible ASCII cannot hold a token: refused, not ignored.
     let authorization = authorization.map(|value| value.to_str().unwrap_or_default());
-    let viewer = match authenticate(authorization, &snapshot, Utc::now()) {
-        Ok(viewer) => viewer,
-        Err(error) => return failed(StatusCode::UNAUTHORIZED, error, metrics::UNREAD),
-    };
+    let viewer =
+        match authenticate(authorization, &snapshot, state.oidc.as_deref(), Utc::now()).await {
+            Ok(viewer) => viewer,
+            Err(error) => return failed(StatusCode::UNAUTHORIZED, error, metrics::UNREAD),
+        };
     match state.persisted.resolve(&mut request, viewer.role.is_none()) {
         Ok(()) => {}
         // Not a failure of the request: the client's cue to send the document.

@@ -101,7 +101,7 @@ fn has_preflight_header(headers: &HeaderMap) -> bool {
 #[derive(Clone)]
 pub struct UploadSlot(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
 
-/// Lets a multipart request through only if its headers carry a valid ADMIN token (the
+/// Lets a multipart request through only if its headers carry a valid ADMIN credential (the
 /// only uploads are roster imports) and an upload slot is free; the slot is held until
 /// the returned [`UploadSlot`] and its clones are dropped. Nothing of the body is read
 /// before: an anonymous client cannot make the server buffer megabytes, and hyper skips
@@ -115,7 +115,8 @@ pub async fn admit_upload(headers: &HeaderMap, state: &AppState) -> Result<Uploa
     let authorization = headers
         .get(AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or_default());
-    let viewer = authenticate(authorization, &snapshot, Utc::now())
+    let viewer = authenticate(authorization, &snapshot, state.oidc.as_deref(), Utc::now())
+        .await
         .map_err(|error| graphql_error(StatusCode::UNAUTHORIZED, error))?;
     viewer.require(Role::Admin).map_err(|error| {
         let status = match error {

@@ -50,6 +50,7 @@ use crate::events::Events;
 use crate::graphql::{budget, errors};
 use crate::http::guards::refusal;
 use crate::http::persisted::Refused;
+use crate::oidc::Verifier;
 use crate::response_cache::Uncacheable;
 use crate::server::AppState;
 
@@ -76,19 +77,28 @@ struct Credential {
 }
 
 impl Credential {
-    /// Checks `authorization` (absent: public) against `snapshot`.
-    fn check(authorization: Option<&str>, snapshot: &Snapshot) -> Result<Self, Error> {
-        let viewer = authenticate(authorization, snapshot, Utc::now())?;
-        let token = authorization.and_then(|header| {
-            header
-                .strip_prefix("Bearer ")
-                .or_else(|| header.strip_prefix("bearer "))
-        });
-        let token_hash = token.map(|token| hash_token(token.trim()));
-        let expires_at = token_hash
-            .as_deref()
-            .and_then(|hash| snapshot.token_by_hash(hash))
-            .and_then(|model| model.expires_at);
+    /// Checks `authorization` (absent: public): an API token against `snapshot`, an
+    /// identity provider's access token with `oidc`.
+    async fn check(
+        authorization: Option<&str>,
+        snapshot: &Snapshot,
+        oidc: Option<&Verifier>,
+    ) -> Result<Self, Error> {
+        let viewer = authenticate(authorization, snapshot, oidc, Utc::now()).await?;
+        // Only API tokens can be revoked before they expire; an access token holds until
+        // its `exp`.
+        let token_hash = viewer
+            .token_name
+            .as_ref()
+            .and_then(|_| {
+                authorization.and_then(|header| {
+                    header
+                        .strip_prefix("Bearer ")
+                        .or_else(|| header.strip_prefix("bearer "))
+                })
+            })
+            .map(|token| hash_token(token.trim()));
+        let expires_at = viewer.expires_at;
         Ok(Self {
             viewer,
             token_hash,
@@ -451,7 +461,9 @@ async fn on_message(
                     return Then::Close(4500, "Internal server error".into());
                 }
             };
-            match Credential::check(authorization.as_deref(), &snapshot) {
+            match Credential::check(authorization.as_deref(), &snapshot, state.oidc.as_deref())
+                .await
+            {
                 Ok(checked) => {
                     *credential = Some(checked);
                     send(socket, json!({"type": "connection_ack"})).await
@@ -600,7 +612,8 @@ pub async fn event_stream(
     let authorization = headers
         .get(AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or_default());
-    let credential = match Credential::check(authorization, &snapshot) {
+    let credential = match Credential::check(authorization, &snapshot, state.oidc.as_deref()).await
+    {
         Ok(credential) => credential,
         Err(error) => return crate::server::graphql_error(StatusCode::UNAUTHORIZED, error),
     };

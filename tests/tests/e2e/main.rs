@@ -21,6 +21,7 @@ mod lists;
 mod lookups;
 mod node;
 mod observability;
+mod oidc;
 mod persisted_operations;
 mod projects;
 mod query_budget;

@@ -14,7 +14,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::html;
-use crate::access::authenticate;
+use crate::access::authenticate_token;
 use crate::console::form::{Form, Posted};
 use crate::console::session::{self, Missing, cookie, cookie_value};
 use crate::console::{BASE, ConsoleState, csrf, internal, layout};
@@ -116,7 +116,7 @@ pub async fn submit(State(state): State<ConsoleState>, request: Request<Body>) -
         Ok(snapshot) => snapshot,
         Err(error) => return internal(error.into()),
     };
-    let viewer = match authenticate(Some(&format!("Bearer {token}")), &snapshot, Utc::now()) {
+    let viewer = match authenticate_token(&format!("Bearer {token}"), &snapshot, Utc::now()) {
         Ok(viewer) => viewer,
         Err(_) => {
             return render(

@@ -37,7 +37,8 @@ pub struct MutationRoot(
     roster::RosterMutation,
 );
 
-/// What a write needs: the database and its author (the token's name), obtained in one
+/// What a write needs: the database and its author (the token's or the person's name,
+/// and the person), obtained in one
 /// call once the caller's role is checked, so no mutation can write without both.
 pub(crate) struct Writer<'a> {
     /// The primary database.
@@ -51,15 +52,15 @@ pub(crate) fn writer<'a>(ctx: &Context<'a>, role: Role) -> Result<Writer<'a>> {
     crate::response_cache::mark_uncacheable(ctx);
     let viewer = viewer(ctx);
     viewer.require(role)?;
-    let name = viewer.token_name.clone().ok_or_else(|| {
-        Error::Internal("an authenticated request without a token name".to_owned())
+    let name = viewer.actor().ok_or_else(|| {
+        Error::Internal("an authenticated request without a token or a person".to_owned())
     })?;
     let db = ctx
         .data_opt::<DatabaseConnection>()
         .ok_or_else(|| Error::Internal("no database in the schema".to_owned()))?;
     Ok(Writer {
         db,
-        author: Author::now(name),
+        author: Author::now(name).person(viewer.person.clone()),
     })
 }
 

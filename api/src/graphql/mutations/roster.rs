@@ -78,6 +78,7 @@ impl RosterMutation {
         let config = ctx.data::<Arc<SyncConfig>>()?.clone();
         let options = config
             .import_options(SyncTrigger::Manual, author.name)
+            .person(author.person)
             .dry_run(dry_run)
             .force(force);
         // Its own task: a client that goes away does not cut an import short.
@@ -154,6 +155,7 @@ impl RosterMutation {
         .map_err(|e| Error::io("cannot read the uploaded file", e))?;
         let options = config
             .import_options(SyncTrigger::Upload, author.name)
+            .person(author.person)
             .dry_run(dry_run)
             .force(force);
         // The upload slot stays taken until the import has run, even if the client goes

@@ -6,6 +6,7 @@ use entity::AuditAction;
 use entity::audit_log::{self, FieldChange};
 
 use crate::graphql::ids;
+use crate::graphql::types::Author;
 
 /// One field changed by a write.
 #[derive(SimpleObject)]
@@ -18,11 +19,11 @@ pub struct AuditChange {
     pub after: Json<serde_json::Value>,
 }
 
-/// One write — by a token or a roster import — with who, when, what, and the fields
+/// One write — by a token, a person or a roster import — with who, when, what, and the fields
 /// before and after.
 pub struct AuditEntry(pub audit_log::Model);
 
-/// One write — by a token or a roster import — with who, when, what, and the fields
+/// One write — by a token, a person or a roster import — with who, when, what, and the fields
 /// before and after.
 #[Object]
 impl AuditEntry {
@@ -36,9 +37,23 @@ impl AuditEntry {
         self.0.at
     }
 
-    /// Who wrote: a token's name, or `roster-sync` for roster imports.
+    /// Who wrote: a token's name, a person's name, or `roster-sync` for roster imports.
     async fn actor(&self) -> &str {
         &self.0.actor
+    }
+
+    /// Who wrote, in full: a token, a person (with the identity provider's subject and
+    /// their e-mail at the time) or the service itself (roster imports).
+    async fn author(&self) -> Author {
+        Author::of_row(
+            &self.0.actor,
+            [
+                self.0.author_subject.as_deref(),
+                self.0.author_name.as_deref(),
+                self.0.author_email.as_deref(),
+            ],
+            self.0.actor == territoires_sync::AUDIT_ACTOR,
+        )
     }
 
     /// The kind of object written: `Project`, `LocalBody`, `Partner`, `College`, `Theme`,

@@ -2,6 +2,7 @@
 //! the request's lifetime) and resolves relations through the snapshot's positions.
 
 mod audit;
+mod author;
 mod college;
 mod commune;
 mod commune_lookup;
@@ -18,6 +19,7 @@ mod theme;
 mod vocabulary;
 
 pub use audit::{AuditChange, AuditEntry};
+pub use author::{Author, AuthorKind};
 pub use college::College;
 pub use commune::Commune;
 pub use commune_lookup::{

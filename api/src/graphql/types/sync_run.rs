@@ -14,13 +14,14 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use crate::error::Error;
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
+use crate::graphql::types::Author;
 
 /// A roster import attempt (*import de l'annuaire RH*), whatever its outcome. Counts and
 /// status are public on the territory overview; the file, its author and the problems
 /// found need an ADMIN token.
 #[derive(Clone)]
 pub struct SyncRun {
-    /// Boxed: a run is much larger than the other `Node`s.
+    /// Boxed: a run is large beside the other `Node`s.
     pub(crate) model: Box<sync_run::Model>,
 }
 
@@ -184,10 +185,27 @@ impl SyncRun {
         self.model.progress_at
     }
 
-    /// Who started it: a token's name, `cli` or `schedule`. ADMIN token.
+    /// Who started it: a token's name, a person's name, `cli` or `schedule`. ADMIN
+    /// token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn actor(&self) -> &str {
         &self.model.actor
+    }
+
+    /// Who started it, in full: a token, a person (with the identity provider's subject
+    /// and their e-mail at the time) or the service itself (schedule, command line).
+    /// ADMIN.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn author(&self) -> Author {
+        Author::of_row(
+            &self.model.actor,
+            [
+                self.model.author_subject.as_deref(),
+                self.model.author_name.as_deref(),
+                self.model.author_email.as_deref(),
+            ],
+            Author::system_trigger(self.model.trigger),
+        )
     }
 
     /// The file's name. ADMIN token.

@@ -1,0 +1,1065 @@
+//! People's access tokens from an OpenID Connect provider (Entra ID, Keycloak, any
+//! certified provider): bearer JWTs checked against the provider's published keys.
+//!
+//! The provider's metadata (`<issuer>/.well-known/openid-configuration`) and keys
+//! (`jwks_uri`) are fetched in the background at start, retried with a backoff while the
+//! provider is unreachable (the server serves public reads and stays ready meanwhile;
+//! JWT callers are told the provider is unreachable), and fetched again every
+//! `OIDC_JWKS_REFRESH_SECS` so withdrawn keys stop being accepted. A token naming a key
+//! the cache does not hold prompts one more fetch, at most once per
+//! `OIDC_JWKS_MIN_REFRESH_SECS`: a flood of made-up key ids costs the provider at most one
+//! request per period, and a rotated key is picked up without a restart.
+//!
+//! A token is checked, before anything is trusted: its size, its shape, its algorithm
+//! (in `OIDC_ALGORITHMS`, never `none` nor HS*, consistent with the key's type and
+//! equal to the key's own `alg` when it has one), its signature (*ring*), then `iss`,
+//! `aud`, `exp`, `nbf`, `iat` with `OIDC_LEEWAY_SECS` of clock skew, and that it is an
+//! access token (an ID token, made for a frontend, is not a bearer credential).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use entity::Role;
+use entity::audit_log::Person;
+use ring::signature;
+use serde_json::Value;
+
+use crate::config::OidcSettings;
+use crate::error::{Error, Result};
+
+/// Longest bearer credential read, in bytes: an Entra token with many groups stays far
+/// under it; a longer one is refused before any decoding.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// Longest decoded JOSE header.
+const MAX_HEADER_BYTES: usize = 2 * 1024;
+/// Largest discovery document or key set read from the provider.
+const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+/// Most keys kept from a key set.
+const MAX_KEYS: usize = 64;
+/// Longest name, e-mail or subject kept from a token, in characters.
+const MAX_CLAIM_CHARS: usize = 256;
+/// Longest wait between two discovery attempts while the provider is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// A signature algorithm this service verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    Rs512,
+    /// RSASSA-PSS with SHA-256.
+    Ps256,
+    /// RSASSA-PSS with SHA-384.
+    Ps384,
+    /// RSASSA-PSS with SHA-512.
+    Ps512,
+    /// ECDSA on P-256 with SHA-256.
+    Es256,
+    /// ECDSA on P-384 with SHA-384.
+    Es384,
+}
+
+impl Algorithm {
+    const ALL: [Self; 8] = [
+        Self::Rs256,
+        Self::Rs384,
+        Self::Rs512,
+        Self::Ps256,
+        Self::Ps384,
+        Self::Ps512,
+        Self::Es256,
+        Self::Es384,
+    ];
+
+    /// Its JOSE name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
+            Self::Es256 => "ES256",
+            Self::Es384 => "ES384",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|alg| alg.name() == name)
+    }
+
+    /// The curve of an ECDSA algorithm (`None`: an RSA algorithm).
+    fn curve(self) -> Option<&'static str> {
+        match self {
+            Self::Es256 => Some("P-256"),
+            Self::Es384 => Some("P-384"),
+            _ => None,
+        }
+    }
+}
+
+/// The checked settings.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    issuer: String,
+    audience: String,
+    algorithms: Vec<Algorithm>,
+    leeway: i64,
+    role_path: Vec<String>,
+    editor_values: Vec<String>,
+    admin_values: Vec<String>,
+    min_refresh: Duration,
+    refresh: Duration,
+    ca_file: Option<std::path::PathBuf>,
+}
+
+impl OidcConfig {
+    /// The settings, checked: `None` when `OIDC_ISSUER` is unset; a configuration error
+    /// (French, naming the variable) for anything a provider's tokens could never match
+    /// or that would weaken the checks.
+    pub fn from_settings(settings: &OidcSettings) -> Result<Option<Self>> {
+        let Some(issuer) = settings
+            .issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        else {
+            return Ok(None);
+        };
+        let config = |message: String| Error::Config(message);
+        check_url(issuer).map_err(|why| config(format!("OIDC_ISSUER : {why}")))?;
+        let audience = settings
+            .audience
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                config(
+                    "OIDC_AUDIENCE est obligatoire avec OIDC_ISSUER : c'est l'identifiant de \
+                     l'API chez le fournisseur (claim « aud » des jetons d'accès)"
+                        .to_owned(),
+                )
+            })?;
+        let mut algorithms = Vec::new();
+        for name in settings.algorithms.iter().map(|a| a.trim()) {
+            if name.is_empty() {
+                continue;
+            }
+            let upper = name.to_ascii_uppercase();
+            if upper == "NONE" || upper.starts_with("HS") {
+                return Err(config(format!(
+                    "OIDC_ALGORITHMS : « {name} » est refusé (un jeton non signé, ou signé par \
+                     un secret partagé, n'authentifie personne) ; utilisez RS256, ES256…"
+                )));
+            }
+            let algorithm = Algorithm::parse(&upper).ok_or_else(|| {
+                config(format!(
+                    "OIDC_ALGORITHMS : algorithme inconnu « {name} » (acceptés : RS256, RS384, \
+                     RS512, PS256, PS384, PS512, ES256, ES384)"
+                ))
+            })?;
+            if !algorithms.contains(&algorithm) {
+                algorithms.push(algorithm);
+            }
+        }
+        if algorithms.is_empty() {
+            return Err(config(
+                "OIDC_ALGORITHMS ne peut pas être vide (par défaut : RS256,ES256)".to_owned(),
+            ));
+        }
+        let role_path: Vec<String> = settings
+            .role_claim
+            .trim()
+            .split('.')
+            .map(str::to_owned)
+            .collect();
+        if role_path.iter().any(String::is_empty) {
+            return Err(config(format!(
+                "OIDC_ROLE_CLAIM : « {} » n'est pas un nom de claim ni un chemin pointé \
+                 (exemples : roles, groups, realm_access.roles)",
+                settings.role_claim
+            )));
+        }
+        let values = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .collect()
+        };
+        if let Some(ca_file) = &settings.ca_file
+            && !ca_file.is_file()
+        {
+            return Err(config(format!(
+                "OIDC_CA_FILE : fichier introuvable : {}",
+                ca_file.display()
+            )));
+        }
+        Ok(Some(Self {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            algorithms,
+            leeway: i64::try_from(settings.leeway_secs.min(3600)).unwrap_or(60),
+            role_path,
+            editor_values: values(&settings.editor_values),
+            admin_values: values(&settings.admin_values),
+            min_refresh: Duration::from_secs(settings.jwks_min_refresh_secs),
+            refresh: Duration::from_secs(settings.jwks_refresh_secs.max(1)),
+            ca_file: settings.ca_file.clone(),
+        }))
+    }
+}
+
+/// https, or http to a loopback address (a provider on the same machine, tests).
+fn check_url(url: &str) -> std::result::Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("adresse invalide ({e})"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "« {url} » doit commencer par https:// (http:// n'est admis que sur la machine \
+             elle-même)"
+        )),
+    }
+}
+
+/// Why a credential was refused: a fixed set, so the metric's label set stays bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not `Bearer <credential>`, or not a well-formed token.
+    Malformed,
+    /// Longer than [`MAX_TOKEN_BYTES`].
+    TooLarge,
+    /// An API token that is unknown, revoked or expired.
+    ApiToken,
+    /// A JWT while no provider is configured.
+    NoProvider,
+    /// The provider's keys could not be fetched yet.
+    ProviderUnreachable,
+    /// An algorithm outside `OIDC_ALGORITHMS`, or inconsistent with the key.
+    Algorithm,
+    /// No key of the provider has the token's `kid`.
+    UnknownKey,
+    /// The signature does not verify.
+    Signature,
+    /// `iss` is not `OIDC_ISSUER`.
+    Issuer,
+    /// `aud` does not hold `OIDC_AUDIENCE`.
+    Audience,
+    /// Past `exp`.
+    Expired,
+    /// Before `nbf` or issued in the future.
+    NotYetValid,
+    /// An ID token or another token that is not an access token.
+    NotAccessToken,
+}
+
+impl Refusal {
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::TooLarge => "too_large",
+            Self::ApiToken => "api_token",
+            Self::NoProvider => "no_provider",
+            Self::ProviderUnreachable => "provider_unreachable",
+            Self::Algorithm => "algorithm",
+            Self::UnknownKey => "unknown_key",
+            Self::Signature => "signature",
+            Self::Issuer => "issuer",
+            Self::Audience => "audience",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::NotAccessToken => "not_access_token",
+        }
+    }
+}
+
+/// A refused credential: why (for the metric) and what the client is told.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// Why.
+    pub reason: Refusal,
+    /// The message, for the client and the log.
+    pub message: String,
+}
+
+fn refused(reason: Refusal, message: impl Into<String>) -> Refused {
+    Refused {
+        reason,
+        message: message.into(),
+    }
+}
+
+/// Who a valid token says the caller is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The person.
+    pub person: Person,
+    /// Their role from the role claim; `None` reads as the public does.
+    pub role: Option<Role>,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A verification key from the provider's key set.
+#[derive(Debug, Clone)]
+struct Key {
+    /// The JWK's own `alg`, when it has one (Entra's have none).
+    alg: Option<String>,
+    material: Material,
+}
+
+#[derive(Debug, Clone)]
+enum Material {
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Ec { curve: &'static str, point: Vec<u8> },
+}
+
+/// What the verifier knows of the provider.
+#[derive(Debug, Default)]
+struct Known {
+    /// `jwks_uri` from the discovery document, once read.
+    jwks_uri: Option<String>,
+    /// The keys by `kid`.
+    keys: Arc<HashMap<String, Key>>,
+    /// Whether a key set was fetched at least once.
+    ready: bool,
+    /// Why the last fetch failed, for JWT callers while the provider is unreachable.
+    last_error: Option<String>,
+}
+
+/// Checks bearer JWTs against the provider's keys; shared by every request.
+pub struct Verifier {
+    config: OidcConfig,
+    client: reqwest::Client,
+    known: RwLock<Known>,
+    /// Held while fetching; holds when the last fetch started (the rate limit of fetches
+    /// prompted by unknown keys).
+    fetching: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.config.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier for `config`, nothing fetched yet (see [`Verifier::start`]). Fails on
+    /// an unreadable `OIDC_CA_FILE`.
+    pub fn new(config: OidcConfig) -> Result<Self> {
+        let client = http_client(config.ca_file.as_deref())?;
+        Ok(Self {
+            config,
+            client,
+            known: RwLock::new(Known::default()),
+            fetching: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Starts fetching the provider's metadata and keys in the background: retried with
+    /// a backoff (1 s, doubling, at most a minute) while the provider is unreachable,
+    /// then refreshed every `OIDC_JWKS_REFRESH_SECS`. The task ends with the verifier.
+    pub fn start(self: &Arc<Self>) {
+        let weak: Weak<Self> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                let Some(verifier) = weak.upgrade() else {
+                    return;
+                };
+                let wait = match verifier.fetch(None).await {
+                    Ok(()) => {
+                        backoff = Duration::from_secs(1);
+                        verifier.config.refresh
+                    }
+                    Err(_) => {
+                        let wait = backoff;
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                        wait
+                    }
+                };
+                drop(verifier);
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+
+    /// Whether the provider's keys were fetched at least once.
+    pub fn ready(&self) -> bool {
+        self.known.read().is_ok_and(|known| known.ready)
+    }
+
+    /// Fetches the discovery document (until read once) and the key set. With
+    /// `min_interval`, does nothing when the last fetch started less than that ago (or
+    /// is running: the caller waits for it and uses its outcome).
+    async fn fetch(&self, min_interval: Option<Duration>) -> std::result::Result<(), String> {
+        let mut last = self.fetching.lock().await;
+        if let (Some(interval), Some(at)) = (min_interval, *last)
+            && at.elapsed() < interval
+        {
+            return Err("rate-limited".to_owned());
+        }
+        *last = Some(Instant::now());
+        let outcome = self.fetch_now().await;
+        crate::metrics::global().record_jwks_fetch(outcome.is_ok());
+        let Ok(mut known) = self.known.write() else {
+            return Err("poisoned lock".to_owned());
+        };
+        match outcome {
+            Ok((jwks_uri, keys)) => {
+                if !known.ready {
+                    tracing::info!(issuer = %self.config.issuer, keys = keys.len(), "identity provider reached");
+                }
+                known.jwks_uri = Some(jwks_uri);
+                known.keys = Arc::new(keys);
+                known.ready = true;
+                known.last_error = None;
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(issuer = %self.config.issuer, %error, "cannot fetch the identity provider's keys");
+                known.last_error = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+
+    async fn fetch_now(&self) -> std::result::Result<(String, HashMap<String, Key>), String> {
+        let known_uri = self.known.read().ok().and_then(|k| k.jwks_uri.clone());
+        let jwks_uri = match known_uri {
+            Some(uri) => uri,
+            None => self.discover().await?,
+        };
+        let document = self.get_json(&jwks_uri).await?;
+        let keys = parse_key_set(&document)?;
+        Ok((jwks_uri, keys))
+    }
+
+    /// Reads the discovery document; its `issuer` must be `OIDC_ISSUER` exactly.
+    async fn discover(&self) -> std::result::Result<String, String> {
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            self.config.issuer.trim_end_matches('/')
+        );
+        let document = self.get_json(&url).await?;
+        let issuer = document.get("issuer").and_then(Value::as_str);
+        if issuer != Some(self.config.issuer.as_str()) {
+            return Err(format!(
+                "the discovery document names issuer {issuer:?}, not OIDC_ISSUER {:?}",
+                self.config.issuer
+            ));
+        }
+        let jwks_uri = document
+            .get("jwks_uri")
+            .and_then(Value::as_str)
+            .ok_or("the discovery document has no jwks_uri")?;
+        check_url(jwks_uri).map_err(|why| format!("jwks_uri: {why}"))?;
+        Ok(jwks_uri.to_owned())
+    }
+
+    /// GETs a JSON document of at most [`MAX_DOCUMENT_BYTES`].
+    async fn get_json(&self, url: &str) -> std::result::Result<Value, String> {
+        let mut response = self
+            .client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {}", e.without_url()))?;
+        if !response.status().is_success() {
+            return Err(format!("{url}: HTTP {}", response.status()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
+        {
+            return Err(format!("{url}: the document is too large"));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("{url}: {}", e.without_url()))?
+        {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(format!("{url}: the document is too large"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("{url}: not JSON ({e})"))
+    }
+
+    /// The key named `kid`, fetching the key set again (rate-limited) when it is unknown
+    /// or nothing was fetched yet.
+    async fn key(&self, kid: &str) -> std::result::Result<Key, Refused> {
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        let fetched = self.fetch(Some(self.config.min_refresh)).await;
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        if !self.ready() {
+            let why = self
+                .known
+                .read()
+                .ok()
+                .and_then(|known| known.last_error.clone())
+                .or(fetched.err())
+                .unwrap_or_default();
+            return Err(refused(
+                Refusal::ProviderUnreachable,
+                format!(
+                    "identity provider unreachable, its keys are unknown ({why}); the server \
+                     retries in the background: try again later"
+                ),
+            ));
+        }
+        Err(refused(
+            Refusal::UnknownKey,
+            format!(
+                "the token is signed by a key ({kid:?}) the identity provider does not publish"
+            ),
+        ))
+    }
+
+    fn cached(&self, kid: &str) -> Option<Key> {
+        self.known.read().ok()?.keys.get(kid).cloned()
+    }
+
+    /// Checks `token` (already bounded to [`MAX_TOKEN_BYTES`]) at `now`.
+    pub async fn verify(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Identity, Refused> {
+        let parts = split(token)?;
+        let header = decode_json(parts.header, MAX_HEADER_BYTES, "header")?;
+        let alg_name = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let algorithm = Algorithm::parse(alg_name)
+            .filter(|alg| self.config.algorithms.contains(alg))
+            .ok_or_else(|| {
+                refused(
+                    Refusal::Algorithm,
+                    format!(
+                        "the token's algorithm {alg_name:?} is not accepted (accepted: {})",
+                        self.config
+                            .algorithms
+                            .iter()
+                            .map(|a| a.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        if header.get("crit").is_some() {
+            return Err(refused(
+                Refusal::Malformed,
+                "the token has critical header extensions (crit) this server does not know",
+            ));
+        }
+        if let Some(typ) = header.get("typ") {
+            let typ = typ.as_str().unwrap_or_default().to_ascii_lowercase();
+            if !matches!(typ.as_str(), "jwt" | "at+jwt" | "application/at+jwt") {
+                return Err(refused(
+                    Refusal::NotAccessToken,
+                    format!("the token's type {typ:?} is not an access token (JWT or at+jwt)"),
+                ));
+            }
+        }
+        let kid = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .filter(|kid| !kid.is_empty())
+            .ok_or_else(|| refused(Refusal::UnknownKey, "the token names no key (kid)"))?;
+        let key = self.key(kid).await?;
+        check_key(algorithm, &key)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts.signature)
+            .map_err(|_| refused(Refusal::Malformed, "the token's signature is not base64url"))?;
+        verify_signature(algorithm, &key, parts.signed.as_bytes(), &signature)?;
+        let claims = decode_json(parts.payload, MAX_TOKEN_BYTES, "payload")?;
+        self.check_claims(&claims, now)
+    }
+
+    fn check_claims(
+        &self,
+        claims: &Value,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Identity, Refused> {
+        let issuer = claims.get("iss").and_then(Value::as_str);
+        if issuer != Some(self.config.issuer.as_str()) {
+            return Err(refused(
+                Refusal::Issuer,
+                format!(
+                    "the token was issued by {issuer:?}, not by this server's identity provider"
+                ),
+            ));
+        }
+        let audience = &self.config.audience;
+        let for_us = match claims.get("aud") {
+            Some(Value::String(aud)) => aud == audience,
+            Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(audience)),
+            _ => false,
+        };
+        if !for_us {
+            return Err(refused(
+                Refusal::Audience,
+                format!(
+                    "the token is not issued for this API (its audience does not include \
+                     {audience:?}); an ID token is not an access token"
+                ),
+            ));
+        }
+        if let Some(typ) = claims.get("typ")
+            && !typ
+                .as_str()
+                .is_some_and(|typ| typ.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(refused(
+                Refusal::NotAccessToken,
+                format!("a token of type {typ} is not an access token"),
+            ));
+        }
+        if ["at_hash", "c_hash", "nonce"]
+            .iter()
+            .any(|claim| claims.get(claim).is_some())
+        {
+            return Err(refused(
+                Refusal::NotAccessToken,
+                "an ID token is not an access token: send the access token",
+            ));
+        }
+        let now_secs = now.timestamp();
+        let leeway = self.config.leeway;
+        let time = |name: &str| claims.get(name).and_then(numeric_date);
+        let Some(exp) = time("exp") else {
+            return Err(refused(Refusal::Malformed, "the token has no expiry (exp)"));
+        };
+        if now_secs >= exp.saturating_add(leeway) {
+            return Err(refused(Refusal::Expired, "the token has expired"));
+        }
+        if time("nbf").is_some_and(|nbf| now_secs < nbf.saturating_sub(leeway)) {
+            return Err(refused(
+                Refusal::NotYetValid,
+                "the token is not valid yet (nbf)",
+            ));
+        }
+        if time("iat").is_some_and(|iat| iat > now_secs.saturating_add(leeway)) {
+            return Err(refused(
+                Refusal::NotYetValid,
+                "the token is issued in the future (iat): check the clocks",
+            ));
+        }
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .filter(|sub| !sub.trim().is_empty())
+            .ok_or_else(|| refused(Refusal::Malformed, "the token has no subject (sub)"))?;
+        let text = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(bounded)
+        };
+        let person = Person {
+            subject: bounded(subject),
+            name: text("name").or_else(|| text("preferred_username")),
+            email: text("email"),
+        };
+        Ok(Identity {
+            role: self.role_of(claims),
+            person,
+            expires_at: DateTime::from_timestamp(exp, 0).unwrap_or(now),
+        })
+    }
+
+    /// The role the role claim's values grant: ADMIN over EDITOR; none reads as public.
+    fn role_of(&self, claims: &Value) -> Option<Role> {
+        let mut value = claims;
+        for step in &self.config.role_path {
+            value = value.get(step)?;
+        }
+        let values: Vec<&str> = match value {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let has = |wanted: &[String]| values.iter().any(|v| wanted.iter().any(|w| w == v));
+        if has(&self.config.admin_values) {
+            Some(Role::Admin)
+        } else if has(&self.config.editor_values) {
+            Some(Role::Editor)
+        } else {
+            None
+        }
+    }
+}
+
+/// At most [`MAX_CLAIM_CHARS`] characters of `value`.
+fn bounded(value: &str) -> String {
+    value.chars().take(MAX_CLAIM_CHARS).collect()
+}
+
+/// A JWT `NumericDate`: seconds, possibly fractional.
+fn numeric_date(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.is_finite() && f.abs() < 1e15)
+            .map(|f| f.floor() as i64)
+    })
+}
+
+/// A token's three segments.
+struct Parts<'a> {
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+    /// `header.payload`, what the signature covers.
+    signed: &'a str,
+}
+
+/// Whether `token` has the shape of a JWS in compact form: three base64url segments,
+/// header and payload non-empty (an unsigned token's empty signature still counts, to be
+/// refused as such rather than as an unknown API token).
+pub fn looks_like_jwt(token: &str) -> bool {
+    let mut segments = 0;
+    for (i, segment) in token.split('.').enumerate() {
+        segments += 1;
+        if segments > 3
+            || (i < 2 && segment.is_empty())
+            || !segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return false;
+        }
+    }
+    segments == 3
+}
+
+fn split(token: &str) -> std::result::Result<Parts<'_>, Refused> {
+    let malformed = || refused(Refusal::Malformed, "the token is not a signed JWT");
+    let (signed, signature) = token.rsplit_once('.').ok_or_else(malformed)?;
+    let (header, payload) = signed.split_once('.').ok_or_else(malformed)?;
+    if header.is_empty() || payload.is_empty() || payload.contains('.') {
+        return Err(malformed());
+    }
+    if signature.is_empty() {
+        return Err(refused(
+            Refusal::Algorithm,
+            "the token is not signed (alg none is never accepted)",
+        ));
+    }
+    Ok(Parts {
+        header,
+        payload,
+        signature,
+        signed,
+    })
+}
+
+/// Decodes a base64url JSON object of at most `limit` decoded bytes.
+fn decode_json(segment: &str, limit: usize, what: &str) -> std::result::Result<Value, Refused> {
+    let malformed = || {
+        refused(
+            Refusal::Malformed,
+            format!("the token's {what} is not base64url JSON"),
+        )
+    };
+    if segment.len() / 4 * 3 > limit {
+        return Err(refused(
+            Refusal::TooLarge,
+            format!("the token's {what} is too large"),
+        ));
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(segment).map_err(|_| malformed())?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(malformed())
+    }
+}
+
+/// The key must be of the algorithm's type (and curve), and of its algorithm when the
+/// key names one.
+fn check_key(algorithm: Algorithm, key: &Key) -> std::result::Result<(), Refused> {
+    let consistent = match (&key.material, algorithm.curve()) {
+        (Material::Rsa { .. }, None) => true,
+        (Material::Ec { curve, .. }, Some(wanted)) => *curve == wanted,
+        _ => false,
+    };
+    let same_alg = key.alg.as_deref().is_none_or(|alg| alg == algorithm.name());
+    if consistent && same_alg {
+        Ok(())
+    } else {
+        Err(refused(
+            Refusal::Algorithm,
+            format!(
+                "the token's algorithm {} does not match its key",
+                algorithm.name()
+            ),
+        ))
+    }
+}
+
+fn verify_signature(
+    algorithm: Algorithm,
+    key: &Key,
+    message: &[u8],
+    signature_bytes: &[u8],
+) -> std::result::Result<(), Refused> {
+    let verified = match &key.material {
+        Material::Rsa { n, e } => {
+            let parameters: &signature::RsaParameters = match algorithm {
+                Algorithm::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                Algorithm::Rs384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                Algorithm::Rs512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                Algorithm::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
+                Algorithm::Ps384 => &signature::RSA_PSS_2048_8192_SHA384,
+                Algorithm::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
+                Algorithm::Es256 | Algorithm::Es384 => {
+                    return Err(refused(
+                        Refusal::Algorithm,
+                        "an EC algorithm with an RSA key",
+                    ));
+                }
+            };
+            signature::RsaPublicKeyComponents { n, e }
+                .verify(parameters, message, signature_bytes)
+                .is_ok()
+        }
+        Material::Ec { point, .. } => {
+            let parameters: &signature::EcdsaVerificationAlgorithm = match algorithm {
+                Algorithm::Es256 => &signature::ECDSA_P256_SHA256_FIXED,
+                Algorithm::Es384 => &signature::ECDSA_P384_SHA384_FIXED,
+                _ => {
+                    return Err(refused(
+                        Refusal::Algorithm,
+                        "an RSA algorithm with an EC key",
+                    ));
+                }
+            };
+            signature::UnparsedPublicKey::new(parameters, point)
+                .verify(message, signature_bytes)
+                .is_ok()
+        }
+    };
+    if verified {
+        Ok(())
+    } else {
+        Err(refused(
+            Refusal::Signature,
+            "the token's signature is invalid",
+        ))
+    }
+}
+
+/// The signing keys of a JWKS document, by `kid`: RSA and EC (P-256, P-384) keys with a
+/// `kid`, not marked for encryption; others are skipped.
+fn parse_key_set(document: &Value) -> std::result::Result<HashMap<String, Key>, String> {
+    let keys = document
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or("the key set has no keys array")?;
+    let mut parsed = HashMap::new();
+    for jwk in keys.iter().take(MAX_KEYS) {
+        let text = |name: &str| jwk.get(name).and_then(Value::as_str);
+        let bytes = |name: &str| text(name).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
+        if text("use").is_some_and(|u| u != "sig") {
+            continue;
+        }
+        let Some(kid) = text("kid") else { continue };
+        let material = match text("kty") {
+            Some("RSA") => match (bytes("n"), bytes("e")) {
+                (Some(n), Some(e)) => Material::Rsa { n, e },
+                _ => continue,
+            },
+            Some("EC") => {
+                let curve = match text("crv") {
+                    Some("P-256") => "P-256",
+                    Some("P-384") => "P-384",
+                    _ => continue,
+                };
+                let (Some(x), Some(y)) = (bytes("x"), bytes("y")) else {
+                    continue;
+                };
+                let mut point = Vec::with_capacity(1 + x.len() + y.len());
+                point.push(0x04);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                Material::Ec { curve, point }
+            }
+            _ => continue,
+        };
+        parsed.insert(
+            kid.to_owned(),
+            Key {
+                alg: text("alg").map(str::to_owned),
+                material,
+            },
+        );
+    }
+    Ok(parsed)
+}
+
+/// The HTTP client for the provider: rustls with *ring*, Mozilla's roots or the
+/// authorities of `OIDC_CA_FILE`, short timeouts.
+fn http_client(ca_file: Option<&std::path::Path>) -> Result<reqwest::Client> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let certificates = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| {
+                    Error::Config(format!(
+                        "OIDC_CA_FILE : {} n'est pas un fichier PEM de certificats ({e})",
+                        path.display()
+                    ))
+                })?;
+            let (added, _) = roots.add_parsable_certificates(certificates);
+            if added == 0 {
+                return Err(Error::Config(format!(
+                    "OIDC_CA_FILE : aucun certificat utilisable dans {}",
+                    path.display()
+                )));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::Internal(format!("TLS setup: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| Error::Internal(format!("HTTP client for the identity provider: {e}")))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn settings() -> OidcSettings {
+        OidcSettings {
+            issuer: Some("https://sso.example.fr/realms/cd92".to_owned()),
+            audience: Some("territoires".to_owned()),
+            ..OidcSettings::default()
+        }
+    }
+
+    #[test]
+    fn unsafe_algorithms_and_plain_http_are_configuration_errors() {
+        for bad in ["none", "HS256", "hs512", "XS1"] {
+            let mut s = settings();
+            s.algorithms = vec!["RS256".to_owned(), bad.to_owned()];
+            let error = OidcConfig::from_settings(&s).unwrap_err().to_string();
+            assert!(error.contains("OIDC_ALGORITHMS"), "{bad}: {error}");
+        }
+        let mut s = settings();
+        s.issuer = Some("http://sso.example.fr".to_owned());
+        assert!(
+            OidcConfig::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("https://")
+        );
+        s.issuer = Some("http://127.0.0.1:9000".to_owned());
+        assert!(OidcConfig::from_settings(&s).unwrap().is_some());
+        let mut s = settings();
+        s.audience = None;
+        assert!(
+            OidcConfig::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("OIDC_AUDIENCE")
+        );
+        let mut s = settings();
+        s.role_claim = "realm_access..roles".to_owned();
+        assert!(OidcConfig::from_settings(&s).is_err());
+        assert!(
+            OidcConfig::from_settings(&OidcSettings::default())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn roles_come_from_strings_arrays_and_nested_claims() {
+        let mut s = settings();
+        s.role_claim = "realm_access.roles".to_owned();
+        s.editor_values = vec!["territoires-editeur".to_owned()];
+        s.admin_values = vec!["territoires-admin".to_owned()];
+        let verifier = Verifier::new(OidcConfig::from_settings(&s).unwrap().unwrap()).unwrap();
+        let role = |claims: Value| verifier.role_of(&claims);
+        assert_eq!(
+            role(serde_json::json!({"realm_access": {"roles": ["x", "territoires-editeur"]}})),
+            Some(Role::Editor)
+        );
+        assert_eq!(
+            role(
+                serde_json::json!({"realm_access": {"roles": ["territoires-editeur", "territoires-admin"]}})
+            ),
+            Some(Role::Admin)
+        );
+        assert_eq!(
+            role(serde_json::json!({"realm_access": {"roles": "territoires-admin"}})),
+            Some(Role::Admin)
+        );
+        assert_eq!(
+            role(serde_json::json!({"roles": ["territoires-admin"]})),
+            None
+        );
+        assert_eq!(
+            role(serde_json::json!({"realm_access": {"roles": 3}})),
+            None
+        );
+    }
+
+    #[test]
+    fn jwt_shapes_are_told_from_api_tokens() {
+        assert!(looks_like_jwt("eyJh.eyJz.c2ln"));
+        assert!(looks_like_jwt("eyJh.eyJz."));
+        assert!(!looks_like_jwt("terr_abc"));
+        assert!(!looks_like_jwt("a.b"));
+        assert!(!looks_like_jwt("a.b.c.d"));
+        assert!(!looks_like_jwt(".b.c"));
+        assert!(!looks_like_jwt("a.b.c+"));
+        assert!(!looks_like_jwt("a.b.c="));
+    }
+}
