@@ -85,6 +85,13 @@ pub const EXAMPLES: &[Example] = &[
         variables: None,
     },
     Example {
+        name: "territory-map",
+        document: include_str!("../../docs/operations/territory-map.graphql"),
+        variables: Some(include_str!(
+            "../../docs/operations/territory-map.variables.json"
+        )),
+    },
+    Example {
         name: "territory-overview",
         document: include_str!("../../docs/operations/territory-overview.graphql"),
         variables: Some(include_str!(

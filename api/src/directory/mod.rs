@@ -11,6 +11,7 @@ mod local_bodies;
 pub mod matcher;
 mod matching;
 mod order;
+pub mod outline;
 mod overview;
 mod projects;
 mod rows;

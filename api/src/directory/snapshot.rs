@@ -6,6 +6,7 @@
 //! request.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::normalize::fold;
@@ -14,10 +15,12 @@ use entity::{
     partner_expectation, project, sync_run, theme,
 };
 use sea_orm::{DatabaseConnection, DbErr};
+use serde_json::Value;
 
 use super::matcher;
 use super::matching::{Match, MatchRank, NameIndex};
 use super::order::OrderSpec;
+use super::outline;
 use super::projects::ProjectSort;
 use super::rows::Rows;
 
@@ -40,6 +43,9 @@ pub struct TerritoryRow {
     pub local_bodies: Vec<usize>,
     /// Its partners (directly or through their commune), by name.
     pub partners: Vec<usize>,
+    /// Its outline (GeoJSON geometry): the union of its communes' outlines, so it
+    /// follows a commune an import moves to another territory.
+    pub outline: Option<Arc<Value>>,
 }
 
 /// A commune.
@@ -63,6 +69,8 @@ pub struct CommuneRow {
     pub local_bodies: Vec<usize>,
     /// Its partners, by name.
     pub partners: Vec<usize>,
+    /// Its outline (GeoJSON geometry), when the embedded map draws it.
+    pub outline: Option<Arc<Value>>,
 }
 
 /// One period of a coordinator on a territory.
@@ -200,6 +208,9 @@ pub struct Snapshot {
     pub projects: Vec<ProjectRow>,
     /// The last applied roster import.
     pub last_roster_import: Option<sync_run::Model>,
+    /// The territories as one GeoJSON FeatureCollection (outline, number, name, active
+    /// coordinators' names), built once per data version.
+    pub territories_geojson: Arc<Value>,
     tokens: HashMap<String, api_token::Model>,
     project_orders: HashMap<(ProjectSort, bool), Vec<usize>>,
     territory_by_number: HashMap<i32, usize>,
@@ -269,12 +280,47 @@ impl Snapshot {
         };
         s.build_directory(&mut rows);
         s.build_work(&mut rows);
+        s.build_outlines();
         s.tokens = rows
             .tokens
             .drain(..)
             .map(|t| (t.token_hash.clone(), t))
             .collect();
         s
+    }
+
+    /// Each territory's outline from its communes', and the map of them all.
+    fn build_outlines(&mut self) {
+        let mut features = Vec::with_capacity(self.territories.len());
+        for territory in &mut self.territories {
+            let codes = territory
+                .communes
+                .iter()
+                .filter_map(|&c| self.communes.get(c))
+                .map(|c| c.insee_code.as_str());
+            let geometry = outline::union(codes).map(|o| Arc::new(o.to_geojson()));
+            let coordinators: Vec<String> = territory
+                .coordinators
+                .iter()
+                .filter_map(|&c| self.coordinators.get(c))
+                .map(|c| format!("{} {}", c.model.first_name, c.model.last_name))
+                .collect();
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "id": territory.number,
+                "properties": {
+                    "number": territory.number,
+                    "name": territory.name,
+                    "coordinators": coordinators,
+                },
+                "geometry": geometry.as_deref().cloned().unwrap_or(Value::Null),
+            }));
+            territory.outline = geometry;
+        }
+        self.territories_geojson = Arc::new(serde_json::json!({
+            "type": "FeatureCollection",
+            "features": features,
+        }));
     }
 
     /// Territories, communes, collèges, coordinators, themes.
@@ -297,6 +343,7 @@ impl Snapshot {
                 coordinators: Vec::new(),
                 local_bodies: Vec::new(),
                 partners: Vec::new(),
+                outline: None,
             });
         }
 
@@ -310,6 +357,7 @@ impl Snapshot {
             self.commune_by_insee.insert(c.insee_code.clone(), index);
             self.names.communes.insert(index, &c.name);
             self.territories[territory].communes.push(index);
+            let outline = outline::commune(&c.insee_code).map(|o| Arc::new(o.to_geojson()));
             self.communes.push(CommuneRow {
                 id: c.id,
                 insee_code: c.insee_code,
@@ -320,6 +368,7 @@ impl Snapshot {
                 colleges: Vec::new(),
                 local_bodies: Vec::new(),
                 partners: Vec::new(),
+                outline,
             });
         }
         rows.postal_codes

@@ -19,6 +19,7 @@ mod health;
 mod hostile_uploads;
 mod lists;
 mod lookups;
+mod maps;
 mod node;
 mod observability;
 mod oidc;

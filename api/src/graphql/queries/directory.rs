@@ -6,7 +6,7 @@ use crate::directory::CommuneLookup;
 use crate::error::Error;
 use crate::graphql::inputs::{self, include_hidden};
 use crate::graphql::types::{
-    College, Commune, CommuneLookupResult, Coordinator, Territory, Theme, Vocabulary,
+    College, Commune, CommuneLookupResult, Coordinator, GeoJson, Territory, Theme, Vocabulary,
 };
 use crate::graphql::{ids, snapshot};
 
@@ -22,6 +22,14 @@ impl DirectoryQuery {
         Ok((0..dir.territories.len())
             .filter_map(|i| Territory::at(dir, i))
             .collect())
+    }
+
+    /// Every territory on one map: a GeoJSON `FeatureCollection` with one feature per
+    /// territory (`id` and `properties.number` its number, `properties.name`,
+    /// `properties.coordinators` its active coordinators' names), ready for Leaflet or
+    /// MapLibre. Simplified outlines: for drawing, not for locating an address.
+    async fn territories_geo_json<'a>(&self, ctx: &Context<'a>) -> Result<GeoJson> {
+        Ok(GeoJson(snapshot(ctx)?.territories_geojson.clone()))
     }
 
     /// The territory numbered `number`; null if there is none.

@@ -5,6 +5,7 @@ use async_graphql::{ID, Object};
 use super::{College, LocalBody, Partner, Project, Territory};
 use crate::directory::{CommuneRow, ProjectQuery, ProjectSort, Snapshot};
 use crate::graphql::ids;
+use crate::graphql::types::GeoJson;
 
 /// A commune of the département, identified by its official INSEE code.
 pub struct Commune<'a> {
@@ -46,6 +47,12 @@ impl<'a> Commune<'a> {
     /// `commune(name:)`.
     async fn aliases(&self) -> &[String] {
         &self.row.aliases
+    }
+
+    /// The commune's outline, a GeoJSON `Polygon` (simplified: for maps, not for telling
+    /// which commune an address near a border is in); null if the map does not draw it.
+    async fn outline(&self) -> Option<GeoJson> {
+        self.row.outline.clone().map(GeoJson)
     }
 
     /// The territory the commune belongs to.

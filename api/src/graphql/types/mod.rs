@@ -32,7 +32,7 @@ pub use node::{Node, SearchHit};
 pub use overview::{CountByKey, TerritoryOverview};
 pub use partner::{Partner, PartnerExpectation};
 pub use project::Project;
-pub use scalars::Date;
+pub use scalars::{Date, GeoJson};
 pub use sync_run::{ProblemsLoader, SyncProblem, SyncRun};
 pub use territory::Territory;
 pub use theme::Theme;

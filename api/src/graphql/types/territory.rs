@@ -8,6 +8,7 @@ use crate::directory::{Snapshot, TerritoryRow, overview};
 use crate::graphql::ids;
 use crate::graphql::inputs::{ProjectFilter, ProjectOrder, project_page};
 use crate::graphql::pagination::{Page, PageArgs};
+use crate::graphql::types::GeoJson;
 
 /// A territory (*territoire*) of the département: its communes, collèges, coordinator,
 /// local bodies, partners and projects.
@@ -42,6 +43,13 @@ impl<'a> Territory<'a> {
     /// Display name, e.g. "Territoire 3".
     async fn name(&self) -> &str {
         &self.row.name
+    }
+
+    /// The territory's outline, a GeoJSON `Polygon` or `MultiPolygon`: the union of its
+    /// communes' outlines, so it follows a commune an import moves (simplified: for maps,
+    /// not for telling which territory an address near a border is in).
+    async fn outline(&self) -> Option<GeoJson> {
+        self.row.outline.clone().map(GeoJson)
     }
 
     /// The communes of the territory, by name.
