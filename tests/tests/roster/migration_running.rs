@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use entity::{ProblemSeverity, SyncTrigger, sync_run, sync_run_problem};
-use migration::{MigrationName, Migrator, MigratorTrait};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, Statement};
 use territoires_sync::SyncStatus;
 
