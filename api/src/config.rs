@@ -655,6 +655,7 @@ impl SyncSettings {
             drop_dir: self.drop_dir.clone(),
             cron: self.cron.clone(),
             timezone: self.timezone.clone(),
+            scheduled: self.schedule,
             max_deactivation_ratio: self.max_deactivation_ratio,
             retention_days: self.retention_days,
             archive_days: self.archive_days,

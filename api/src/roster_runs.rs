@@ -162,8 +162,12 @@ pub async fn run_details(db: &DatabaseConnection, id: i32) -> Result<Option<RunD
     }))
 }
 
-/// When the nightly import runs next, from `SYNC_CRON` in `SYNC_TIMEZONE`.
+/// When the nightly import runs next, from `SYNC_CRON` in `SYNC_TIMEZONE`; `None` when
+/// this process does not run it (`SYNC_SCHEDULE=false`) or the settings are invalid.
 pub fn next_scheduled_run(config: &SyncConfig, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if !config.scheduled {
+        return None;
+    }
     CronSchedule::parse(&config.cron, &config.timezone)
         .ok()?
         .next_after(now)

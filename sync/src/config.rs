@@ -38,6 +38,9 @@ pub struct SyncConfig {
     pub cron: String,
     /// `SYNC_TIMEZONE`: an IANA time zone name. Default [`DEFAULT_TIMEZONE`].
     pub timezone: String,
+    /// `SYNC_SCHEDULE`: whether this process runs the nightly import (`false` on all but
+    /// one replica, or where imports are only started by hand). Default true.
+    pub scheduled: bool,
     /// `SYNC_MAX_DEACTIVATION_RATIO`: a file that would deactivate more than this share of
     /// the active coordinators is refused unless forced. Default 0.3.
     pub max_deactivation_ratio: f64,
@@ -112,6 +115,7 @@ impl Default for SyncConfig {
             drop_dir: PathBuf::from("data/inbox"),
             cron: DEFAULT_CRON.to_owned(),
             timezone: DEFAULT_TIMEZONE.to_owned(),
+            scheduled: true,
             max_deactivation_ratio: DEFAULT_MAX_DEACTIVATION_RATIO,
             retention_days: DEFAULT_RETENTION_DAYS,
             archive_days: DEFAULT_ARCHIVE_DAYS,

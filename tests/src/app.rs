@@ -50,6 +50,16 @@ pub async fn spawn_app_with(
     database: TestDb,
     configure: impl FnOnce(&mut ServerConfig),
 ) -> TestApp {
+    spawn_app_configured(database, configure, |_| {}).await
+}
+
+/// Serves the application on `database`, with the server settings changed by
+/// `configure` and the roster sync settings (`SYNC_*`) by `configure_sync`.
+pub async fn spawn_app_configured(
+    database: TestDb,
+    configure: impl FnOnce(&mut ServerConfig),
+    configure_sync: impl FnOnce(&mut territoires_sync::SyncConfig),
+) -> TestApp {
     let statements = Arc::new(AtomicUsize::new(0));
     let mut app_db = database.connect().await;
     let counter = statements.clone();
@@ -60,11 +70,12 @@ pub async fn spawn_app_with(
     let mut config = ServerConfig::on(([127, 0, 0, 1], 0).into());
     configure(&mut config);
     let inbox = tempfile::tempdir().expect("a drop folder");
-    let sync = territoires_sync::SyncConfig {
+    let mut sync = territoires_sync::SyncConfig {
         drop_dir: inbox.path().to_path_buf(),
         settle_time: std::time::Duration::ZERO,
         ..territoires_sync::SyncConfig::default()
     };
+    configure_sync(&mut sync);
     let state = AppState::new(app_db, config, sync)
         .await
         .expect("application state");

@@ -15,6 +15,8 @@ pub mod pg_cluster;
 pub mod seed;
 pub mod smtp;
 
-pub use app::{TestApp, error_code, http_client, spawn_app, spawn_app_on, spawn_app_with};
+pub use app::{
+    TestApp, error_code, http_client, spawn_app, spawn_app_configured, spawn_app_on, spawn_app_with,
+};
 pub use concurrent::join_all;
 pub use database::TestDb;

@@ -7,7 +7,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::redirect::Policy;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use territoires_sync::{ImportOptions, RosterSource, import_roster};
-use territoires_tests::{TestApp, TestDb, spawn_app, spawn_app_with};
+use territoires_tests::{TestApp, TestDb, spawn_app, spawn_app_configured, spawn_app_with};
 
 /// A browser of the console: no automatic redirects, cookies kept by hand.
 pub(super) struct Browser {
@@ -574,6 +574,33 @@ async fn the_dashboard_shows_the_last_import_whatever_its_outcome_and_what_needs
     assert!(page.body.contains("liste-rh.csv"));
     // Paris time with its offset.
     assert!(page.body.contains(" +01:00") || page.body.contains(" +02:00"));
+}
+
+#[tokio::test]
+async fn the_dashboard_says_when_this_server_does_not_run_the_nightly_import() {
+    let scheduled = Browser::new().await;
+    let cookie = scheduled.sign_in().await;
+    let page = scheduled.get("/admin", Some(&cookie)).await;
+    assert!(page.body.contains("Planification : "), "{}", page.body);
+    assert!(!page.body.contains("SYNC_SCHEDULE=false"));
+
+    let app =
+        spawn_app_configured(TestDb::new().await, |_| {}, |sync| sync.scheduled = false).await;
+    let unscheduled = Browser::on(app);
+    let cookie = unscheduled.sign_in().await;
+    std::fs::write(unscheduled.app.inbox.path().join("liste-rh.csv"), "x").unwrap();
+    let page = unscheduled.get("/admin", Some(&cookie)).await;
+    assert!(
+        page.body
+            .contains("ce serveur ne lance pas l'import nocturne (SYNC_SCHEDULE=false)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Planification : "),
+        "no next run to promise"
+    );
+    assert!(page.body.contains("liste-rh.csv"));
 }
 
 #[tokio::test]

@@ -43,11 +43,18 @@ pub async fn show(State(state): State<ConsoleState>, session: Session) -> Respon
             }
             section.card aria-labelledby="prochain-import" {
                 h2 #prochain-import { "Prochain import planifié" }
-                @match next {
-                    Some(at) => p { (layout::time(at)) },
-                    None => p { "Aucun : l'expression SYNC_CRON ou le fuseau SYNC_TIMEZONE n'est pas valide." },
+                @match (state.sync.scheduled, next) {
+                    (false, _) => p {
+                        "Aucun : ce serveur ne lance pas l'import nocturne (SYNC_SCHEDULE=false). \
+                         Les fichiers déposés attendent qu'un autre serveur le lance, ou un \
+                         dépôt depuis « Déposer une liste »."
+                    },
+                    (true, Some(at)) => p { (layout::time(at)) },
+                    (true, None) => p { "Aucun : l'expression SYNC_CRON ou le fuseau SYNC_TIMEZONE n'est pas valide." },
                 }
-                p.muted { "Planification : " code { (state.sync.cron) } " (" (state.sync.timezone) ")." }
+                @if state.sync.scheduled {
+                    p.muted { "Planification : " code { (state.sync.cron) } " (" (state.sync.timezone) ")." }
+                }
             }
         }
         section.card aria-labelledby="depot" {
