@@ -41,7 +41,11 @@ pub struct DataChange {
     pub at: DateTime<Utc>,
 }
 
-#[Subscription]
+/// Live updates, over WebSocket (`graphql-transport-ws` on `GET /graphql`) or
+/// server-sent events (`graphql-sse`: `POST /graphql` with `Accept: text/event-stream`).
+/// Authenticate in `connection_init`'s payload (`{"Authorization": "Bearer …"}`) or the
+/// request's header; a subscription ends when its credential expires or is revoked.
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// The data version, at once and then after every change of what the API serves
     /// (whoever made it: an editor, an import, the command line, another replica). Use
