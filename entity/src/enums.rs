@@ -89,6 +89,16 @@ domain_enum! {
         Association = "ASSOCIATION", "Association";
         /// A municipality (*commune*) as an institution.
         Municipality = "MUNICIPALITY", "Commune";
+        /// A scheme of the city policy (*politique de la ville*).
+        CityPolicy = "CITY_POLICY", "Politique de la ville";
+        /// Child protection (*protection de l'enfance*).
+        ChildProtection = "CHILD_PROTECTION", "Protection de l'enfance";
+        /// The Département's own professionals: social workers, educational mediators,
+        /// prevention officers (*travailleurs sociaux, médiateurs éducatifs, chargés de
+        /// prévention*).
+        DepartmentSocialWork = "DEPARTMENT_SOCIAL_WORK", "Travailleurs sociaux, médiateurs éducatifs et chargés de prévention du Département";
+        /// A youth service of the Département (not a municipal one).
+        YouthServiceDepartment = "YOUTH_SERVICE_DEPARTMENT", "Service jeunesse du Département";
         /// Any other partner.
         Other = "OTHER", "Autre acteur";
     }

@@ -1,15 +1,26 @@
 //! The life of a territory: local bodies and their representatives, partners and their
 //! recorded expectations, projects and their links.
 
-use entity::{
-    LocalBodyKind, PartnerKind, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment,
-};
+use entity::{LocalBodyKind, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use crate::columns::{
     audit_columns, create_join_table, enum_column, enum_column_null, foreign_key, index,
 };
+
+/// The partner kinds this migration allowed: frozen, since a later migration widens the
+/// constraint (the schemes and the Département's professionals came with
+/// `m20261203_000027_partner_kinds`).
+pub(crate) const PARTNER_KINDS: &[&str] = &[
+    "COLLEGE",
+    "YOUTH_SERVICE",
+    "SPECIALISED_PREVENTION",
+    "PROJECT_LEADER",
+    "ASSOCIATION",
+    "MUNICIPALITY",
+    "OTHER",
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -144,7 +155,7 @@ impl MigrationTrait for Migration {
                 string(Partners::Name)
                     .check(Expr::expr(Func::char_length(Expr::col(Partners::Name))).gt(0)),
             )
-            .col(enum_column(Partners::Kind, PartnerKind::CODES))
+            .col(enum_column(Partners::Kind, PARTNER_KINDS))
             .col(integer_null(Partners::TerritoryId))
             .col(integer_null(Partners::CommuneId))
             .col(string_null(Partners::ContactName))

@@ -28,7 +28,7 @@ pub(crate) const STATUSES_WITH_PLANNED: &[&str] = &[
 pub struct Migration;
 
 /// `'A', 'B'` for an `IN` list.
-fn quoted(codes: &[&str]) -> String {
+pub(crate) fn quoted(codes: &[&str]) -> String {
     codes
         .iter()
         .map(|c| format!("'{c}'"))
@@ -53,7 +53,10 @@ pub(crate) async fn postgres_check(
 }
 
 /// The `sql` of the schema objects of `table` (the table first, then its indexes).
-async fn sqlite_schema(manager: &SchemaManager<'_>, table: &str) -> Result<Vec<String>, DbErr> {
+pub(crate) async fn sqlite_schema(
+    manager: &SchemaManager<'_>,
+    table: &str,
+) -> Result<Vec<String>, DbErr> {
     let db = manager.get_connection();
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(

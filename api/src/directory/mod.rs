@@ -15,6 +15,7 @@ pub mod outline;
 mod overview;
 mod projects;
 mod rows;
+mod saec;
 mod search;
 mod snapshot;
 
@@ -25,6 +26,7 @@ pub use order::{KeyPart, OrderSpec};
 pub use overview::{Overview, overview};
 pub use projects::{ProjectQuery, ProjectSort};
 pub use rows::Rows;
+pub use saec::{CoordinatorFunction, SAEC, Saec};
 pub use search::{Hit, HitKind, HitKinds, Visibility, search};
 pub use snapshot::{
     AssignmentRow, CollegeRow, CommuneLookup, CommuneRow, CoordinatorRow, LocalBodyRow, PartnerRow,

@@ -1,6 +1,6 @@
 //! The *état des lieux* of a territory: what it holds, counted.
 
-use entity::{Labelled, LocalBodyKind, ProjectStatus, StrategicAxis};
+use entity::{Labelled, LocalBodyKind, PartnerKind, ProjectStatus, StrategicAxis};
 
 use super::snapshot::Snapshot;
 
@@ -13,6 +13,8 @@ pub struct Overview {
     pub colleges: usize,
     /// Partners (not archived).
     pub partners: usize,
+    /// Partners by kind.
+    pub partners_by_kind: Vec<(PartnerKind, usize)>,
     /// Local bodies (not archived).
     pub local_bodies: usize,
     /// Local bodies by kind.
@@ -51,6 +53,12 @@ pub fn overview(dir: &Snapshot, territory: usize) -> Overview {
         .map(|&b| &dir.local_bodies[b])
         .filter(|b| b.model.archived_at.is_none())
         .collect();
+    let partners: Vec<_> = row
+        .partners
+        .iter()
+        .map(|&p| &dir.partners[p])
+        .filter(|p| p.model.archived_at.is_none())
+        .collect();
     let projects: Vec<_> = dir
         .projects
         .iter()
@@ -71,11 +79,8 @@ pub fn overview(dir: &Snapshot, territory: usize) -> Overview {
             .iter()
             .filter(|&&c| dir.colleges[c].model.archived_at.is_none())
             .count(),
-        partners: row
-            .partners
-            .iter()
-            .filter(|&&p| dir.partners[p].model.archived_at.is_none())
-            .count(),
+        partners: partners.len(),
+        partners_by_kind: count_each(partners.iter().map(|p| p.model.kind)),
         local_bodies: bodies.len(),
         local_bodies_by_kind: count_each(bodies.iter().map(|b| b.model.kind)),
         projects: projects.len(),

@@ -23,6 +23,7 @@ mod maps;
 mod node;
 mod observability;
 mod oidc;
+mod partner_kinds;
 mod persisted_operations;
 mod projects;
 mod query_budget;

@@ -6,7 +6,7 @@ use crate::directory::CommuneLookup;
 use crate::error::Error;
 use crate::graphql::inputs::{self, include_hidden};
 use crate::graphql::types::{
-    College, Commune, CommuneLookupResult, Coordinator, GeoJson, Territory, Theme, Vocabulary,
+    College, Commune, CommuneLookupResult, Coordinator, GeoJson, Saec, Territory, Theme, Vocabulary,
 };
 use crate::graphql::{ids, snapshot};
 
@@ -16,6 +16,12 @@ pub struct DirectoryQuery;
 
 #[Object]
 impl DirectoryQuery {
+    /// The SAEC, the service the coordinators belong to: its full name, direction,
+    /// mission, the coordinators' functions and example actions, in French.
+    async fn saec(&self) -> Saec {
+        Saec(crate::directory::SAEC)
+    }
+
     /// Every territory, by number.
     async fn territories<'a>(&self, ctx: &Context<'a>) -> Result<Vec<Territory<'a>>> {
         let dir = snapshot(ctx)?;

@@ -59,6 +59,12 @@ impl TerritoryOverview<'_> {
         count_to_i32(self.counts.partners)
     }
 
+    /// Partners by kind, every kind listed (the schemes such as the city policy and the
+    /// Département's own professionals included).
+    async fn partners_by_kind(&self) -> Vec<CountByKey> {
+        counts(&self.counts.partners_by_kind)
+    }
+
     /// Local bodies where the Département sits for the territory.
     async fn local_body_count(&self) -> i32 {
         count_to_i32(self.counts.local_bodies)
