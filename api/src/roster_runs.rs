@@ -15,7 +15,10 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
 };
-use territoires_sync::{CronSchedule, StoredPlan, SyncConfig, is_ignored_name};
+use territoires_sync::{
+    Counts, CronSchedule, Problem, ProblemCode, StoredPlan, SyncConfig, SyncReport, Timings,
+    annotate, is_ignored_name,
+};
 
 use crate::error::{Error, Result};
 
@@ -244,4 +247,117 @@ fn keep_newest(files: &mut Vec<WaitingFile>) {
             .then_with(|| a.name.cmp(&b.name))
     });
     files.truncate(MAX_LISTED_FILES);
+}
+
+impl RunDetails {
+    /// The run's report as the import wrote it, rebuilt from what the run stored: the
+    /// text and JSON reports and the annotated copy offered in the console's history
+    /// are made from it on demand, for every run, whichever way it was started.
+    ///
+    /// What a run does not store is left out: the sheet and header row read, the
+    /// timings, the count of problems beyond those kept (the last kept problem counts
+    /// them in its message). The deactivation threshold is the one configured now.
+    pub fn report(&self, max_deactivation_ratio: f64) -> SyncReport {
+        let run = &self.run;
+        let full_plan = match &self.plan {
+            Some(StoredPlan::Full(plan)) => Some(plan.clone()),
+            _ => None,
+        };
+        let counts = match &self.plan {
+            Some(StoredPlan::Full(plan)) => plan.counts,
+            Some(StoredPlan::Compact(plan)) => plan.counts,
+            None => Counts {
+                added: count(run.added),
+                updated: count(run.updated),
+                moved: count(run.moved),
+                deactivated: count(run.deactivated),
+                reactivated: count(run.reactivated),
+                unchanged: count(run.unchanged),
+                communes_moved: 0,
+            },
+        };
+        let problems = self
+            .problems
+            .iter()
+            // Every stored code is one of ours; a row written by a newer version with
+            // a code this one does not know is left out rather than misnamed.
+            .filter_map(|p| {
+                let code = ProblemCode::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.as_str() == p.code)?;
+                Some(Problem {
+                    severity: p.severity,
+                    row: p.row_number.and_then(|r| u32::try_from(r).ok()),
+                    column: p.column_name.clone(),
+                    code,
+                    message: p.message.clone(),
+                })
+            })
+            .collect();
+        SyncReport {
+            run_id: Some(run.id),
+            status: run.status,
+            trigger: run.trigger,
+            actor: run.actor.clone(),
+            person: None,
+            file_name: run.file_name.clone(),
+            file_sha256: run.file_sha256.clone(),
+            dry_run: run.dry_run,
+            forced: run.forced,
+            max_deactivation_ratio,
+            sheet: None,
+            header_row: None,
+            counts,
+            plan: full_plan,
+            problems,
+            omitted_problems: 0,
+            omitted_errors: 0,
+            summary: run.message.clone().unwrap_or_default(),
+            started_at: run.started_at,
+            finished_at: run.finished_at.unwrap_or(run.started_at),
+            timings: Timings::default(),
+        }
+    }
+
+    /// The name a download made from this run goes by: the file's own name (or
+    /// `import-<id>` when it had none) followed by `suffix`.
+    pub fn download_name(&self, suffix: &str) -> String {
+        match self.run.file_name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => format!("{name}{suffix}"),
+            _ => format!("import-{}{suffix}", self.run.id),
+        }
+    }
+}
+
+fn count(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+/// The annotated copy of run `details`' file (`….annote.xlsx`), built from the file kept
+/// in `roster_files` and the run's report; `None` when the file is not kept.
+pub async fn annotated_copy(
+    db: &DatabaseConnection,
+    details: &RunDetails,
+    config: &SyncConfig,
+) -> Result<Option<Vec<u8>>> {
+    let Some(sha) = details.run.file_sha256.as_deref() else {
+        return Ok(None);
+    };
+    let Some(file) = territoires_sync::kept_file(db, sha).await? else {
+        return Ok(None);
+    };
+    let report = details.report(config.max_deactivation_ratio);
+    let timezone = config
+        .timezone
+        .trim()
+        .parse::<chrono_tz::Tz>()
+        .unwrap_or(chrono_tz::Europe::Paris);
+    let name = details.run.file_name.clone().unwrap_or(file.file_name);
+    // Reading a workbook again is seconds of CPU for a large one: off the async workers.
+    tokio::task::spawn_blocking(move || annotate(&name, &file.bytes, &report, timezone))
+        .await
+        .map_err(|e| Error::Internal(format!("annotating stopped: {e}")))?
+        .map(Some)
+        .map_err(Error::from)
 }

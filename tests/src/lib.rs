@@ -14,6 +14,7 @@ mod database;
 pub mod pg_cluster;
 pub mod seed;
 pub mod smtp;
+pub mod workbook;
 
 pub use app::{
     TestApp, error_code, http_client, spawn_app, spawn_app_configured, spawn_app_on, spawn_app_with,

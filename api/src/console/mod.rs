@@ -108,6 +108,15 @@ pub fn router<S>(state: ConsoleState) -> Router<S> {
         .route("/historique", get(pages::runs::list))
         .route("/historique/{id}", get(pages::runs::show))
         .route("/historique/{id}/fichier", get(pages::runs::download))
+        .route("/historique/{id}/annote", get(pages::runs::annotated))
+        .route(
+            "/historique/{id}/rapport.txt",
+            get(pages::runs::report_text),
+        )
+        .route(
+            "/historique/{id}/rapport.json",
+            get(pages::runs::report_json),
+        )
         .route("/historique/{id}/forcer", post(pages::runs::force))
         .route(
             "/jetons",

@@ -15,8 +15,8 @@ use territoires_tests::TestDb;
 use territoires_tests::smtp::{SmtpMode, SmtpSink};
 use tokio::sync::mpsc;
 
-use crate::annotated::notes;
 use crate::helpers::*;
+use territoires_tests::workbook::notes;
 
 const TO: &str = "referent.roster@hauts-de-seine.fr";
 

@@ -32,6 +32,8 @@ pub fn attachment(name: &str, bytes: Vec<u8>) -> Response {
         "xls" => "application/vnd.ms-excel",
         "ods" => "application/vnd.oasis.opendocument.spreadsheet",
         "csv" => "text/csv",
+        "txt" => "text/plain; charset=utf-8",
+        "json" => "application/json",
         _ => "application/octet-stream",
     };
     let ascii: String = name

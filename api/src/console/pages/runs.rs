@@ -1,7 +1,9 @@
 //! Historique: every roster import, newest first, 25 a page, filtered by status; and one
 //! import's report — its outcome, the changes planned or applied, the communes moved,
 //! the territories left vacant and the problems with their row and column — with the
-//! download of its file when kept, and for a refused import "Relancer en forçant".
+//! downloads of its file when kept, of its text and JSON reports and of the annotated
+//! copy (all three made on demand from what the run stored), and for a refused import
+//! "Relancer en forçant".
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -9,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use entity::{Labelled, SyncStatus};
 use maud::{Markup, html};
 use serde::Deserialize;
-use territoires_sync::{CompactPlan, StoredPlan};
+use territoires_sync::{ANNOTATED_SUFFIX, CompactPlan, StoredPlan};
 
 use super::{html, upload};
 use crate::console::form::Posted;
@@ -17,7 +19,7 @@ use crate::console::layout::{self, Nav};
 use crate::console::session::Session;
 use crate::console::{BASE, ConsoleState, error_page, internal};
 use crate::roster_files::{self, Applied};
-use crate::roster_runs::{self, RunFilter};
+use crate::roster_runs::{self, RunDetails, RunFilter};
 
 /// Runs a page.
 pub const PAGE_SIZE: u64 = 25;
@@ -119,20 +121,9 @@ pub async fn show(
     session: Session,
     Path(id): Path<String>,
 ) -> Response {
-    let missing = || {
-        error_page(
-            StatusCode::NOT_FOUND,
-            "Import introuvable",
-            "Aucun import ne porte ce numéro.",
-        )
-    };
-    let Ok(id) = id.parse::<i32>() else {
-        return missing();
-    };
-    let details = match roster_runs::run_details(&state.db, id).await {
-        Ok(Some(details)) => details,
-        Ok(None) => return missing(),
-        Err(error) => return internal(error),
+    let details = match run_or_404(&state, &id, no_run).await {
+        Ok(details) => details,
+        Err(answer) => return answer,
     };
     let run = &details.run;
     let content = html! {
@@ -149,6 +140,15 @@ pub async fn show(
                     (run.file_name.as_deref().unwrap_or("—"))
                     @if details.file_kept {
                         " — " a href=(format!("{BASE}/historique/{}/fichier", run.id)) { "télécharger le fichier déposé" }
+                    }
+                }
+                dt { "Rapport" } dd {
+                    a href=(format!("{BASE}/historique/{}/rapport.txt", run.id)) { "texte" }
+                    " — "
+                    a href=(format!("{BASE}/historique/{}/rapport.json", run.id)) { "JSON" }
+                    @if details.file_kept {
+                        " — "
+                        a href=(format!("{BASE}/historique/{}/annote", run.id)) { "fichier annoté (Excel)" }
                     }
                 }
                 dt { "Empreinte SHA-256" } dd { code { (run.file_sha256.as_deref().unwrap_or("—")) } }
@@ -259,33 +259,105 @@ pub async fn download(
     session: Session,
     Path(id): Path<String>,
 ) -> Response {
-    let missing = || {
-        error_page(
-            StatusCode::NOT_FOUND,
-            "Fichier introuvable",
-            "Le fichier de cet import n'est pas conservé (import trop ancien, ou fichier \
-             supprimé avec les archives).",
-        )
-    };
-    let Ok(id) = id.parse::<i32>() else {
-        return missing();
-    };
-    let run = match roster_runs::run_details(&state.db, id).await {
-        Ok(Some(details)) => details.run,
-        Ok(None) => return missing(),
-        Err(error) => return internal(error),
+    let run = match run_or_404(&state, &id, no_file).await {
+        Ok(details) => details.run,
+        Err(answer) => return answer,
     };
     let Some(sha) = run.file_sha256.as_deref() else {
-        return missing();
+        return no_file();
     };
     let file = match territoires_sync::kept_file(&state.db, sha).await {
         Ok(Some(file)) => file,
-        Ok(None) => return missing(),
+        Ok(None) => return no_file(),
         Err(error) => return internal(error.into()),
     };
-    tracing::info!(token = %session.author, run_id = id, "console: roster file downloaded");
+    tracing::info!(token = %session.author, run_id = run.id, "console: roster file downloaded");
     let name = run.file_name.unwrap_or(file.file_name);
     super::attachment(&name, file.bytes)
+}
+
+/// `GET /admin/historique/{id}/annote`: the annotated copy of the run's file
+/// (`….annote.xlsx`), made now from the kept file and the run's report.
+pub async fn annotated(
+    State(state): State<ConsoleState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let details = match run_or_404(&state, &id, no_file).await {
+        Ok(details) => details,
+        Err(answer) => return answer,
+    };
+    let bytes = match roster_runs::annotated_copy(&state.db, &details, &state.sync).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return no_file(),
+        Err(error) => return internal(error),
+    };
+    tracing::info!(token = %session.author, run_id = details.run.id, "console: annotated copy downloaded");
+    super::attachment(&details.download_name(ANNOTATED_SUFFIX), bytes)
+}
+
+/// `GET /admin/historique/{id}/rapport.txt`: the run's report as readable French text.
+pub async fn report_text(
+    State(state): State<ConsoleState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let details = match run_or_404(&state, &id, no_run).await {
+        Ok(details) => details,
+        Err(answer) => return answer,
+    };
+    let text = details.report(state.sync.max_deactivation_ratio).to_text();
+    tracing::info!(token = %session.author, run_id = details.run.id, "console: text report downloaded");
+    super::attachment(&details.download_name(".rapport.txt"), text.into_bytes())
+}
+
+/// `GET /admin/historique/{id}/rapport.json`: the run's report as JSON (times in UTC).
+pub async fn report_json(
+    State(state): State<ConsoleState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let details = match run_or_404(&state, &id, no_run).await {
+        Ok(details) => details,
+        Err(answer) => return answer,
+    };
+    let json = details.report(state.sync.max_deactivation_ratio).to_json();
+    tracing::info!(token = %session.author, run_id = details.run.id, "console: JSON report downloaded");
+    super::attachment(&details.download_name(".rapport.json"), json.into_bytes())
+}
+
+/// Run `id` (as written in the address) in full, or the French 404 `missing` gives when
+/// the address names no run.
+async fn run_or_404(
+    state: &ConsoleState,
+    id: &str,
+    missing: fn() -> Response,
+) -> Result<RunDetails, Response> {
+    let Ok(id) = id.trim().parse::<i32>() else {
+        return Err(missing());
+    };
+    match roster_runs::run_details(&state.db, id).await {
+        Ok(Some(details)) => Ok(details),
+        Ok(None) => Err(missing()),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+fn no_run() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Import introuvable",
+        "Aucun import ne porte ce numéro.",
+    )
+}
+
+fn no_file() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Fichier introuvable",
+        "Le fichier de cet import n'est pas conservé (import trop ancien, ou fichier \
+         supprimé avec les archives).",
+    )
 }
 
 /// `POST /admin/historique/{id}/forcer`: imports a refused run's kept file again,
