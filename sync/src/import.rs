@@ -2,6 +2,7 @@
 //! upload mutation and the tests alike. It reads, validates, plans, guards and applies,
 //! and records every attempt as a sync run, whatever its outcome.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,16 +12,17 @@ use entity::audit_log::Person;
 use entity::{ProblemSeverity, SyncStatus, SyncTrigger, sync_run, sync_run_problem};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExecResult,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::apply::{ApplyContext, RosterWriter};
 use crate::config::SyncConfig;
 use crate::error::SyncError;
 use crate::lock;
-use crate::pg::{BoxFuture, PgSession};
+use crate::pg::PgSession;
 use crate::plan::{Counts, Current, Plan};
 use crate::problem::{Problem, ProblemCode, Problems};
 use crate::read::{self, Columns, RawRow};
@@ -386,6 +388,48 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Records in the run that the writes begin (SQLite, whose progress writer has
+    /// stopped: it would wait for the import's transaction).
+    async fn record_applying(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let Some(run_id) = self.report.run_id else {
+            return Ok(());
+        };
+        let total = self
+            .report
+            .plan
+            .as_ref()
+            .map_or(0, |plan| plan.changes.len() + plan.commune_moves.len());
+        let applying = sync_run::ActiveModel {
+            phase: Set(Some(Phase::Applying)),
+            progress_done: Set(Some(0)),
+            progress_total: Set(Some(i64::try_from(total).unwrap_or(i64::MAX))),
+            progress_at: Set(Some(Utc::now())),
+            ..Default::default()
+        };
+        sync_run::Entity::update_many()
+            .set(applying)
+            .filter(sync_run::Column::Id.eq(run_id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes the run's plan with `writer`, then records the run as APPLIED in the same
+    /// transaction.
+    async fn write_and_finish(
+        self,
+        writer: &impl RosterWriter,
+        context: ApplyContext<'_>,
+    ) -> Result<SyncReport, DbErr> {
+        let plan = self
+            .report
+            .plan
+            .as_ref()
+            .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
+        writer.write_plan(plan, context).await?;
+        self.finish(writer, SyncStatus::Applied, None).await
+    }
+
     /// Sets the outcome and records the run (in `db`, a connection or a transaction):
     /// updates the run recorded at the start, or inserts it.
     async fn finish(
@@ -545,6 +589,24 @@ struct ReadOutcome {
     rows: Vec<RawRow>,
 }
 
+impl ReadOutcome {
+    /// A file the reader failed on (it panicked).
+    fn unreadable() -> Self {
+        let mut problems = Problems::default();
+        problems.push(Problem::new(
+            ProblemCode::UnreadableFile,
+            "Le fichier n'a pas pu être lu : son contenu est endommagé ou inattendu. \
+             Ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.",
+        ));
+        Self {
+            problems,
+            columns: None,
+            sheet_name: None,
+            rows: Vec::new(),
+        }
+    }
+}
+
 /// Reads and parses the file into raw rows (CPU only: run on a blocking thread).
 fn read_rows(bytes: &[u8], file_name: &str, max_rows: usize) -> ReadOutcome {
     let mut outcome = ReadOutcome {
@@ -575,78 +637,6 @@ fn read_rows(bytes: &[u8], file_name: &str, max_rows: usize) -> ReadOutcome {
         }
     }
     outcome
-}
-
-/// Where an import's queries go.
-#[derive(Clone, Copy)]
-enum Conn<'a> {
-    /// The pool (SQLite): reads there, the write in a transaction of its own.
-    Pool(&'a DatabaseConnection),
-    /// PostgreSQL: the import's own connection, in its one transaction.
-    Session(&'a PgSession),
-}
-
-impl ConnectionTrait for Conn<'_> {
-    fn get_database_backend(&self) -> DbBackend {
-        match self {
-            Conn::Pool(db) => db.get_database_backend(),
-            Conn::Session(session) => session.get_database_backend(),
-        }
-    }
-
-    fn execute_raw<'a, 'b>(&'a self, stmt: Statement) -> BoxFuture<'b, Result<ExecResult, DbErr>>
-    where
-        'a: 'b,
-        Self: 'b,
-    {
-        match self {
-            Conn::Pool(db) => db.execute_raw(stmt),
-            Conn::Session(session) => session.execute_raw(stmt),
-        }
-    }
-
-    fn execute_unprepared<'a, 'b, 'c>(
-        &'a self,
-        sql: &'b str,
-    ) -> BoxFuture<'c, Result<ExecResult, DbErr>>
-    where
-        'a: 'c,
-        'b: 'c,
-        Self: 'c,
-    {
-        match self {
-            Conn::Pool(db) => db.execute_unprepared(sql),
-            Conn::Session(session) => session.execute_unprepared(sql),
-        }
-    }
-
-    fn query_one_raw<'a, 'b>(
-        &'a self,
-        stmt: Statement,
-    ) -> BoxFuture<'b, Result<Option<QueryResult>, DbErr>>
-    where
-        'a: 'b,
-        Self: 'b,
-    {
-        match self {
-            Conn::Pool(db) => db.query_one_raw(stmt),
-            Conn::Session(session) => session.query_one_raw(stmt),
-        }
-    }
-
-    fn query_all_raw<'a, 'b>(
-        &'a self,
-        stmt: Statement,
-    ) -> BoxFuture<'b, Result<Vec<QueryResult>, DbErr>>
-    where
-        'a: 'b,
-        Self: 'b,
-    {
-        match self {
-            Conn::Pool(db) => db.query_all_raw(stmt),
-            Conn::Session(session) => session.query_all_raw(stmt),
-        }
-    }
 }
 
 /// Imports a roster file: see the crate documentation for the rules.
@@ -745,12 +735,11 @@ pub async fn import_roster(
     };
     let begun = (started.run_id, started.started_at);
     let result = run_import(
-        Conn::Pool(db),
+        db,
         &options,
         file_name.clone(),
         sha.clone(),
         bytes,
-        false,
         Some(started),
     )
     .await;
@@ -794,14 +783,14 @@ async fn import_postgres(
         Err(error) => return Err(fail(db, options, file_name, sha, None, error.into()).await),
     };
     // A dry run writes no roster data: it takes no lock and never blocks a real import.
-    let lock = match session.try_lock(!options.dry_run).await {
-        Ok(lock) => lock,
+    let held = match session.try_lock(!options.dry_run).await {
+        Ok(held) => held,
         Err(error) => {
             drop(session);
             return Err(fail(db, options, file_name, sha, None, error.into()).await);
         }
     };
-    if !lock.locked {
+    let Some(held) = held else {
         // Recorded on this connection, which holds no lock and writes nothing else.
         let recorded = record_busy(&session, options, file_name, sha).await;
         let run_id = match recorded {
@@ -809,7 +798,7 @@ async fn import_postgres(
             Err(_) => None,
         };
         return Err(SyncError::Busy { run_id });
-    }
+    };
     if !options.dry_run {
         // Holding the lock, this import is the only one: a non-dry run still RUNNING
         // belongs to a process that is gone (its connection, lock and transaction with it).
@@ -826,19 +815,20 @@ async fn import_postgres(
     };
     let begun = Some((started.run_id, started.started_at));
     let result = run_import(
-        Conn::Session(&session),
+        &session,
         &options,
         file_name.clone(),
         sha.clone(),
         bytes,
-        lock.lz4,
         Some(started),
     )
     .await;
     match result {
         Ok(mut report) => {
             let clock = Instant::now();
-            match session.commit().await {
+            let committed = session.commit().await;
+            held.release().await;
+            match committed {
                 Ok(()) => {
                     if report.status == SyncStatus::Applied && !report.dry_run {
                         report.timings.applying_ms += millis(clock.elapsed());
@@ -916,86 +906,158 @@ pub(crate) async fn reject_unreadable(
     Ok(run.finish(db, SyncStatus::Rejected, None).await?)
 }
 
-/// Reads, validates, plans and applies. On PostgreSQL everything happens in the
-/// session's transaction, which the caller commits; `lz4` says the server compresses the
-/// plan with LZ4 (several times faster than its default for a plan of megabytes).
-async fn run_import(
-    conn: Conn<'_>,
+/// Where an import reads, and how it writes its plan: the seam between SQLite (reads on
+/// the pool, the writes in a write transaction of their own) and PostgreSQL (everything
+/// on the import's own connection, in one transaction its caller commits).
+trait ImportConnection: ConnectionTrait + Sync {
+    /// Writes the plan of `run` and records the run as APPLIED, atomically.
+    fn apply<'a>(
+        &'a self,
+        run: Run<'a>,
+        context: ApplyContext<'a>,
+    ) -> impl Future<Output = Result<SyncReport, DbErr>> + Send + 'a;
+}
+
+/// SQLite: the pool.
+impl ImportConnection for DatabaseConnection {
+    async fn apply<'a>(
+        &'a self,
+        mut run: Run<'a>,
+        context: ApplyContext<'a>,
+    ) -> Result<SyncReport, DbErr> {
+        // SQLite has one writer: the progress writer would wait for this transaction,
+        // so it stops here, after saying the writes begin.
+        run.stop_progress().await;
+        run.record_applying(self).await?;
+        let txn = entity::transaction::begin_write(self).await?;
+        let report = run.write_and_finish(&txn, context).await?;
+        txn.commit().await?;
+        Ok(report)
+    }
+}
+
+/// PostgreSQL: the import's session, committed by [`import_postgres`].
+impl ImportConnection for PgSession {
+    fn apply<'a>(
+        &'a self,
+        run: Run<'a>,
+        context: ApplyContext<'a>,
+    ) -> impl Future<Output = Result<SyncReport, DbErr>> + Send + 'a {
+        run.write_and_finish(self, context)
+    }
+}
+
+/// Reads, validates, plans and applies, on `conn` (see [`ImportConnection`]).
+async fn run_import<C: ImportConnection>(
+    conn: &C,
     options: &ImportOptions,
     file_name: String,
     sha: String,
     bytes: Vec<u8>,
-    lz4: bool,
     started: Option<Started>,
 ) -> Result<SyncReport, SyncError> {
     let mut run = Run::continuing(options, Some(file_name.clone()), Some(sha.clone()), started);
 
-    if !options.force && last_applied_sha(&conn).await?.as_deref() == Some(sha.as_str()) {
-        return Ok(run.finish(&conn, SyncStatus::Skipped, None).await?);
+    if !options.force && last_applied_sha(conn).await?.as_deref() == Some(sha.as_str()) {
+        return Ok(run.finish(conn, SyncStatus::Skipped, None).await?);
     }
+    let (read, reference, current) =
+        read_while_loading(conn, &mut run, file_name, bytes, options.max_rows).await?;
+    let Some(plan) = check(&mut run, read, &reference, &current) else {
+        return Ok(run.finish(conn, SyncStatus::Rejected, None).await?);
+    };
+    if let Some(status) = decide(&plan, options) {
+        run.report.plan = Some(plan);
+        return Ok(run.finish(conn, status, None).await?);
+    }
+    run.report.plan = Some(plan);
 
-    // Reading: on a blocking thread (CPU work), where a panic in a parser fed a hostile
-    // file is caught and reported as an unreadable file. The reference data and the
-    // current roster load meanwhile.
+    // One transaction: the changes, their audit, the data version and the run itself
+    // commit together, so readers see the old roster or the new one, never a mix.
+    let clock = Instant::now();
+    let progress = |done: u64, total: u64| options.report_progress(Phase::Applying, done, total);
+    let context = ApplyContext {
+        current: &current,
+        reference: &reference,
+        now: Utc::now(),
+        person: options.person.as_ref(),
+        progress: &progress,
+    };
+    let mut report = conn.apply(run, context).await?;
+    report.timings.applying_ms = millis(clock.elapsed());
+    Ok(report)
+}
+
+/// What the read of a file left: its rows, and when reading ended.
+struct Read {
+    outcome: ReadOutcome,
+    at: Instant,
+}
+
+/// Reads the file on a blocking thread (CPU work), where a panic in a parser fed a
+/// hostile file is caught and reported as an unreadable file; the reference data and
+/// the current roster load meanwhile.
+async fn read_while_loading(
+    conn: &impl ConnectionTrait,
+    run: &mut Run<'_>,
+    file_name: String,
+    bytes: Vec<u8>,
+    max_rows: usize,
+) -> Result<(Read, Reference, Current), DbErr> {
     let started = Instant::now();
-    let max_rows = options.max_rows;
-    let name = file_name.clone();
     let reading = tokio::task::spawn_blocking(move || {
-        let outcome = read_rows(&bytes, &name, max_rows);
+        let outcome = read_rows(&bytes, &file_name, max_rows);
         (outcome, Instant::now())
     });
-    let reference = Reference::load(&conn).await?;
-    let current = Current::load(&conn, &reference).await?;
-    let outcome = reading.await;
-    let read_at = outcome
-        .as_ref()
-        .map_or_else(|_| Instant::now(), |(_, at)| *at);
-    run.report.timings.reading_ms = millis(read_at.saturating_duration_since(started));
-    options.report_progress(Phase::Reading, 1, 1);
-    let ReadOutcome {
-        mut problems,
-        columns,
-        sheet_name,
-        rows,
-    } = match outcome {
-        Ok((outcome, _)) => outcome,
+    let reference = Reference::load(conn).await?;
+    let current = Current::load(conn, &reference).await?;
+    let (outcome, at) = match reading.await {
+        Ok(read) => read,
         Err(error) => {
             tracing::error!(%error, "the spreadsheet reader failed");
-            let mut problems = Problems::default();
-            problems.push(Problem::new(
-                ProblemCode::UnreadableFile,
-                "Le fichier n'a pas pu être lu : son contenu est endommagé ou inattendu. \
-                 Ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.",
-            ));
-            ReadOutcome {
-                problems,
-                columns: None,
-                sheet_name: None,
-                rows: Vec::new(),
-            }
+            (ReadOutcome::unreadable(), Instant::now())
         }
     };
-    run.report.sheet = sheet_name;
-    run.report.header_row = columns.as_ref().map(|c| c.header_row);
+    run.report.timings.reading_ms = millis(at.saturating_duration_since(started));
+    run.options.report_progress(Phase::Reading, 1, 1);
+    run.report.sheet = outcome.sheet_name.clone();
+    run.report.header_row = outcome.columns.as_ref().map(|c| c.header_row);
+    Ok((Read { outcome, at }, reference, current))
+}
+
+/// Checks every row and plans; `None` when the file is rejected (its problems are then
+/// in `run`).
+fn check(run: &mut Run<'_>, read: Read, reference: &Reference, current: &Current) -> Option<Plan> {
+    let options = run.options;
+    let Read {
+        outcome:
+            ReadOutcome {
+                mut problems,
+                columns,
+                rows,
+                ..
+            },
+        at: read_at,
+    } = read;
     // Cells found wrong while reading do not stop here: the checks of every row run too,
     // so that one error never hides another. Only a file without rows to check stops.
     let Some(columns) = columns.filter(|_| !rows.is_empty()) else {
         run.set_problems(problems);
-        return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
+        return None;
     };
 
     let total = rows.len() as u64;
     options.report_progress(Phase::Validating, 0, total);
-    let roster: ValidRoster = validate(&rows, &columns, &reference, &mut problems, |done| {
+    let roster: ValidRoster = validate(&rows, &columns, reference, &mut problems, |done| {
         options.report_progress(Phase::Validating, done as u64, total);
     });
     if problems.has_errors() {
         run.report.timings.validating_ms = millis(read_at.elapsed());
         run.set_problems(problems);
-        return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
+        return None;
     }
-    let mut plan = crate::plan::plan(&roster, &current, &reference);
-    plan.vacated_territories = crate::plan::vacated_territories(&roster, &current, &reference);
+    let mut plan = crate::plan::plan(&roster, current, reference);
+    plan.vacated_territories = crate::plan::vacated_territories(&roster, current, reference);
     // Hundreds of thousands of small strings: freed on another thread, off the path.
     drop(tokio::task::spawn_blocking(move || drop((rows, roster))));
     // A stored person's matricule (or e-mail) changed is an error unless forced: a
@@ -1005,89 +1067,26 @@ async fn run_import(
     }
     run.report.timings.validating_ms = millis(read_at.elapsed());
     run.set_problems(problems);
-    if run.report.error_count() > 0 {
-        return Ok(run.finish(&conn, SyncStatus::Rejected, None).await?);
-    }
+    (run.report.error_count() == 0).then_some(plan)
+}
 
+/// The outcome of a valid file that is not applied, if it is not: refused by a guard,
+/// unchanged, or planned only (a dry run).
+fn decide(plan: &Plan, options: &ImportOptions) -> Option<SyncStatus> {
     // Two guards against a truncated file: too many deactivations, or a territory that
     // has a coordinator today left with none (a single missing last line can do that
     // while staying under the ratio).
-    let ratio = plan.deactivation_ratio();
     let refused = !options.force
-        && (ratio > options.max_deactivation_ratio || !plan.vacated_territories.is_empty());
-    let empty = plan.is_empty();
-    run.report.plan = Some(plan);
+        && (plan.deactivation_ratio() > options.max_deactivation_ratio
+            || !plan.vacated_territories.is_empty());
     if refused {
-        return Ok(run.finish(&conn, SyncStatus::Refused, None).await?);
-    }
-    if empty {
-        return Ok(run.finish(&conn, SyncStatus::Unchanged, None).await?);
-    }
-    if options.dry_run {
-        return Ok(run.finish(&conn, SyncStatus::Planned, None).await?);
-    }
-
-    // One transaction: the changes, their audit, the data version and the run itself
-    // commit together, so readers see the old roster or the new one, never a mix.
-    let clock = Instant::now();
-    let now = Utc::now();
-    let progress = |done: u64, total: u64| options.report_progress(Phase::Applying, done, total);
-    match conn {
-        Conn::Session(session) => {
-            let plan = run
-                .report
-                .plan
-                .as_ref()
-                .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
-            let author = (now, options.person.as_ref());
-            crate::apply::apply_postgres(session, plan, &current, &reference, author, &progress)
-                .await?;
-            if lz4 {
-                session
-                    .execute_unprepared("SET LOCAL default_toast_compression = lz4")
-                    .await?;
-            }
-            let mut report = run.finish(session, SyncStatus::Applied, None).await?;
-            report.timings.applying_ms = millis(clock.elapsed());
-            Ok(report)
-        }
-        Conn::Pool(db) => {
-            // SQLite has one writer: the progress writer would wait for this
-            // transaction, so it stops here, after saying the writes begin.
-            run.stop_progress().await;
-            if let Some(run_id) = run.report.run_id {
-                let total = run
-                    .report
-                    .plan
-                    .as_ref()
-                    .map_or(0, |plan| plan.changes.len() + plan.commune_moves.len());
-                let applying = sync_run::ActiveModel {
-                    phase: Set(Some(Phase::Applying)),
-                    progress_done: Set(Some(0)),
-                    progress_total: Set(Some(i64::try_from(total).unwrap_or(i64::MAX))),
-                    progress_at: Set(Some(Utc::now())),
-                    ..Default::default()
-                };
-                sync_run::Entity::update_many()
-                    .set(applying)
-                    .filter(sync_run::Column::Id.eq(run_id))
-                    .exec(db)
-                    .await?;
-            }
-            let txn = entity::transaction::begin_write(db).await?;
-            let plan = run
-                .report
-                .plan
-                .as_ref()
-                .ok_or_else(|| DbErr::Custom("plan missing".into()))?;
-            let author = (now, options.person.as_ref());
-            crate::apply::apply_portable(&txn, plan, &current, &reference, author, &progress)
-                .await?;
-            let mut report = run.finish(&txn, SyncStatus::Applied, None).await?;
-            txn.commit().await?;
-            report.timings.applying_ms = millis(clock.elapsed());
-            Ok(report)
-        }
+        Some(SyncStatus::Refused)
+    } else if plan.is_empty() {
+        Some(SyncStatus::Unchanged)
+    } else if options.dry_run {
+        Some(SyncStatus::Planned)
+    } else {
+        None
     }
 }
 

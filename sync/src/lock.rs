@@ -25,13 +25,18 @@ const LOCK_NAME: &str = "roster-import";
 
 static HOLDER_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A held import lock; [`ImportLock::release`] it when done.
+/// A held import lock, whichever database holds it; [`ImportLock::release`] it when done.
 pub(crate) struct ImportLock {
     inner: Inner,
 }
 
 enum Inner {
+    /// A session advisory lock on a connection set apart from the pool.
     Postgres(Option<PoolConnection<Postgres>>),
+    /// A transaction-level advisory lock, held by an import's own transaction
+    /// ([`crate::pg::PgSession::try_lock`]): its commit or rollback releases it.
+    Transaction,
+    /// The SQLite lock row.
     Table {
         db: DatabaseConnection,
         holder: String,
@@ -287,7 +292,14 @@ fn proc_hides_processes() -> bool {
 }
 
 impl ImportLock {
-    /// Releases the lock. On PostgreSQL, a connection whose unlock fails is closed rather
+    /// The lock taken by an import's PostgreSQL transaction, which ends with it.
+    pub(crate) fn in_transaction() -> Self {
+        Self {
+            inner: Inner::Transaction,
+        }
+    }
+
+    /// Releases the lock (a transaction's lock goes with its transaction). On PostgreSQL, a connection whose unlock fails is closed rather
     /// than returned to the pool, so no pooled connection ever keeps the lock.
     pub async fn release(mut self) {
         match &mut self.inner {
@@ -303,6 +315,7 @@ impl ImportLock {
                     }
                 }
             }
+            Inner::Transaction => {}
             Inner::Table {
                 db,
                 holder,
@@ -335,6 +348,7 @@ impl Drop for ImportLock {
                     drop(connection.detach());
                 }
             }
+            Inner::Transaction => {}
             Inner::Table {
                 db,
                 holder,

@@ -28,7 +28,7 @@ use sea_orm::{
 };
 use tokio::sync::Mutex;
 
-use crate::lock::ADVISORY_KEY;
+use crate::lock::{ADVISORY_KEY, ImportLock};
 
 /// Bytes of `COPY` data sent per message: large enough to amortise the round trip,
 /// small enough that PostgreSQL starts inserting while later rows are still encoded.
@@ -90,22 +90,26 @@ impl PgSession {
         })
     }
 
-    /// With `lock`, takes the import lock for the rest of the transaction (`locked` is
-    /// false if another import holds it); without, only looks. Also tells whether the
-    /// server can compress large values with LZ4 (PostgreSQL 14+ built with it).
-    pub async fn try_lock(&self, lock: bool) -> Result<LockOutcome, DbErr> {
+    /// With `lock`, takes the import lock for the rest of the transaction (`None` if
+    /// another import holds it); without, only looks (a dry run: `None` if busy, else a
+    /// guard that holds nothing more than the transaction). In the same round trip, a
+    /// server that can compress large values with LZ4 (PostgreSQL 14+ built with it) is
+    /// told to for this transaction: several times faster than its default for a plan of
+    /// megabytes.
+    pub async fn try_lock(&self, lock: bool) -> Result<Option<ImportLock>, DbErr> {
         let mut conn = self.conn.lock().await;
-        let (locked, lz4): (bool, bool) = sqlx::query_as(
+        let locked: bool = sqlx::query_scalar(
             "SELECT CASE WHEN $2 THEN pg_try_advisory_xact_lock($1) ELSE TRUE END, \
-             EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' \
-             AND 'lz4' = ANY (enumvals))",
+             CASE WHEN EXISTS (SELECT 1 FROM pg_settings WHERE name = \
+             'default_toast_compression' AND 'lz4' = ANY (enumvals)) \
+             THEN set_config('default_toast_compression', 'lz4', true) END",
         )
         .bind(ADVISORY_KEY)
         .bind(lock)
         .fetch_one(&mut **conn)
         .await
         .map_err(query_err)?;
-        Ok(LockOutcome { locked, lz4 })
+        Ok(locked.then(ImportLock::in_transaction))
     }
 
     /// Commits.
@@ -178,15 +182,6 @@ impl PgSession {
         log_statement(statement, started);
         copied
     }
-}
-
-/// What [`PgSession::try_lock`] found.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LockOutcome {
-    /// The lock is held by this transaction (or was not asked for).
-    pub locked: bool,
-    /// `SET LOCAL default_toast_compression = lz4` is accepted.
-    pub lz4: bool,
 }
 
 /// Binds sea-query values as sqlx does for sea-orm (same encodings).
