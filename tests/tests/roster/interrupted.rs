@@ -47,7 +47,7 @@ async fn child_parked_import() {
     let db = sea_orm::Database::connect(url).await.unwrap();
     let parked = Arc::new(AtomicBool::new(false));
     let options = options().with_progress(Arc::new(move |p| {
-        // `done > 0` in Applying is reported only after rows were written (apply.rs).
+        // `done > 0` in Applying is reported only after rows were written (sync/src/apply).
         if p.phase == Phase::Applying && p.done > 0 && !parked.swap(true, Ordering::SeqCst) {
             println!("{PARKED}");
             // Blocking the import's thread is the point: the transaction stays open.
