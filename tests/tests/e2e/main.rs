@@ -21,6 +21,7 @@ mod lists;
 mod lookups;
 mod maps;
 mod node;
+mod null_propagation;
 mod observability;
 mod oidc;
 mod persisted_operations;
