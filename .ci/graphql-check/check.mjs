@@ -1,17 +1,21 @@
 // Checks the live GraphQL schema the way frontend tooling (codegen, Apollo, Relay) sees it:
 // 1. introspect the running server and build a client schema with graphql-js;
 // 2. compare it with the committed schema.graphql;
-// 3. validate every operation of docs/operations against it, then execute each and
+// 3. when given the schema.graphql of the base revision, fail on any breaking change
+//    from it to the live schema (graphql-js findBreakingChanges: a removed field, type
+//    or enum value, an output field made nullable, a new required argument…), and list
+//    the dangerous ones;
+// 4. validate every operation of docs/operations against it, then execute each and
 //    require a response without errors.
-// Usage: node check.mjs URL REPO_DIR  (env EDITOR_TOKEN, ADMIN_TOKEN for role-tagged files)
+// Usage: node check.mjs URL REPO_DIR [BASE_SCHEMA_FILE]  (env EDITOR_TOKEN, ADMIN_TOKEN for role-tagged files)
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import {
-  buildClientSchema, buildSchema, getIntrospectionQuery, lexicographicSortSchema,
-  parse, printSchema, validate,
+  buildClientSchema, buildSchema, findBreakingChanges, findDangerousChanges,
+  getIntrospectionQuery, lexicographicSortSchema, parse, printSchema, validate,
 } from "graphql";
 
-const [url, repo] = process.argv.slice(2);
+const [url, repo, baseSchemaFile] = process.argv.slice(2);
 const tokens = { EDITOR: process.env.EDITOR_TOKEN, ADMIN: process.env.ADMIN_TOKEN };
 let failures = 0;
 const fail = (message) => { failures += 1; console.error(`FAIL ${message}`); };
@@ -35,6 +39,20 @@ if (print(live) !== print(committed)) {
   fail("the live schema differs from schema.graphql (run `territoires schema > schema.graphql`)");
 } else {
   console.log("ok   live schema = schema.graphql");
+}
+
+// Replaced fields are deprecated, never removed: frontends built on the base keep working.
+if (baseSchemaFile) {
+  const base = buildSchema(readFileSync(baseSchemaFile, "utf8"));
+  const breaking = findBreakingChanges(base, live);
+  if (breaking.length > 0) {
+    fail(`breaking changes from the base schema: ${breaking.map((c) => `${c.type}: ${c.description}`).join("; ")}`);
+  } else {
+    console.log("ok   no breaking change from the base schema");
+  }
+  for (const change of findDangerousChanges(base, live)) {
+    console.log(`note dangerous change: ${change.type}: ${change.description}`);
+  }
 }
 
 // The schema is the documentation frontend teams read: everything must be described.

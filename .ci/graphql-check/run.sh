@@ -29,5 +29,30 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The schema frontends already build on: schema.graphql at the base revision. On a
+# branch, that is where it forked from origin/main (or a local main); on main itself (HEAD = origin/main, as
+# in CI after a merge), the previous commit. GRAPHQL_BASE_REV overrides it.
+base_rev="${GRAPHQL_BASE_REV:-}"
+if [ -z "$base_rev" ]; then
+  head="$(git -C "$repo" rev-parse -q --verify HEAD || true)"
+  for ref in origin/main main; do
+    main="$(git -C "$repo" rev-parse -q --verify "$ref" || true)"
+    if [ -n "$main" ] && [ "$main" != "$head" ]; then
+      base_rev="$(git -C "$repo" merge-base HEAD "$ref" || echo "$ref")"
+      break
+    fi
+  done
+  if [ -z "$base_rev" ] && git -C "$repo" rev-parse -q --verify 'HEAD^' >/dev/null; then
+    base_rev='HEAD^'
+  fi
+fi
+base_schema=""
+if [ -n "$base_rev" ] && git -C "$repo" show "$base_rev:schema.graphql" >"$work/base.graphql" 2>/dev/null; then
+  base_schema="$work/base.graphql"
+  echo "base schema: schema.graphql at $base_rev"
+else
+  echo "skip breaking-change check: no schema.graphql at a base revision (shallow clone or first commit?)"
+fi
+
 (cd "$here" && npm ci --silent --no-audit --no-fund)
-node "$here/check.mjs" "http://127.0.0.1:$port/graphql" "$repo"
+node "$here/check.mjs" "http://127.0.0.1:$port/graphql" "$repo" "$base_schema"

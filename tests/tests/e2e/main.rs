@@ -22,6 +22,7 @@ mod lists;
 mod lookups;
 mod maps;
 mod node;
+mod null_propagation;
 mod observability;
 mod oidc;
 mod partner_kinds;

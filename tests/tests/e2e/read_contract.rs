@@ -158,6 +158,58 @@ async fn sync_runs_are_read_by_id_and_through_node_with_an_admin_token() {
         .filter(|p| p["severity"] == "ERROR")
         .collect();
     assert_eq!(errors.len(), 1, "{run}");
+
+    // The enum and JSON fields beside the strings say the same.
+    let typed = app
+        .graphql_as(
+            &admin,
+            "query($applied: ID!, $rejected: ID!) {
+                a: syncRun(id: $applied) { plan planJson }
+                r: syncRun(id: $rejected) { plan planJson problems { code codeKind } }
+            }",
+            json!({ "applied": applied["id"], "rejected": rejected["id"] }),
+        )
+        .await;
+    let mut plans = 0;
+    for key in ["a", "r"] {
+        let typed_run = &typed["data"][key];
+        match typed_run["plan"].as_str() {
+            Some(text) => {
+                let plan: Value = serde_json::from_str(text).unwrap();
+                assert!(plan.is_object(), "{typed}");
+                assert_eq!(typed_run["planJson"], plan, "{typed}");
+                plans += 1;
+            }
+            None => assert_eq!(typed_run["planJson"], Value::Null, "{typed}"),
+        }
+    }
+    assert!(plans > 0, "an applied run keeps a compact plan: {typed}");
+    let typed_run = &typed["data"]["r"];
+    let problems = typed_run["problems"].as_array().unwrap();
+    assert!(!problems.is_empty(), "{typed}");
+    for problem in problems {
+        assert_eq!(problem["codeKind"], problem["code"], "{typed}");
+    }
+    let log = app
+        .graphql_as(
+            &admin,
+            "{ auditLog(first: 50) { edges { node { entity entityKind } } } }",
+            json!({}),
+        )
+        .await;
+    let entries = log["data"]["auditLog"]["edges"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{log}");
+    for entry in entries {
+        let entity = entry["node"]["entity"].as_str().unwrap();
+        let mut screaming = String::new();
+        for (i, c) in entity.chars().enumerate() {
+            if i > 0 && c.is_uppercase() {
+                screaming.push('_');
+            }
+            screaming.push(c.to_ascii_uppercase());
+        }
+        assert_eq!(entry["node"]["entityKind"], screaming.as_str(), "{log}");
+    }
     assert_eq!(
         errors[0]["row"], 4,
         "header on row 1, MERLIN on row 4: {run}"

@@ -30,8 +30,11 @@ macro_rules! payload {
         #[Object]
         impl $name {
             #[doc = concat!("The ", $what, " as it is after the change.")]
-            async fn $field(&self) -> Option<$ty<'_>> {
-                $ty::at(&self.dir, self.index)
+            async fn $field(&self) -> crate::error::Result<$ty<'_>> {
+                // `of` found it in this very snapshot.
+                $ty::at(&self.dir, self.index).ok_or_else(|| {
+                    crate::error::Error::Internal(format!("{} missing from its payload", $what))
+                })
             }
         }
     };

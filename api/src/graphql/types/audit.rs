@@ -1,6 +1,6 @@
 //! `AuditEntry`: one write, as the audit log keeps it.
 
-use async_graphql::{ID, Json, Object, SimpleObject};
+use async_graphql::{Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::AuditAction;
 use entity::audit_log::{self, FieldChange};
@@ -17,6 +17,41 @@ pub struct AuditChange {
     pub before: Json<serde_json::Value>,
     /// Its value after (null when erased).
     pub after: Json<serde_json::Value>,
+}
+
+/// The kinds of object the audit log records writes to.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditEntityKind {
+    /// A project.
+    Project,
+    /// A local body (CLSPD, CISPD, CESC…).
+    LocalBody,
+    /// A partner.
+    Partner,
+    /// A collège.
+    College,
+    /// A theme.
+    Theme,
+    /// A coordinator (roster imports).
+    Coordinator,
+    /// A commune (its territory, from roster imports).
+    Commune,
+}
+
+impl AuditEntityKind {
+    /// The kind whose stored name is `entity`, if it is one of the known ones.
+    fn of(entity: &str) -> Option<Self> {
+        Some(match entity {
+            "Project" => Self::Project,
+            "LocalBody" => Self::LocalBody,
+            "Partner" => Self::Partner,
+            "College" => Self::College,
+            "Theme" => Self::Theme,
+            "Coordinator" => Self::Coordinator,
+            "Commune" => Self::Commune,
+            _ => return None,
+        })
+    }
 }
 
 /// One write — by a token, a person or a roster import — with who, when, what, and the fields
@@ -60,6 +95,12 @@ impl AuditEntry {
     /// `Coordinator`, `Commune`.
     async fn entity(&self) -> &str {
         &self.0.entity
+    }
+
+    /// The kind of object written, as an enum (the same as `entity`); null for a kind
+    /// this version of the API does not know yet.
+    async fn entity_kind(&self) -> Option<AuditEntityKind> {
+        AuditEntityKind::of(&self.0.entity)
     }
 
     /// The global ID of the object written (usable with `node`).

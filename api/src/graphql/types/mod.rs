@@ -19,7 +19,7 @@ mod territory;
 mod theme;
 mod vocabulary;
 
-pub use audit::{AuditChange, AuditEntry};
+pub use audit::{AuditChange, AuditEntityKind, AuditEntry};
 pub use author::{Author, AuthorKind};
 pub use college::College;
 pub use commune::Commune;

@@ -11,7 +11,10 @@ use chrono::NaiveDate;
 pub struct Date(pub NaiveDate);
 
 /// A calendar date, ISO 8601 `YYYY-MM-DD` (e.g. "2026-09-01").
-#[Scalar(name = "Date")]
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {

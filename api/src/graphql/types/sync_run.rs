@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     Labelled, ProblemSeverity, Role, SyncPhase, SyncStatus, SyncTrigger, sync_run, sync_run_problem,
@@ -34,8 +34,80 @@ impl SyncRun {
     }
 }
 
+/// What is wrong in a roster file, as a stable code (the values of
+/// `SyncProblem.code`). Errors block the whole file; warnings never do.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "territoires_sync::ProblemCode")]
+pub enum SyncProblemCode {
+    /// The file cannot be read as a spreadsheet or a CSV file.
+    UnreadableFile,
+    /// The file is empty or holds no cell at all.
+    EmptyFile,
+    /// The file ends mid-way (a CSV file whose last line has no line end): probably
+    /// taken while it was still being copied.
+    IncompleteFile,
+    /// The file is larger than the configured limit.
+    FileTooLarge,
+    /// The file has more data rows than the configured limit.
+    TooManyRows,
+    /// A sheet's used area (first to last non-empty cell), its columns, its text or an
+    /// inflated part of the workbook are beyond what the import reads: refused before
+    /// the spreadsheet library allocates them.
+    SheetTooLarge,
+    /// A required column is missing (or no header row was found).
+    MissingColumn,
+    /// The header row is there but no coordinator row follows it.
+    NoDataRows,
+    /// A required cell is empty.
+    EmptyCell,
+    /// A cell holds a spreadsheet error (`#N/A`, `#REF!`…).
+    CellError,
+    /// A cell is implausibly long.
+    TextTooLong,
+    /// A cell holds a date or a true/false value where text, a matricule, a phone number
+    /// or a territory is expected (Excel turns "5/3" into a date).
+    WrongCellType,
+    /// The e-mail address is malformed.
+    InvalidEmail,
+    /// The phone number is not a phone number.
+    InvalidPhone,
+    /// The territory cannot be read or does not exist.
+    UnknownTerritory,
+    /// A commune name matches no commune.
+    UnknownCommune,
+    /// A commune name matches several communes.
+    AmbiguousCommune,
+    /// Two rows share a key (matricule or e-mail) but describe different people.
+    DuplicateKey,
+    /// Two different people share an e-mail address.
+    DuplicateEmail,
+    /// A commune is listed under two territories.
+    CommuneClaimedTwice,
+    /// A row's e-mail, or name in the same territory, belongs to a stored person with
+    /// another matricule: a matricule change (or an address taken over) to confirm by
+    /// forcing the import. A warning in a forced import.
+    MatriculeChange,
+    /// Without a Matricule column, a row's name in the same territory belongs to a
+    /// stored person with another e-mail: an e-mail change to confirm by forcing the
+    /// import. A warning in a forced import.
+    EmailChange,
+    /// (warning) A column is not used by the import.
+    IgnoredColumn,
+    /// (warning) A column appears twice; the first one is used.
+    DuplicateColumn,
+    /// (warning) A blank line between coordinator rows.
+    BlankLine,
+    /// (warning) The same person and territory twice: the repetition is ignored.
+    DuplicateRow,
+    /// (warning) Two rows of the same person disagree on a detail; the first is kept.
+    ConflictingDetails,
+    /// (warning) More problems than a run keeps: this one counts the others.
+    ProblemsOmitted,
+}
+
 /// A problem found in a roster file.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct SyncProblem {
     /// ERROR (blocks the import) or WARNING.
     pub severity: ProblemSeverity,
@@ -47,6 +119,18 @@ pub struct SyncProblem {
     pub code: String,
     /// What is wrong and how to fix it, in French.
     pub message: String,
+}
+
+#[ComplexObject]
+impl SyncProblem {
+    /// The code as an enum (the same as `code`); null for a code this version of the
+    /// API does not know yet (a run recorded by a newer one).
+    async fn code_kind(&self) -> Option<SyncProblemCode> {
+        territoires_sync::ProblemCode::ALL
+            .iter()
+            .find(|known| known.as_str() == self.code)
+            .map(|known| SyncProblemCode::from(*known))
+    }
 }
 
 /// Loads the problems of many runs in one query.
@@ -225,9 +309,22 @@ impl SyncRun {
     /// An applied run holds a compact one, `{"compact": true, "counts": {…},
     /// "activeBefore": n, "people": n, "fields": [{"field": "email", "people": n}…],
     /// "vacatedTerritories": […]}`: the audit log holds each change it made. ADMIN token.
-    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    #[graphql(
+        guard = "RoleGuard(Role::Admin)",
+        deprecation = "A string holding JSON: read `planJson`, the same plan as a JSON value."
+    )]
     async fn plan(&self) -> Option<&str> {
         self.model.plan.as_deref()
+    }
+
+    /// The plan (see `plan`) as a JSON value rather than a string holding JSON. ADMIN
+    /// token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn plan_json(&self) -> Option<Json<serde_json::Value>> {
+        // Written by this service as JSON; a value that does not parse is no plan.
+        serde_json::from_str(self.model.plan.as_deref()?)
+            .ok()
+            .map(Json)
     }
 
     /// The problems found in the file, in file order. ADMIN token.
