@@ -24,6 +24,7 @@ mod m20261203_000023_create_console_sessions;
 mod m20261203_000024_create_roster_files;
 mod m20261203_000025_sync_status_running;
 mod m20261203_000026_add_author_identity;
+mod m20261203_000029_console_sign_in_with_provider;
 mod reference;
 
 /// All migrations, in order.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_create_roster_files::Migration),
             Box::new(m20261203_000025_sync_status_running::Migration),
             Box::new(m20261203_000026_add_author_identity::Migration),
+            Box::new(m20261203_000029_console_sign_in_with_provider::Migration),
         ]
     }
 }

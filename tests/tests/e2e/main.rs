@@ -8,6 +8,7 @@ mod auth;
 mod commune_lookup;
 mod connections;
 mod console;
+mod console_provider;
 mod console_upload;
 mod editing_others;
 mod editing_projects;
