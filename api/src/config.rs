@@ -422,6 +422,31 @@ pub struct OidcSettings {
         default_value_t = 600
     )]
     pub jwks_refresh_secs: u64,
+
+    /// The console's client id at the provider: with it, the console signs people in
+    /// through the provider (authorization code with PKCE); the redirect URI to register
+    /// is `<PUBLIC_URL>/admin/connexion/oidc/retour`, the sign-out return
+    /// `<PUBLIC_URL>/admin/connexion`. The ID token's audience.
+    #[arg(long = "oidc-console-client-id", env = "OIDC_CONSOLE_CLIENT_ID")]
+    pub console_client_id: Option<String>,
+
+    /// The console client's secret (a confidential client, sent with HTTP Basic); unset
+    /// for a public client, which PKCE alone protects.
+    #[arg(
+        long = "oidc-console-client-secret",
+        env = "OIDC_CONSOLE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub console_client_secret: Option<String>,
+
+    /// Scopes the console asks for, space-separated; `openid` is required,
+    /// `offline_access` brings the refresh token that renews a session.
+    #[arg(
+        long = "oidc-console-scopes",
+        env = "OIDC_CONSOLE_SCOPES",
+        default_value = "openid profile email offline_access"
+    )]
+    pub console_scopes: String,
 }
 
 impl Default for OidcSettings {
@@ -437,6 +462,9 @@ impl Default for OidcSettings {
             admin_values: Vec::new(),
             jwks_min_refresh_secs: 30,
             jwks_refresh_secs: 600,
+            console_client_id: None,
+            console_client_secret: None,
+            console_scopes: "openid profile email offline_access".to_owned(),
         }
     }
 }

@@ -15,6 +15,12 @@
 //! equal to the key's own `alg` when it has one), its signature (*ring*), then `iss`,
 //! `aud`, `exp`, `nbf`, `iat` with `OIDC_LEEWAY_SECS` of clock skew, and that it is an
 //! access token (an ID token, made for a frontend, is not a bearer credential).
+//!
+//! The console's sign-in (`OIDC_CONSOLE_CLIENT_ID`, [`crate::console::pages::provider`])
+//! uses the same discovery and keys: [`Verifier::token_request`] talks to the token
+//! endpoint as the console's client, [`Verifier::verify_id_token`] checks the ID tokens
+//! it returns (audience: the console's client; `nonce`) with the same signature, issuer
+//! and time checks and the same role claim.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
@@ -119,9 +125,36 @@ pub struct OidcConfig {
     min_refresh: Duration,
     refresh: Duration,
     ca_file: Option<std::path::PathBuf>,
+    console: Option<ConsoleClient>,
+}
+
+/// The console's client at the provider (`OIDC_CONSOLE_*`).
+#[derive(Clone)]
+pub struct ConsoleClient {
+    /// The client id: sent with every request, the ID token's audience.
+    pub client_id: String,
+    /// The client secret of a confidential client.
+    secret: Option<String>,
+    /// The scopes asked for, space-separated.
+    pub scopes: String,
+}
+
+impl std::fmt::Debug for ConsoleClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleClient")
+            .field("client_id", &self.client_id)
+            .field("secret", &self.secret.as_ref().map(|_| "…"))
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 impl OidcConfig {
+    /// The console's client, when the console signs in through the provider.
+    pub fn console(&self) -> Option<&ConsoleClient> {
+        self.console.as_ref()
+    }
+
     /// The settings, checked: `None` when `OIDC_ISSUER` is unset; a configuration error
     /// (French, naming the variable) for anything a provider's tokens could never match
     /// or that would weaken the checks.
@@ -202,7 +235,36 @@ impl OidcConfig {
                 ca_file.display()
             )));
         }
+        let trimmed = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let console = match trimmed(&settings.console_client_id) {
+            Some(client_id) => {
+                let scopes = settings
+                    .console_scopes
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if !scopes.split(' ').any(|scope| scope == "openid") {
+                    return Err(config(format!(
+                        "OIDC_CONSOLE_SCOPES : « {scopes} » doit contenir openid (exemple : \
+                         openid profile email offline_access)"
+                    )));
+                }
+                Some(ConsoleClient {
+                    client_id,
+                    secret: trimmed(&settings.console_client_secret),
+                    scopes,
+                })
+            }
+            None => None,
+        };
         Ok(Some(Self {
+            console,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             algorithms,
@@ -330,11 +392,46 @@ enum Material {
     Ec { curve: &'static str, point: Vec<u8> },
 }
 
+/// Where the console sends people, from the discovery document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// `authorization_endpoint`.
+    pub authorization: Option<String>,
+    /// `token_endpoint`.
+    pub token: Option<String>,
+    /// `end_session_endpoint` (RP-initiated logout), when the provider has one.
+    pub end_session: Option<String>,
+}
+
+/// What the provider answered at its token endpoint (each token bounded to
+/// [`MAX_TOKEN_BYTES`]).
+#[derive(Clone, Default)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: Option<String>,
+    /// The ID token (required after an authorization code, optional after a refresh).
+    pub id_token: Option<String>,
+    /// The refresh token, when the provider gives (or rotates) one.
+    pub refresh_token: Option<String>,
+    /// Seconds the access token lasts.
+    pub expires_in: Option<i64>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What the verifier knows of the provider.
 #[derive(Debug, Default)]
 struct Known {
     /// `jwks_uri` from the discovery document, once read.
     jwks_uri: Option<String>,
+    /// The endpoints of the discovery document the console signs in with.
+    endpoints: Option<Endpoints>,
     /// The keys by `kid`.
     keys: Arc<HashMap<String, Key>>,
     /// Whether a key set was fetched at least once.
@@ -424,7 +521,10 @@ impl Verifier {
             return Err("poisoned lock".to_owned());
         };
         match outcome {
-            Ok((jwks_uri, keys)) => {
+            Ok((jwks_uri, endpoints, keys)) => {
+                if endpoints.is_some() {
+                    known.endpoints = endpoints;
+                }
                 if !known.ready {
                     tracing::info!(issuer = %self.config.issuer, keys = keys.len(), "identity provider reached");
                 }
@@ -442,19 +542,25 @@ impl Verifier {
         }
     }
 
-    async fn fetch_now(&self) -> std::result::Result<(String, HashMap<String, Key>), String> {
+    #[allow(clippy::type_complexity)]
+    async fn fetch_now(
+        &self,
+    ) -> std::result::Result<(String, Option<Endpoints>, HashMap<String, Key>), String> {
         let known_uri = self.known.read().ok().and_then(|k| k.jwks_uri.clone());
-        let jwks_uri = match known_uri {
-            Some(uri) => uri,
-            None => self.discover().await?,
+        let (jwks_uri, endpoints) = match known_uri {
+            Some(uri) => (uri, None),
+            None => {
+                let (uri, endpoints) = self.discover().await?;
+                (uri, Some(endpoints))
+            }
         };
         let document = self.get_json(&jwks_uri).await?;
         let keys = parse_key_set(&document)?;
-        Ok((jwks_uri, keys))
+        Ok((jwks_uri, endpoints, keys))
     }
 
     /// Reads the discovery document; its `issuer` must be `OIDC_ISSUER` exactly.
-    async fn discover(&self) -> std::result::Result<String, String> {
+    async fn discover(&self) -> std::result::Result<(String, Endpoints), String> {
         let url = format!(
             "{}/.well-known/openid-configuration",
             self.config.issuer.trim_end_matches('/')
@@ -472,12 +578,26 @@ impl Verifier {
             .and_then(Value::as_str)
             .ok_or("the discovery document has no jwks_uri")?;
         check_url(jwks_uri).map_err(|why| format!("jwks_uri: {why}"))?;
-        Ok(jwks_uri.to_owned())
+        let endpoint = |name: &str| -> std::result::Result<Option<String>, String> {
+            match document.get(name).and_then(Value::as_str) {
+                Some(url) => {
+                    check_url(url).map_err(|why| format!("{name}: {why}"))?;
+                    Ok(Some(url.to_owned()))
+                }
+                None => Ok(None),
+            }
+        };
+        let endpoints = Endpoints {
+            authorization: endpoint("authorization_endpoint")?,
+            token: endpoint("token_endpoint")?,
+            end_session: endpoint("end_session_endpoint")?,
+        };
+        Ok((jwks_uri.to_owned(), endpoints))
     }
 
     /// GETs a JSON document of at most [`MAX_DOCUMENT_BYTES`].
     async fn get_json(&self, url: &str) -> std::result::Result<Value, String> {
-        let mut response = self
+        let response = self
             .client
             .get(url)
             .header(reqwest::header::ACCEPT, "application/json")
@@ -487,24 +607,91 @@ impl Verifier {
         if !response.status().is_success() {
             return Err(format!("{url}: HTTP {}", response.status()));
         }
-        if response
-            .content_length()
-            .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
-        {
-            return Err(format!("{url}: the document is too large"));
+        read_json(url, response).await
+    }
+
+    /// The provider's console client, when the console signs in through it.
+    pub fn console(&self) -> Option<&ConsoleClient> {
+        self.config.console()
+    }
+
+    /// The endpoints of the discovery document, once read (`None` while the provider
+    /// was never reached).
+    pub fn endpoints(&self) -> Option<Endpoints> {
+        self.known.read().ok()?.endpoints.clone()
+    }
+
+    /// Posts `form` to the token endpoint as the console's client (its secret with HTTP
+    /// Basic, form-encoded as RFC 6749 §2.3.1 asks); the provider's answer, bounded. An
+    /// error answer's `error` code (never its free text) is in the error.
+    pub async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+    ) -> std::result::Result<TokenResponse, String> {
+        let client = self.console().ok_or("no console client is configured")?;
+        let endpoint = self
+            .endpoints()
+            .and_then(|e| e.token)
+            .ok_or("the provider publishes no token endpoint")?;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("client_id", &client.client_id));
+        let body = serde_urlencoded::to_string(&fields).map_err(|e| e.to_string())?;
+        let mut request = self
+            .client
+            .post(&endpoint)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        if let Some(secret) = &client.secret {
+            let encode = |value: &str| {
+                serde_urlencoded::to_string([("", value)])
+                    .map(|pair| pair.trim_start_matches('=').to_owned())
+                    .unwrap_or_default()
+            };
+            let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                encode(&client.client_id),
+                encode(secret)
+            ));
+            request = request.header(
+                reqwest::header::AUTHORIZATION,
+                format!("Basic {credentials}"),
+            );
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let response = request
+            .send()
             .await
-            .map_err(|e| format!("{url}: {}", e.without_url()))?
-        {
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                return Err(format!("{url}: the document is too large"));
-            }
-            body.extend_from_slice(&chunk);
+            .map_err(|e| format!("{endpoint}: {}", e.without_url()))?;
+        let status = response.status();
+        let document = read_json(&endpoint, response).await;
+        if !status.is_success() {
+            let code = document
+                .ok()
+                .and_then(|d| d.get("error").and_then(Value::as_str).map(bounded))
+                .unwrap_or_default();
+            return Err(format!("{endpoint}: HTTP {status} {code}"));
         }
-        serde_json::from_slice(&body).map_err(|e| format!("{url}: not JSON ({e})"))
+        let document = document?;
+        let token = |name: &str| -> std::result::Result<Option<String>, String> {
+            match document.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(t)) if !t.is_empty() && t.len() <= MAX_TOKEN_BYTES => {
+                    Ok(Some(t.clone()))
+                }
+                Some(_) => Err(format!(
+                    "the token endpoint's {name} is not a bounded string"
+                )),
+            }
+        };
+        Ok(TokenResponse {
+            access_token: token("access_token")?,
+            id_token: token("id_token")?,
+            refresh_token: token("refresh_token")?,
+            expires_in: document.get("expires_in").and_then(numeric_date),
+        })
     }
 
     /// The key named `kid`, fetching the key set again (rate-limited) when it is unknown
@@ -551,6 +738,63 @@ impl Verifier {
         token: &str,
         now: DateTime<Utc>,
     ) -> std::result::Result<Identity, Refused> {
+        let claims = self.signed_claims(token, true).await?;
+        self.check_claims(&claims, now)
+    }
+
+    /// Checks an ID token the console received from the token endpoint at `now`: signed
+    /// by the provider's keys, its `iss` the issuer, its `aud` the console's client id
+    /// (and `azp` too when it names several audiences), not expired, and carrying
+    /// `nonce` when one is given (a sign-in; a renewal's ID token need not repeat it).
+    /// The person's role comes from the ID token's role claim.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        nonce: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Identity, Refused> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(refused(Refusal::TooLarge, "the ID token is too large"));
+        }
+        let client_id = self
+            .console()
+            .map(|c| c.client_id.as_str())
+            .ok_or_else(|| refused(Refusal::NoProvider, "no console client is configured"))?;
+        let claims = self.signed_claims(token, false).await?;
+        self.check_issuer(&claims)?;
+        let aud_ok = match claims.get("aud") {
+            Some(Value::String(aud)) => aud == client_id,
+            Some(Value::Array(auds)) => {
+                auds.iter().any(|a| a.as_str() == Some(client_id))
+                    && (auds.len() == 1
+                        || claims.get("azp").and_then(Value::as_str) == Some(client_id))
+            }
+            _ => false,
+        };
+        if !aud_ok {
+            return Err(refused(
+                Refusal::Audience,
+                "the ID token is not issued for the console's client",
+            ));
+        }
+        if let Some(nonce) = nonce
+            && claims.get("nonce").and_then(Value::as_str) != Some(nonce)
+        {
+            return Err(refused(
+                Refusal::Malformed,
+                "the ID token's nonce is not the one of this sign-in",
+            ));
+        }
+        self.check_common(&claims, now)
+    }
+
+    /// The claims of `token` once its header, key and signature are checked; `access`:
+    /// the header's `typ` must be an access token's.
+    async fn signed_claims(
+        &self,
+        token: &str,
+        access: bool,
+    ) -> std::result::Result<Value, Refused> {
         let parts = split(token)?;
         let header = decode_json(parts.header, MAX_HEADER_BYTES, "header")?;
         let alg_name = header
@@ -579,7 +823,7 @@ impl Verifier {
                 "the token has critical header extensions (crit) this server does not know",
             ));
         }
-        if let Some(typ) = header.get("typ") {
+        if let Some(typ) = header.get("typ").filter(|_| access) {
             let typ = typ.as_str().unwrap_or_default().to_ascii_lowercase();
             if !matches!(typ.as_str(), "jwt" | "at+jwt" | "application/at+jwt") {
                 return Err(refused(
@@ -599,8 +843,7 @@ impl Verifier {
             .decode(parts.signature)
             .map_err(|_| refused(Refusal::Malformed, "the token's signature is not base64url"))?;
         verify_signature(algorithm, &key, parts.signed.as_bytes(), &signature)?;
-        let claims = decode_json(parts.payload, MAX_TOKEN_BYTES, "payload")?;
-        self.check_claims(&claims, now)
+        decode_json(parts.payload, MAX_TOKEN_BYTES, "payload")
     }
 
     fn check_claims(
@@ -608,15 +851,7 @@ impl Verifier {
         claims: &Value,
         now: DateTime<Utc>,
     ) -> std::result::Result<Identity, Refused> {
-        let issuer = claims.get("iss").and_then(Value::as_str);
-        if issuer != Some(self.config.issuer.as_str()) {
-            return Err(refused(
-                Refusal::Issuer,
-                format!(
-                    "the token was issued by {issuer:?}, not by this server's identity provider"
-                ),
-            ));
-        }
+        self.check_issuer(claims)?;
         let audience = &self.config.audience;
         let for_us = match claims.get("aud") {
             Some(Value::String(aud)) => aud == audience,
@@ -651,6 +886,28 @@ impl Verifier {
                 "an ID token is not an access token: send the access token",
             ));
         }
+        self.check_common(claims, now)
+    }
+
+    fn check_issuer(&self, claims: &Value) -> std::result::Result<(), Refused> {
+        let issuer = claims.get("iss").and_then(Value::as_str);
+        if issuer != Some(self.config.issuer.as_str()) {
+            return Err(refused(
+                Refusal::Issuer,
+                format!(
+                    "the token was issued by {issuer:?}, not by this server's identity provider"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The checks access and ID tokens share: times, subject; the identity.
+    fn check_common(
+        &self,
+        claims: &Value,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Identity, Refused> {
         let now_secs = now.timestamp();
         let leeway = self.config.leeway;
         let time = |name: &str| claims.get(name).and_then(numeric_date);
@@ -717,6 +974,31 @@ impl Verifier {
             None
         }
     }
+}
+
+/// Reads a JSON answer of at most [`MAX_DOCUMENT_BYTES`].
+async fn read_json(
+    url: &str,
+    mut response: reqwest::Response,
+) -> std::result::Result<Value, String> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64)
+    {
+        return Err(format!("{url}: the document is too large"));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("{url}: {}", e.without_url()))?
+    {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(format!("{url}: the document is too large"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("{url}: not JSON ({e})"))
 }
 
 /// At most [`MAX_CLAIM_CHARS`] characters of `value`.
@@ -928,46 +1210,35 @@ fn parse_key_set(document: &Value) -> std::result::Result<HashMap<String, Key>, 
     Ok(parsed)
 }
 
-/// The HTTP client for the provider: rustls with *ring*, Mozilla's roots or the
-/// authorities of `OIDC_CA_FILE`, short timeouts.
+/// The HTTP client for the provider: the workspace's HTTPS client, trusting Mozilla's
+/// roots or only the authorities of `OIDC_CA_FILE`.
 fn http_client(ca_file: Option<&std::path::Path>) -> Result<reqwest::Client> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_file {
-        Some(path) => {
-            let certificates = CertificateDer::pem_file_iter(path)
-                .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
-                .map_err(|e| {
-                    Error::Config(format!(
-                        "OIDC_CA_FILE : {} n'est pas un fichier PEM de certificats ({e})",
-                        path.display()
-                    ))
-                })?;
-            let (added, _) = roots.add_parsable_certificates(certificates);
-            if added == 0 {
-                return Err(Error::Config(format!(
-                    "OIDC_CA_FILE : aucun certificat utilisable dans {}",
+    let mut roots = Vec::new();
+    if let Some(path) = ca_file {
+        roots = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+            .map_err(|e| {
+                Error::Config(format!(
+                    "OIDC_CA_FILE : {} n'est pas un fichier PEM de certificats ({e})",
                     path.display()
-                )));
-            }
+                ))
+            })?;
+        if roots.is_empty() {
+            return Err(Error::Config(format!(
+                "OIDC_CA_FILE : aucun certificat utilisable dans {}",
+                path.display()
+            )));
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| Error::Internal(format!("TLS setup: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| Error::Internal(format!("HTTP client for the identity provider: {e}")))
+    territoires_sync::https_client("OIDC_CA_FILE", roots).map_err(|e| match ca_file {
+        Some(path) => Error::Config(format!(
+            "OIDC_CA_FILE : aucun certificat utilisable dans {} ({e})",
+            path.display()
+        )),
+        None => Error::Internal(format!("HTTP client for the identity provider: {e}")),
+    })
 }
 
 #[cfg(test)]
@@ -1015,6 +1286,28 @@ mod tests {
         assert!(
             OidcConfig::from_settings(&OidcSettings::default())
                 .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_console_client_needs_openid_and_keeps_its_secret_out_of_logs() {
+        let mut s = settings();
+        s.console_client_id = Some("territoires-console".to_owned());
+        s.console_client_secret = Some("tr3s-secret".to_owned());
+        let config = OidcConfig::from_settings(&s).unwrap().unwrap();
+        let client = config.console().unwrap();
+        assert_eq!(client.scopes, "openid profile email offline_access");
+        assert!(!format!("{config:?}").contains("tr3s-secret"));
+        s.console_scopes = "profile email".to_owned();
+        let error = OidcConfig::from_settings(&s).unwrap_err().to_string();
+        assert!(error.contains("OIDC_CONSOLE_SCOPES"), "{error}");
+        s.console_client_id = Some("  ".to_owned());
+        assert!(
+            OidcConfig::from_settings(&s)
+                .unwrap()
+                .unwrap()
+                .console()
                 .is_none()
         );
     }

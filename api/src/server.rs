@@ -83,6 +83,14 @@ impl AppState {
         // an unreachable one does not keep the server from serving public reads.
         let oidc = match OidcConfig::from_settings(&config.oidc)? {
             Some(oidc) => {
+                if oidc.console().is_some() && config.public_url.is_none() {
+                    return Err(Error::Config(
+                        "OIDC_CONSOLE_CLIENT_ID demande PUBLIC_URL : l'adresse de retour \
+                         déclarée chez le fournisseur en est tirée \
+                         (<PUBLIC_URL>/admin/connexion/oidc/retour)"
+                            .to_owned(),
+                    ));
+                }
                 let verifier = Arc::new(Verifier::new(oidc)?);
                 verifier.start();
                 Some(verifier)

@@ -1,4 +1,5 @@
-//! A session of the administration console, opened by signing in with an ADMIN token.
+//! A session of the administration console, opened by signing in with an ADMIN token or
+//! through the identity provider as a person with the ADMIN role.
 
 use sea_orm::entity::prelude::*;
 
@@ -23,6 +24,19 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last request (the idle expiry counts from it).
     pub last_seen_at: DateTimeUtc,
+    /// The person's stable identifier at the identity provider (`sub`); null for a
+    /// session opened with a token.
+    pub person_subject: Option<String>,
+    /// The person's name, when the provider gave one.
+    pub person_name: Option<String>,
+    /// The person's e-mail, when the provider gave one.
+    pub person_email: Option<String>,
+    /// The provider's refresh token, which renews the session; never sent to the browser.
+    pub refresh_token: Option<String>,
+    /// The last ID token, named to the provider at sign-out (`id_token_hint`).
+    pub id_token: Option<String>,
+    /// When the provider's access token expires: the session is renewed then.
+    pub access_expires_at: Option<DateTimeUtc>,
 }
 
 /// A console session has no relations.

@@ -14,6 +14,7 @@ pub mod commune;
 pub mod commune_alias;
 pub mod commune_postal_code;
 pub mod console_session;
+pub mod console_sign_in;
 pub mod coordinator;
 pub mod coordinator_assignment;
 pub mod data_version;

@@ -24,7 +24,11 @@ mod m20261203_000023_create_console_sessions;
 mod m20261203_000024_create_roster_files;
 mod m20261203_000025_sync_status_running;
 mod m20261203_000026_add_author_identity;
+<<<<<<< HEAD
 mod m20261203_000027_partner_kinds;
+=======
+mod m20261203_000029_console_sign_in_with_provider;
+>>>>>>> signin
 mod reference;
 
 /// All migrations, in order.
@@ -49,7 +53,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_create_roster_files::Migration),
             Box::new(m20261203_000025_sync_status_running::Migration),
             Box::new(m20261203_000026_add_author_identity::Migration),
+<<<<<<< HEAD
             Box::new(m20261203_000027_partner_kinds::Migration),
+=======
+            Box::new(m20261203_000029_console_sign_in_with_provider::Migration),
+>>>>>>> signin
         ]
     }
 }

@@ -25,6 +25,7 @@ mod drop_folder;
 mod error;
 mod field;
 pub mod fuzzing;
+mod https;
 mod identity;
 mod import;
 mod kept;
@@ -51,6 +52,7 @@ pub use drop_folder::{
 };
 pub use error::{SyncError, io_error_in_french};
 pub use field::{CoordinatorField, HEADERS};
+pub use https::https_client;
 pub use identity::{IdentityChange, IdentityChangeKind};
 pub use import::{
     ImportOptions, Phase, Progress, ProgressHook, RosterSource, SyncReport, Timings, import_roster,

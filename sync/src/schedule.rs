@@ -331,8 +331,7 @@ impl From<&RunNotice> for Alert {
     }
 }
 
-/// An HTTP client for the webhook: rustls with the *ring* provider already used by the
-/// database driver and Mozilla's root certificates, so no other TLS stack is built.
+/// An HTTP client for the webhook, trusting Mozilla's root certificates.
 fn webhook_client(url: &str) -> Result<reqwest::Client, SyncError> {
     let invalid = |reason: String| SyncError::Config {
         setting: "SYNC_ALERT_WEBHOOK",
@@ -344,25 +343,7 @@ fn webhook_client(url: &str) -> Result<reqwest::Client, SyncError> {
             "the URL must start with http:// or https://".into(),
         ));
     }
-    // Other reqwest clients in the process (built with `rustls-no-provider`) need a
-    // process-wide provider: install ring unless the binary already chose one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| invalid(format!("TLS setup: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| invalid(format!("HTTP client: {e}")))
+    crate::https::https_client("SYNC_ALERT_WEBHOOK", Vec::new())
 }
 
 /// Posts `alert`; whether the webhook accepted it. A failure is logged, never raised.

@@ -96,7 +96,11 @@ pub fn page(title: &str, current: Nav, session: &Session, content: Markup) -> Ma
                         }
                     }
                     div.who {
-                        span { "Connecté avec le jeton " strong { (session.author) } }
+                        @if session.person.is_some() {
+                            span { "Connecté : " strong { (session.author) } }
+                        } @else {
+                            span { "Connecté avec le jeton " strong { (session.author) } }
+                        }
                         form.inline method="post" action=(format!("{BASE}/deconnexion")) {
                             (csrf_field(&session.csrf))
                             button.secondary type="submit" { "Se déconnecter" }

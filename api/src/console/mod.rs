@@ -2,7 +2,7 @@
 //! every asset embedded in the binary, no JavaScript needed — it works on an intranet
 //! with no internet access.
 //!
-//! - [`session`]: signing in with an ADMIN token, sessions kept in the database (idle
+//! - [`session`]: signing in with an ADMIN token or through the identity provider, sessions kept in the database (idle
 //!   expiry 30 min, absolute 12 h), the session cookie;
 //! - [`csrf`]: the origin check and the form secret every POST must carry;
 //! - [`form`]: request bodies of forms, read within a small bound;
@@ -58,6 +58,9 @@ pub struct ConsoleState {
     pub upload_limit: u64,
     /// The upload slots shared with the API (`MAX_CONCURRENT_UPLOADS`).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// The identity provider, when one is configured (the console signs in through it
+    /// when it has a console client).
+    pub oidc: Option<Arc<crate::oidc::Verifier>>,
 }
 
 impl ConsoleState {
@@ -71,7 +74,13 @@ impl ConsoleState {
             body_timeout_secs: app.config.body_timeout_secs,
             upload_limit: app.upload_limit,
             uploads: app.uploads.clone(),
+            oidc: app.oidc.clone(),
         }
+    }
+
+    /// The provider, when the console signs in through it.
+    pub fn provider(&self) -> Option<&crate::oidc::Verifier> {
+        self.oidc.as_deref().filter(|v| v.console().is_some())
     }
 
     /// Whether users reach the service over https (the cookies are then `Secure`).
@@ -90,6 +99,8 @@ pub fn router<S>(state: ConsoleState) -> Router<S> {
             "/connexion",
             get(pages::sign_in::form).post(pages::sign_in::submit),
         )
+        .route("/connexion/oidc", get(pages::provider::start))
+        .route("/connexion/oidc/retour", get(pages::provider::callback))
         .route("/deconnexion", post(pages::sign_in::sign_out))
         .route(
             "/deposer",

@@ -1,13 +1,16 @@
-//! Console sessions: opened by signing in with an ADMIN token, kept in the database so
-//! every replica knows them, ended by signing out or by expiry — 30 minutes without a
-//! request, or 12 hours after sign-in, whichever comes first.
+//! Console sessions: opened by signing in with an ADMIN token or through the identity
+//! provider, kept in the database so every replica knows them, ended by signing out or
+//! by expiry — 30 minutes without a request, or 12 hours after sign-in, whichever comes
+//! first.
 //!
 //! The browser holds a random 32-byte secret in an `HttpOnly; SameSite=Lax` cookie
 //! scoped to `/admin` (`Secure` when `PUBLIC_URL` is https); the database holds its
 //! SHA-256 only. `Lax`, not `Strict`: the identity provider's redirect back to the
 //! console is a cross-site navigation that must carry the cookie. Each request checks
 //! again that the token signed in with is still valid and ADMIN, so revoking it ends its
-//! sessions at once.
+//! sessions at once. A person's session is renewed with the provider's refresh token
+//! (kept on the server only) once the access token has expired; a failed renewal, or a
+//! renewed ID token without the ADMIN role, ends it.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -16,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use entity::audit_log::NewEntry;
+use entity::audit_log::{NewEntry, Person};
 use entity::{AuditAction, Role, audit_log, console_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -45,8 +48,10 @@ const MAX_SECRET_LEN: usize = 64;
 pub struct Session {
     /// The session's id.
     pub id: i32,
-    /// The token's name: the author of every action.
+    /// The token's name, or the person's name: the author of every action.
     pub author: String,
+    /// The person, for a session opened through the identity provider.
+    pub person: Option<Person>,
     /// The secret every form of the session carries.
     pub csrf: String,
 }
@@ -62,6 +67,9 @@ pub enum Missing {
     TokenInvalid,
     /// Signed out.
     SignedOut,
+    /// The identity provider did not renew the session, or no longer gives the person
+    /// the ADMIN role.
+    Renewal,
     /// The session could not be checked (database unreachable): an error page, not a
     /// sign-in page, so no one is told their session ended when it did not.
     Unchecked,
@@ -75,6 +83,7 @@ impl Missing {
             Self::Expired => "expiree",
             Self::TokenInvalid => "jeton",
             Self::SignedOut => "deconnexion",
+            Self::Renewal => "renouvellement",
             Self::Unchecked => "erreur",
         }
     }
@@ -86,6 +95,7 @@ impl Missing {
             Self::Expired,
             Self::TokenInvalid,
             Self::SignedOut,
+            Self::Renewal,
         ]
         .into_iter()
         .find(|m| m.code() == code)
@@ -104,6 +114,11 @@ impl Missing {
                  rôle ADMIN : votre session est fermée."
             }
             Self::SignedOut => "Vous êtes déconnecté.",
+            Self::Renewal => {
+                "Votre connexion avec le compte du Département n'a pas pu être renouvelée \
+                 auprès du fournisseur d'identité, ou votre compte n'a plus le rôle \
+                 d'administrateur : votre session est fermée. Reconnectez-vous."
+            }
             Self::Unchecked => {
                 "Votre session n'a pas pu être vérifiée (base de données injoignable). \
                  Réessayez dans un instant."
@@ -177,41 +192,103 @@ pub fn clear_cookie(name: &str, secure: bool) -> String {
 /// named `author`) and records the sign-in; returns the cookie's secret. Sessions
 /// expired meanwhile are swept on the way.
 pub async fn open(db: &DatabaseConnection, author: &str, token: &str) -> Result<String> {
+    insert(db, author, hash_token(token), None).await
+}
+
+/// What a session opened through the identity provider keeps.
+pub struct ProviderSession {
+    /// The person (an ADMIN, checked by the caller).
+    pub person: Person,
+    /// The refresh token, if the provider gave one.
+    pub refresh_token: Option<String>,
+    /// The ID token, for the sign-out.
+    pub id_token: String,
+    /// When the access token expires.
+    pub access_expires_at: DateTime<Utc>,
+}
+
+/// Opens a session for a person signed in through the provider and records the sign-in
+/// under them; returns the cookie's secret.
+pub async fn open_for_person(
+    db: &DatabaseConnection,
+    signed_in: ProviderSession,
+) -> Result<String> {
+    let author = signed_in.person.display().to_owned();
+    // No API token backs the session: its token hash is empty and never matches one.
+    insert(db, &author, String::new(), Some(signed_in)).await
+}
+
+async fn insert(
+    db: &DatabaseConnection,
+    author: &str,
+    token_hash: String,
+    provider: Option<ProviderSession>,
+) -> Result<String> {
     let secret = random_secret()?;
     let now = Utc::now();
     let txn = db.begin().await?;
     sweep(&txn, now).await?;
-    let session = console_session::ActiveModel {
+    let person = provider.as_ref().map(|p| p.person.clone());
+    let mut session = console_session::ActiveModel {
         secret_hash: Set(hash_token(&secret)),
         token_name: Set(author.to_owned()),
-        token_hash: Set(hash_token(token)),
+        token_hash: Set(token_hash),
         csrf_secret: Set(random_secret()?),
         created_at: Set(now),
         last_seen_at: Set(now),
         ..Default::default()
+    };
+    if let Some(provider) = provider {
+        session.person_subject = Set(Some(provider.person.subject));
+        session.person_name = Set(provider.person.name);
+        session.person_email = Set(provider.person.email);
+        session.refresh_token = Set(provider.refresh_token);
+        session.id_token = Set(Some(provider.id_token));
+        session.access_expires_at = Set(Some(provider.access_expires_at));
     }
-    .insert(&txn)
+    let session = session.insert(&txn).await?;
+    record(
+        &txn,
+        author,
+        person.as_ref(),
+        now,
+        session.id,
+        AuditAction::Create,
+    )
     .await?;
-    record(&txn, author, now, session.id, AuditAction::Create).await?;
     txn.commit().await?;
     Ok(secret)
 }
 
-/// Ends session `session` and records the sign-out.
-pub async fn close(db: &DatabaseConnection, session: &Session) -> Result<()> {
+/// Ends session `session` and records the sign-out; returns the session's ID token, for
+/// the sign-out at the provider.
+pub async fn close(db: &DatabaseConnection, session: &Session) -> Result<Option<String>> {
     let now = Utc::now();
     let txn = db.begin().await?;
+    let id_token = console_session::Entity::find_by_id(session.id)
+        .one(&txn)
+        .await?
+        .and_then(|stored| stored.id_token);
     console_session::Entity::delete_by_id(session.id)
         .exec(&txn)
         .await?;
-    record(&txn, &session.author, now, session.id, AuditAction::Archive).await?;
+    record(
+        &txn,
+        &session.author,
+        session.person.as_ref(),
+        now,
+        session.id,
+        AuditAction::Archive,
+    )
+    .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(id_token)
 }
 
 async fn record(
     db: &impl sea_orm::ConnectionTrait,
     author: &str,
+    person: Option<&Person>,
     at: DateTime<Utc>,
     id: i32,
     action: AuditAction,
@@ -222,7 +299,7 @@ async fn record(
         action,
         changes: Vec::new(),
     };
-    audit_log::record(db, author, None, at, vec![entry]).await?;
+    audit_log::record(db, author, person, at, vec![entry]).await?;
     Ok(())
 }
 
@@ -240,8 +317,9 @@ async fn sweep(db: &impl sea_orm::ConnectionTrait, now: DateTime<Utc>) -> Result
 }
 
 /// The session of a request: its cookie's secret matches a stored session, neither
-/// expiry is reached and its token is still a valid ADMIN token. The session's last use
-/// is moved to now. An expired session or one whose token is no longer valid is deleted.
+/// expiry is reached and its token is still a valid ADMIN token — or, for a person, the
+/// provider renewed it if its access token expired. The session's last use is moved to
+/// now. A session that fails any of these is deleted.
 pub async fn check(state: &ConsoleState, headers: &HeaderMap) -> Result<Session, Missing> {
     let secret = cookie_value(headers, COOKIE).ok_or(Missing::None)?;
     let failed = |error: Error| {
@@ -259,23 +337,34 @@ pub async fn check(state: &ConsoleState, headers: &HeaderMap) -> Result<Session,
     let now = Utc::now();
     let expired =
         now - stored.last_seen_at >= IDLE_EXPIRY || now - stored.created_at >= ABSOLUTE_EXPIRY;
-    let token_valid = match state.directory.fresh().await {
-        Ok(snapshot) => snapshot
-            .token_by_hash(&stored.token_hash)
-            .and_then(|model| viewer_of(model, now).ok())
-            .is_some_and(|viewer| viewer.has(Role::Admin)),
-        Err(e) => return Err(failed(e.into())),
+    let outcome = if expired {
+        Err(Missing::Expired)
+    } else if stored.person_subject.is_some() {
+        renew_if_due(state, &stored, now).await
+    } else {
+        match state.directory.fresh().await {
+            Ok(snapshot) => {
+                let valid = snapshot
+                    .token_by_hash(&stored.token_hash)
+                    .and_then(|model| viewer_of(model, now).ok())
+                    .is_some_and(|viewer| viewer.has(Role::Admin));
+                if valid {
+                    Ok(())
+                } else {
+                    Err(Missing::TokenInvalid)
+                }
+            }
+            Err(e) => return Err(failed(e.into())),
+        }
     };
-    if expired || !token_valid {
-        console_session::Entity::delete_by_id(stored.id)
-            .exec(&state.db)
-            .await
-            .map_err(|e| failed(e.into()))?;
-        return Err(if expired {
-            Missing::Expired
-        } else {
-            Missing::TokenInvalid
-        });
+    if let Err(missing) = outcome {
+        if missing != Missing::Unchecked {
+            console_session::Entity::delete_by_id(stored.id)
+                .exec(&state.db)
+                .await
+                .map_err(|e| failed(e.into()))?;
+        }
+        return Err(missing);
     }
     console_session::Entity::update_many()
         .col_expr(console_session::Column::LastSeenAt, Expr::value(now))
@@ -283,11 +372,109 @@ pub async fn check(state: &ConsoleState, headers: &HeaderMap) -> Result<Session,
         .exec(&state.db)
         .await
         .map_err(|e| failed(e.into()))?;
+    let person = stored.person_subject.map(|subject| Person {
+        subject,
+        name: stored.person_name,
+        email: stored.person_email,
+    });
     Ok(Session {
         id: stored.id,
         author: stored.token_name,
+        person,
         csrf: stored.csrf_secret,
     })
+}
+
+/// How long a request renewing a session holds the renewal: concurrent requests meanwhile
+/// go through on the session as it is rather than spending the refresh token twice.
+const RENEWAL_HOLD: Duration = Duration::seconds(60);
+/// Bounds of an access token's lifetime as the provider states it.
+const MIN_ACCESS_SECS: i64 = 30;
+const MAX_ACCESS_SECS: i64 = 24 * 3600;
+
+/// Renews a person's session with the provider's refresh token once its access token has
+/// expired. One request renews (it moves the expiry forward first, so concurrent ones
+/// see the session as renewed); a failed refresh, or a new ID token for someone else or
+/// without the ADMIN role, ends the session.
+async fn renew_if_due(
+    state: &ConsoleState,
+    stored: &console_session::Model,
+    now: DateTime<Utc>,
+) -> Result<(), Missing> {
+    if stored.access_expires_at.is_some_and(|at| at > now) {
+        return Ok(());
+    }
+    let unchecked = |error: sea_orm::DbErr| {
+        tracing::error!(error = %error, "console session renewal failed");
+        Missing::Unchecked
+    };
+    let claimed = console_session::Entity::update_many()
+        .col_expr(
+            console_session::Column::AccessExpiresAt,
+            Expr::value(now + RENEWAL_HOLD),
+        )
+        .filter(console_session::Column::Id.eq(stored.id))
+        .filter(
+            Condition::any()
+                .add(console_session::Column::AccessExpiresAt.is_null())
+                .add(console_session::Column::AccessExpiresAt.lte(now)),
+        )
+        .exec(&state.db)
+        .await
+        .map_err(unchecked)?;
+    if claimed.rows_affected == 0 {
+        return Ok(());
+    }
+    let ended = |why: &str| {
+        tracing::info!(session = stored.id, why, "console session not renewed");
+        Missing::Renewal
+    };
+    let (Some(verifier), Some(refresh_token)) = (&state.oidc, &stored.refresh_token) else {
+        return Err(ended("no refresh token"));
+    };
+    let answer = verifier
+        .token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await
+        .map_err(|error| ended(&error))?;
+    let mut id_token = None;
+    if let Some(token) = &answer.id_token {
+        let identity = verifier
+            .verify_id_token(token, None, now)
+            .await
+            .map_err(|refusal| ended(&refusal.message))?;
+        if Some(&identity.person.subject) != stored.person_subject.as_ref() {
+            return Err(ended("the renewed ID token names someone else"));
+        }
+        if identity.role != Some(Role::Admin) {
+            return Err(ended("the person no longer has the ADMIN role"));
+        }
+        id_token = Some(token.clone());
+    }
+    let lifetime = answer
+        .expires_in
+        .unwrap_or(300)
+        .clamp(MIN_ACCESS_SECS, MAX_ACCESS_SECS);
+    let mut update = console_session::Entity::update_many()
+        .col_expr(
+            console_session::Column::AccessExpiresAt,
+            Expr::value(now + Duration::seconds(lifetime)),
+        )
+        .filter(console_session::Column::Id.eq(stored.id));
+    if let Some(refresh_token) = answer.refresh_token {
+        update = update.col_expr(
+            console_session::Column::RefreshToken,
+            Expr::value(refresh_token),
+        );
+    }
+    if let Some(id_token) = id_token {
+        update = update.col_expr(console_session::Column::IdToken, Expr::value(id_token));
+    }
+    update.exec(&state.db).await.map_err(unchecked)?;
+    tracing::info!(session = stored.id, "console session renewed");
+    Ok(())
 }
 
 /// Pages behind sign-in take a [`Session`]; without one, the browser is sent to the

@@ -43,7 +43,8 @@ export function cli(env, ...args) {
 
 /**
  * Starts a server on a fresh, migrated PostgreSQL database with an editor and an admin
- * token. `env` adds or overrides the server's environment (configuration variables).
+ * token. `env` adds or overrides the server's environment (configuration variables); a
+ * function of the server's address (`http://127.0.0.1:PORT`) when a setting needs it.
  * Returns `{ url, graphql, databaseUrl, editorToken, adminToken, cli, stop }`.
  */
 export async function startServer(env = {}) {
@@ -58,7 +59,7 @@ export async function startServer(env = {}) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     child = spawn(binary, ['serve'], {
-      env: { ...process.env, ...base, BIND_ADDR: `127.0.0.1:${port}`, ...env },
+      env: { ...process.env, ...base, BIND_ADDR: `127.0.0.1:${port}`, ...(typeof env === 'function' ? env(url) : env) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));

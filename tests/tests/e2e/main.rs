@@ -9,6 +9,7 @@ mod commune_lookup;
 mod connections;
 mod console;
 mod console_history;
+mod console_provider;
 mod console_upload;
 mod editing_others;
 mod editing_projects;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use entity::Role;
@@ -24,11 +24,11 @@ use territoires::config::{OidcSettings, ServerConfig};
 use territoires_tests::{TestApp, TestDb, error_code, join_all, spawn_app, spawn_app_with};
 
 const AUDIENCE: &str = "api://territoires";
-const EDITOR: &str = "territoires.editeur";
-const ADMIN: &str = "territoires.admin";
+pub(super) const EDITOR: &str = "territoires.editeur";
+pub(super) const ADMIN: &str = "territoires.admin";
 
 /// A signing key of the test provider.
-struct TestKey {
+pub(super) struct TestKey {
     kid: String,
     pair: Pair,
 }
@@ -46,7 +46,7 @@ fn pkcs8(file: &str) -> Vec<u8> {
 }
 
 impl TestKey {
-    fn rsa(file: &str, kid: &str) -> Self {
+    pub(super) fn rsa(file: &str, kid: &str) -> Self {
         Self {
             kid: kid.to_owned(),
             pair: Pair::Rsa(RsaKeyPair::from_pkcs8(&pkcs8(file)).unwrap()),
@@ -98,7 +98,7 @@ impl TestKey {
     }
 
     /// A token with `claims`, its header's `alg` matching the key.
-    fn sign(&self, claims: &Value) -> String {
+    pub(super) fn sign(&self, claims: &Value) -> String {
         let alg = match self.pair {
             Pair::Rsa(_) => "RS256",
             Pair::Ec(_) => "ES256",
@@ -139,22 +139,45 @@ impl TestKey {
     }
 }
 
-/// What the provider serves, and how often its key set was fetched.
+/// What the provider serves, how often its key set was fetched, and what its token
+/// endpoint received and answers.
 #[derive(Clone)]
 struct Published {
     issuer: String,
     keys: Arc<Mutex<Vec<Value>>>,
     jwks_fetches: Arc<AtomicUsize>,
+    token_requests: Arc<Mutex<Vec<TokenRequest>>>,
+    token_answer: Arc<Mutex<(u16, Value)>>,
 }
 
-/// An OpenID provider on 127.0.0.1: discovery and key set.
-struct Provider {
+/// A request to the test provider's token endpoint.
+#[derive(Debug, Clone)]
+pub(super) struct TokenRequest {
+    /// The form's fields.
+    pub(super) form: Vec<(String, String)>,
+    /// The `Authorization` header, if any.
+    pub(super) authorization: Option<String>,
+}
+
+impl TokenRequest {
+    pub(super) fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An OpenID provider on 127.0.0.1: discovery, key set, and a token endpoint answering
+/// what the test sets (the console's tests play the browser's part at the authorization
+/// endpoint themselves).
+pub(super) struct Provider {
     published: Published,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Provider {
-    async fn start(keys: &[&TestKey]) -> Self {
+    pub(super) async fn start(keys: &[&TestKey]) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         Self::serve(listener, keys)
     }
@@ -165,6 +188,8 @@ impl Provider {
             issuer,
             keys: Arc::new(Mutex::new(keys.iter().map(|k| k.jwk()).collect())),
             jwks_fetches: Arc::new(AtomicUsize::new(0)),
+            token_requests: Arc::new(Mutex::new(Vec::new())),
+            token_answer: Arc::new(Mutex::new((500, json!({"error": "server_error"})))),
         };
         let router = axum::Router::new()
             .route(
@@ -173,6 +198,9 @@ impl Provider {
                     Json(json!({
                         "issuer": p.issuer,
                         "jwks_uri": format!("{}/protocol/openid-connect/certs", p.issuer),
+                        "authorization_endpoint": format!("{}/protocol/openid-connect/auth", p.issuer),
+                        "token_endpoint": format!("{}/protocol/openid-connect/token", p.issuer),
+                        "end_session_endpoint": format!("{}/protocol/openid-connect/logout", p.issuer),
                         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
                     }))
                 }),
@@ -185,6 +213,28 @@ impl Provider {
                     Json(json!({ "keys": keys }))
                 }),
             )
+            .route(
+                "/realms/cd92/protocol/openid-connect/token",
+                post(
+                    |State(p): State<Published>, headers: axum::http::HeaderMap, body: String| async move {
+                        let form: Vec<(String, String)> =
+                            serde_urlencoded::from_str(&body).unwrap_or_default();
+                        let authorization = headers
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        p.token_requests.lock().unwrap().push(TokenRequest {
+                            form,
+                            authorization,
+                        });
+                        let (status, answer) = p.token_answer.lock().unwrap().clone();
+                        (
+                            axum::http::StatusCode::from_u16(status).unwrap(),
+                            Json(answer),
+                        )
+                    },
+                ),
+            )
             .with_state(published.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.ok();
@@ -192,12 +242,22 @@ impl Provider {
         Self { published, server }
     }
 
-    fn issuer(&self) -> String {
+    pub(super) fn issuer(&self) -> String {
         self.published.issuer.clone()
     }
 
     fn publish(&self, keys: &[&TestKey]) {
         *self.published.keys.lock().unwrap() = keys.iter().map(|k| k.jwk()).collect();
+    }
+
+    /// Sets what the token endpoint answers next.
+    pub(super) fn answer_tokens(&self, status: u16, answer: Value) {
+        *self.published.token_answer.lock().unwrap() = (status, answer);
+    }
+
+    /// What the token endpoint received, in order.
+    pub(super) fn token_requests(&self) -> Vec<TokenRequest> {
+        self.published.token_requests.lock().unwrap().clone()
     }
 
     fn jwks_fetches(&self) -> usize {
@@ -211,7 +271,7 @@ impl Drop for Provider {
     }
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -227,7 +287,7 @@ fn claims(issuer: &str, roles: &[&str]) -> Value {
     })
 }
 
-fn settings(issuer: &str) -> OidcSettings {
+pub(super) fn settings(issuer: &str) -> OidcSettings {
     OidcSettings {
         issuer: Some(issuer.to_owned()),
         audience: Some(AUDIENCE.to_owned()),

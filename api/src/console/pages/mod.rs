@@ -4,6 +4,7 @@
 pub mod coordinators;
 pub mod dashboard;
 pub mod journal;
+pub mod provider;
 pub mod runs;
 pub mod sign_in;
 pub mod tokens;

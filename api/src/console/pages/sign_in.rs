@@ -1,4 +1,5 @@
-//! Signing in with an ADMIN API token, and signing out.
+//! Signing in with an ADMIN API token (or, first, through the identity provider when
+//! the console has a client there: see [`super::provider`]), and signing out.
 //!
 //! The sign-in form is posted before any session exists, so its form secret is a random
 //! value also set in a short-lived cookie of its own (double submit), on top of the
@@ -6,7 +7,7 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use entity::Role;
@@ -59,6 +60,18 @@ fn render(state: &ConsoleState, status: StatusCode, notice: Option<(&str, &str)>
         html! {
             @if let Some((kind, message)) = notice {
                 (layout::notice(kind, message))
+            }
+            @if state.provider().is_some() {
+                div.card {
+                    p {
+                        "Les administrateurs de Territoires se connectent avec leur compte du "
+                        "Département."
+                    }
+                    a.button href=(format!("{BASE}/connexion/oidc")) {
+                        "Se connecter avec le compte du Département"
+                    }
+                }
+                h2 { "Ou avec un jeton d'accès" }
             }
             p {
                 "La console d'administration de Territoires s'ouvre avec un jeton d'accès "
@@ -167,11 +180,37 @@ pub async fn submit(State(state): State<ConsoleState>, request: Request<Body>) -
     response
 }
 
-/// `POST /admin/deconnexion`: ends the session.
+/// `POST /admin/deconnexion`: ends the session; a person signed in through the provider
+/// is then signed out there too, when the provider has an `end_session_endpoint`.
 pub async fn sign_out(State(state): State<ConsoleState>, posted: Posted) -> Response {
-    if let Err(error) = session::close(&state.db, &posted.session).await {
-        return internal(error);
-    }
+    let id_token = match session::close(&state.db, &posted.session).await {
+        Ok(id_token) => id_token,
+        Err(error) => return internal(error),
+    };
     tracing::info!(token = %posted.session.author, "console sign-out");
-    Missing::SignedOut.redirect(&state)
+    let at_provider = id_token.and_then(|token| super::provider::end_session_url(&state, &token));
+    let Some(url) = at_provider else {
+        return Missing::SignedOut.redirect(&state);
+    };
+    // Not a redirect: browsers hold a form's whole redirect chain to the page's
+    // `form-action 'self'`, so a 303 to the provider would be blocked. A page that moves
+    // on by itself (`Refresh`), with a link for browsers that do not, is not a form
+    // submission.
+    let page = layout::bare_with(
+        "Déconnexion",
+        html! {
+            p { "Votre session est fermée. Vous allez être déconnecté de votre compte du Département." }
+            p { a href=(url) { "Terminer la déconnexion auprès du fournisseur d'identité" } }
+        },
+    );
+    let mut response = (StatusCode::OK, html(page)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&session::clear_cookie(session::COOKIE, state.https()))
+    {
+        headers.append(header::SET_COOKIE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("0;url={url}")) {
+        headers.insert(HeaderName::from_static("refresh"), value);
+    }
+    response
 }
