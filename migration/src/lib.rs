@@ -24,11 +24,8 @@ mod m20261203_000023_create_console_sessions;
 mod m20261203_000024_create_roster_files;
 mod m20261203_000025_sync_status_running;
 mod m20261203_000026_add_author_identity;
-<<<<<<< HEAD
 mod m20261203_000027_partner_kinds;
-=======
 mod m20261203_000029_console_sign_in_with_provider;
->>>>>>> signin
 mod reference;
 
 /// All migrations, in order.
@@ -53,11 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_create_roster_files::Migration),
             Box::new(m20261203_000025_sync_status_running::Migration),
             Box::new(m20261203_000026_add_author_identity::Migration),
-<<<<<<< HEAD
             Box::new(m20261203_000027_partner_kinds::Migration),
-=======
             Box::new(m20261203_000029_console_sign_in_with_provider::Migration),
->>>>>>> signin
         ]
     }
 }
