@@ -357,7 +357,7 @@ impl Snapshot {
             self.commune_by_insee.insert(c.insee_code.clone(), index);
             self.names.communes.insert(index, &c.name);
             self.territories[territory].communes.push(index);
-            let outline = outline::commune(&c.insee_code).map(|o| Arc::new(o.to_geojson()));
+            let outline = outline::commune_geojson(&c.insee_code);
             self.communes.push(CommuneRow {
                 id: c.id,
                 insee_code: c.insee_code,
