@@ -8,8 +8,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use migration::MigratorTrait;
-use territoires::directory::Snapshot;
 use territoires::directory::matcher::{france, lookup};
+use territoires::directory::{HitKind, HitKinds, Snapshot, Visibility, search};
 
 const INPUTS: &[&str] = &[
     "nantere",
@@ -33,6 +33,22 @@ const INPUTS: &[&str] = &[
     "L'Haÿ-les-Roses",
     "Vannes",
     "saint remy en bouzemont saint genest et isson xx",
+];
+
+/// What people type in the search box: exact, prefix, glued, typos of every kind.
+const SEARCHES: &[&str] = &[
+    "Nanterre",
+    "nant",
+    "nantere",
+    "courbevois",
+    "vanderheyden",
+    "Bertrand Mailard",
+    "collège jean perin",
+    "sante mentalle",
+    "nvan-der-heyden@hauts-de-seine.fr",
+    "T3",
+    "92 130",
+    "collège",
 ];
 
 #[tokio::main(flavor = "current_thread")]
@@ -76,4 +92,36 @@ async fn main() {
         "mean {total:.1} µs per lookup; slowest {:.1} µs ({})",
         worst.0, worst.1
     );
+
+    let kinds: HitKinds = [
+        HitKind::Commune,
+        HitKind::Coordinator,
+        HitKind::College,
+        HitKind::LocalBody,
+        HitKind::Partner,
+        HitKind::Project,
+        HitKind::Theme,
+        HitKind::Territory,
+    ]
+    .into_iter()
+    .collect();
+    let visibility = Visibility { everything: true };
+    // The first search builds each kind's typo index (once per snapshot).
+    let started = Instant::now();
+    black_box(search(&snapshot, "x", kinds, visibility, 10));
+    println!(
+        "search indexes built on first use in {:.2} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let started = Instant::now();
+    for &input in SEARCHES {
+        let one = Instant::now();
+        for _ in 0..rounds {
+            black_box(search(&snapshot, black_box(input), kinds, visibility, 10));
+        }
+        let micros = one.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+        println!("{micros:9.1} µs  search {input}");
+    }
+    let total = started.elapsed().as_secs_f64() * 1e6 / (f64::from(rounds) * SEARCHES.len() as f64);
+    println!("mean {total:.1} µs per search (every kind)");
 }

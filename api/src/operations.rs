@@ -68,9 +68,21 @@ pub const EXAMPLES: &[Example] = &[
         )),
     },
     Example {
+        name: "saec",
+        document: include_str!("../../docs/operations/saec.graphql"),
+        variables: None,
+    },
+    Example {
         name: "search",
         document: include_str!("../../docs/operations/search.graphql"),
         variables: Some(include_str!("../../docs/operations/search.variables.json")),
+    },
+    Example {
+        name: "search-results",
+        document: include_str!("../../docs/operations/search-results.graphql"),
+        variables: Some(include_str!(
+            "../../docs/operations/search-results.variables.json"
+        )),
     },
     Example {
         name: "search-themes-territories",

@@ -1,14 +1,24 @@
 //! Forgiving name matching: exact lookups after folding (case, accents, hyphens,
 //! apostrophes, spacing, "St" for "Saint"), and ranked partial matching
-//! (exact > prefix > contains, word order ignored).
+//! (exact > prefix > contains > all words in any order > typo).
+//!
+//! Typos reuse the communes' matcher index ([`matcher::Index`]): glued folded keys (so
+//! glued and split words match alike) and their deletion neighbourhoods, built once per
+//! snapshot on the first search, with the tolerance scaled to the length of what was
+//! typed.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use entity::normalize::{fold, fold_tokens};
+
+use super::matcher;
 
 /// How well a name matched a query; better ranks compare greater.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MatchRank {
+    /// The query, glued, is a name with a typo or two (see [`Match::edits`]).
+    Typo,
     /// The query's words all start words of the name, in any order.
     Words,
     /// The name contains the query.
@@ -19,6 +29,26 @@ pub enum MatchRank {
     Exact,
 }
 
+/// Which of an item's names a query matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeySource {
+    /// Its name (a coordinator's full name, a project's title).
+    #[default]
+    Name,
+    /// Another name people use (a commune's alias, a glued surname).
+    Alias,
+    /// A code (a collège's UAI, a theme's code, a territory's number).
+    Code,
+    /// A postal code or INSEE code.
+    PostalCode,
+    /// An e-mail address.
+    Email,
+    /// A title or job.
+    Title,
+    /// The label of one of its themes.
+    ThemeLabel,
+}
+
 /// One item matched by a ranked search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Match {
@@ -26,20 +56,79 @@ pub struct Match {
     pub item: usize,
     /// How well it matched.
     pub rank: MatchRank,
+    /// Which kind of name matched.
+    pub on: KeySource,
+    /// The key that matched (see [`NameIndex::key_text`]), if it came from the index.
+    pub key: Option<usize>,
+    /// Edits between the query and the key (0 unless [`MatchRank::Typo`]).
+    pub edits: u8,
+}
+
+impl Match {
+    /// A match not tied to an indexed key (a postal code, an empty query).
+    pub fn bare(item: usize, rank: MatchRank, on: KeySource) -> Self {
+        Self {
+            item,
+            rank,
+            on,
+            key: None,
+            edits: 0,
+        }
+    }
+
+    /// A score in ]0, 1]: 1 for an exact name, then prefix, contains, words, and typos
+    /// lower the more edits they needed.
+    pub fn score(&self) -> f64 {
+        match self.rank {
+            MatchRank::Exact => 1.0,
+            MatchRank::Prefix => 0.8,
+            MatchRank::Contains => 0.6,
+            MatchRank::Words => 0.5,
+            MatchRank::Typo => 0.4 / f64::from(self.edits.max(1)),
+        }
+    }
+
+    /// Better first: rank, then fewer edits, then list order.
+    fn better(a: &Match, b: &Match) -> std::cmp::Ordering {
+        b.rank
+            .cmp(&a.rank)
+            .then(a.edits.cmp(&b.edits))
+            .then(a.item.cmp(&b.item))
+    }
+}
+
+/// One key of a [`NameIndex`].
+#[derive(Debug)]
+struct NameKey {
+    /// The text as given.
+    original: String,
+    /// Folded, words joined by a space.
+    folded: String,
+    /// The folded words.
+    tokens: Vec<String>,
+    item: usize,
+    on: KeySource,
 }
 
 /// Folded keys (names, aliases, codes) of a list of items.
 #[derive(Debug, Default)]
 pub struct NameIndex {
-    /// Every key with the item it names.
-    keys: Vec<(String, Vec<String>, usize)>,
+    keys: Vec<NameKey>,
     /// Folded key → the items it names exactly (several: ambiguous).
     exact: HashMap<String, Vec<usize>>,
+    /// The glued keys indexed for typos, built on the first search (keys are only added
+    /// while the snapshot is built).
+    typos: OnceLock<matcher::Index>,
 }
 
 impl NameIndex {
-    /// Adds `name` as a key of `item`.
+    /// Adds `name` as a name of `item`.
     pub fn insert(&mut self, item: usize, name: &str) {
+        self.insert_as(item, name, KeySource::Name);
+    }
+
+    /// Adds `name` as a key of `item`, of kind `on`.
+    pub fn insert_as(&mut self, item: usize, name: &str, on: KeySource) {
         let tokens = fold_tokens(name);
         if tokens.is_empty() {
             return;
@@ -49,7 +138,20 @@ impl NameIndex {
         if !items.contains(&item) {
             items.push(item);
         }
-        self.keys.push((key, tokens, item));
+        self.keys.push(NameKey {
+            original: name.to_owned(),
+            folded: key,
+            tokens,
+            item,
+            on,
+        });
+        // A key added after a search (never, in a snapshot) must still be found.
+        self.typos = OnceLock::new();
+    }
+
+    /// The text of key `key` as it was given ("nvan-der-heyden@hauts-de-seine.fr").
+    pub fn key_text(&self, key: usize) -> Option<&str> {
+        self.keys.get(key).map(|k| k.original.as_str())
     }
 
     /// The items whose folded key equals the folded `name`: one, several (ambiguous) or
@@ -58,40 +160,94 @@ impl NameIndex {
         self.exact.get(&fold(name)).map_or(&[], Vec::as_slice)
     }
 
-    /// Every item matching `query`, each once with its best rank, best first (then in
-    /// list order). An empty query matches nothing.
+    fn typo_index(&self) -> &matcher::Index {
+        self.typos.get_or_init(|| {
+            matcher::Index::build(self.keys.iter().enumerate().filter_map(|(id, key)| {
+                let id = u32::try_from(id).ok()?;
+                Some((key.tokens.concat(), id, 0))
+            }))
+        })
+    }
+
+    /// Every item matching `query`, each once with its best match, best first (then in
+    /// list order). An empty query matches nothing. Typos are looked for only for items
+    /// nothing else found, so a typo never outranks a real match.
     pub fn search(&self, query: &str) -> Vec<Match> {
         let words = fold_tokens(query);
         if words.is_empty() {
             return Vec::new();
         }
+        let glued = words.concat();
         let query = words.join(" ");
-        let mut best: HashMap<usize, MatchRank> = HashMap::new();
-        for (key, tokens, item) in &self.keys {
-            let rank = if *key == query {
+        let mut best: HashMap<usize, Match> = HashMap::new();
+        let mut keep = |found: Match| {
+            let entry = best.entry(found.item).or_insert(found);
+            if Match::better(&found, entry).is_lt() {
+                *entry = found;
+            }
+        };
+        for (id, key) in self.keys.iter().enumerate() {
+            let rank = if key.folded == query {
                 Some(MatchRank::Exact)
-            } else if key.starts_with(&query) {
+            } else if key.folded.starts_with(&query) {
                 Some(MatchRank::Prefix)
-            } else if key.contains(&query) {
+            } else if key.folded.contains(&query) {
                 Some(MatchRank::Contains)
-            } else if words
-                .iter()
-                .all(|word| tokens.iter().any(|token| token.starts_with(word.as_str())))
-            {
+            } else if words.iter().all(|word| {
+                key.tokens
+                    .iter()
+                    .any(|token| token.starts_with(word.as_str()))
+            }) {
                 Some(MatchRank::Words)
             } else {
                 None
             };
             if let Some(rank) = rank {
-                let entry = best.entry(*item).or_insert(rank);
-                *entry = (*entry).max(rank);
+                keep(Match {
+                    item: key.item,
+                    rank,
+                    on: key.on,
+                    key: Some(id),
+                    edits: 0,
+                });
             }
         }
-        let mut matches: Vec<Match> = best
-            .into_iter()
-            .map(|(item, rank)| Match { item, rank })
-            .collect();
-        matches.sort_by(|a, b| b.rank.cmp(&a.rank).then(a.item.cmp(&b.item)));
+        let index = self.typo_index();
+        let digits = |text: &str| -> String { text.chars().filter(char::is_ascii_digit).collect() };
+        let typed_digits = digits(&glued);
+        for found in index.typos(&glued) {
+            let id = index.key(found.key).item as usize;
+            // A typo is a slip of letters: "Territoire 2" is no typo of "Territoire 3",
+            // nor one postal code or UAI of another.
+            if let Some(key) = self
+                .keys
+                .get(id)
+                .filter(|key| digits(&key.folded) == typed_digits)
+            {
+                keep(Match {
+                    item: key.item,
+                    rank: MatchRank::Typo,
+                    on: key.on,
+                    key: Some(id),
+                    edits: found.edits,
+                });
+            }
+        }
+        // Glued words: "vanderheyden" is the key "van der heyden" exactly.
+        for found in index.exact(&glued) {
+            let id = index.key(found.key).item as usize;
+            if let Some(key) = self.keys.get(id) {
+                keep(Match {
+                    item: key.item,
+                    rank: MatchRank::Exact,
+                    on: key.on,
+                    key: Some(id),
+                    edits: 0,
+                });
+            }
+        }
+        let mut matches: Vec<Match> = best.into_values().collect();
+        matches.sort_by(Match::better);
         matches
     }
 }
@@ -133,31 +289,14 @@ mod tests {
     fn ranks_exact_then_prefix_then_contains_then_words() {
         let index = index();
         let found = index.search("colombes");
-        assert_eq!(
-            found[0],
-            Match {
-                item: 4,
-                rank: MatchRank::Exact
-            }
-        );
-        assert_eq!(
-            found[1],
-            Match {
-                item: 3,
-                rank: MatchRank::Contains
-            }
-        );
+        assert_eq!((found[0].item, found[0].rank), (4, MatchRank::Exact));
+        assert_eq!((found[1].item, found[1].rank), (3, MatchRank::Contains));
         let found = index.search("garenne");
         assert_eq!(found.iter().map(|m| m.item).collect::<Vec<_>>(), vec![2, 3]);
         let found = index.search("garenne la");
-        assert!(found.iter().all(|m| m.rank == MatchRank::Words));
-        assert_eq!(
-            index.search("la gar")[0],
-            Match {
-                item: 3,
-                rank: MatchRank::Prefix
-            }
-        );
+        assert!(found.iter().all(|m| m.rank >= MatchRank::Words));
+        let first = index.search("la gar")[0];
+        assert_eq!((first.item, first.rank), (3, MatchRank::Prefix));
         assert!(index.search("  ").is_empty());
     }
 }

@@ -21,7 +21,7 @@ mod snapshot;
 
 pub use cache::DirectoryCache;
 pub use local_bodies::{LocalBodyQuery, PartnerQuery};
-pub use matching::{Match, MatchRank, NameIndex};
+pub use matching::{KeySource, Match, MatchRank, NameIndex};
 pub use order::{KeyPart, OrderSpec};
 pub use overview::{Overview, overview};
 pub use projects::{ProjectQuery, ProjectSort};

@@ -9,7 +9,7 @@
 //! the API offers no point-in-polygon lookup.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::{Value, json};
 
@@ -24,6 +24,18 @@ const SOURCE: &str = include_str!("../../data/communes-92.geojson");
 
 /// Each commune's ring by INSEE code, counter-clockwise, read once.
 static COMMUNES: LazyLock<HashMap<String, Ring>> = LazyLock::new(|| read(SOURCE));
+
+/// Each commune's outline as a GeoJSON geometry, converted once: snapshots (rebuilt on
+/// every change of the data) share it rather than converting 36 outlines each time.
+static COMMUNE_GEOJSON: LazyLock<HashMap<String, Arc<Value>>> = LazyLock::new(|| {
+    COMMUNES
+        .iter()
+        .map(|(code, ring)| {
+            let outline = Outline::Polygon(vec![ring.clone()]);
+            (code.clone(), Arc::new(outline.to_geojson()))
+        })
+        .collect()
+});
 
 /// A polygonal area as a GeoJSON geometry: exteriors counter-clockwise, holes
 /// clockwise, as RFC 7946 asks (the source's rings are clockwise).
@@ -70,6 +82,11 @@ pub fn commune(code: &str) -> Option<Outline> {
     COMMUNES
         .get(code)
         .map(|ring| Outline::Polygon(vec![ring.clone()]))
+}
+
+/// The GeoJSON geometry of [`commune`]`(code)`, shared: converted once per process.
+pub fn commune_geojson(code: &str) -> Option<Arc<Value>> {
+    COMMUNE_GEOJSON.get(code).cloned()
 }
 
 /// The outline of the communes whose INSEE codes are `codes`, taken together; `None`
@@ -252,6 +269,21 @@ mod tests {
             assert_eq!(ring.first(), ring.last(), "{code} is not closed");
             assert!(signed_area(ring) > 0.0, "{code} is clockwise");
         }
+    }
+
+    #[test]
+    fn commune_geometries_are_converted_once_and_shared() {
+        let first = commune_geojson("92050");
+        let again = commune_geojson("92050");
+        let (Some(first), Some(again)) = (first, again) else {
+            panic!("Nanterre is drawn");
+        };
+        assert!(Arc::ptr_eq(&first, &again), "one conversion per process");
+        assert_eq!(
+            commune("92050").map(|o| o.to_geojson()).as_ref(),
+            Some(&*first)
+        );
+        assert!(commune_geojson("75056").is_none());
     }
 
     #[test]

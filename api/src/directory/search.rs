@@ -1,5 +1,5 @@
 //! Search across every kind of item, ranked: exact, then prefix, then contains, then all
-//! words in any order; then communes before coordinators, collèges, local bodies,
+//! words in any order, then typos (fewest edits first); then communes before coordinators, collèges, local bodies,
 //! partners, themes, projects and territories; then by position.
 
 use super::matching::{Match, MatchRank};
@@ -75,6 +75,26 @@ pub struct Hit {
     pub item: usize,
     /// How well it matched.
     pub rank: MatchRank,
+    /// How it matched: which name, which key, how many edits.
+    pub matched: Match,
+}
+
+impl Hit {
+    /// The text of the key that matched, if an indexed one did (a postal code does not).
+    pub fn matched_text<'a>(&self, dir: &'a Snapshot) -> Option<&'a str> {
+        let names = &dir.names;
+        let index = match self.kind {
+            HitKind::Commune => &names.communes,
+            HitKind::Coordinator => &names.coordinators,
+            HitKind::College => &names.colleges,
+            HitKind::LocalBody => &names.local_bodies,
+            HitKind::Partner => &names.partners,
+            HitKind::Theme => &names.themes,
+            HitKind::Project => &names.projects,
+            HitKind::Territory => &names.territories,
+        };
+        self.matched.key.and_then(|key| index.key_text(key))
+    }
 }
 
 /// What the searcher may see.
@@ -110,6 +130,7 @@ pub fn search(
                         kind,
                         item: m.item,
                         rank: m.rank,
+                        matched: m,
                     }),
             );
         };
@@ -150,6 +171,7 @@ pub fn search(
     hits.sort_by(|a, b| {
         b.rank
             .cmp(&a.rank)
+            .then(a.matched.edits.cmp(&b.matched.edits))
             .then(a.kind.cmp(&b.kind))
             .then(a.item.cmp(&b.item))
     });

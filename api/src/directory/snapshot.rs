@@ -18,7 +18,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::Value;
 
 use super::matcher;
-use super::matching::{Match, MatchRank, NameIndex};
+use super::matching::{KeySource, Match, MatchRank, NameIndex};
 use super::order::OrderSpec;
 use super::outline;
 use super::projects::ProjectSort;
@@ -331,9 +331,9 @@ impl Snapshot {
             self.territory_by_number.insert(t.number, index);
             let names = &mut self.names.territories;
             names.insert(index, &t.name);
-            names.insert(index, &format!("Territoire {}", t.number));
-            names.insert(index, &format!("T{}", t.number));
-            names.insert(index, &format!("T {}", t.number));
+            names.insert_as(index, &format!("Territoire {}", t.number), KeySource::Code);
+            names.insert_as(index, &format!("T{}", t.number), KeySource::Code);
+            names.insert_as(index, &format!("T {}", t.number), KeySource::Code);
             self.territories.push(TerritoryRow {
                 id: t.id,
                 number: t.number,
@@ -357,7 +357,7 @@ impl Snapshot {
             self.commune_by_insee.insert(c.insee_code.clone(), index);
             self.names.communes.insert(index, &c.name);
             self.territories[territory].communes.push(index);
-            let outline = outline::commune(&c.insee_code).map(|o| Arc::new(o.to_geojson()));
+            let outline = outline::commune_geojson(&c.insee_code);
             self.communes.push(CommuneRow {
                 id: c.id,
                 insee_code: c.insee_code,
@@ -385,7 +385,9 @@ impl Snapshot {
         rows.aliases.sort_by(|a, b| a.alias.cmp(&b.alias));
         for a in rows.aliases.drain(..) {
             if let Some(&index) = self.commune_by_id.get(&a.commune_id) {
-                self.names.communes.insert(index, &a.alias);
+                self.names
+                    .communes
+                    .insert_as(index, &a.alias, KeySource::Alias);
                 self.communes[index].aliases.push(a.alias);
             }
         }
@@ -406,7 +408,9 @@ impl Snapshot {
             self.college_by_id.insert(model.id, index);
             self.college_by_uai.insert(model.uai.clone(), index);
             self.names.colleges.insert(index, &model.name);
-            self.names.colleges.insert(index, &model.uai);
+            self.names
+                .colleges
+                .insert_as(index, &model.uai, KeySource::Code);
             self.communes[commune].colleges.push(index);
             let territory = self.communes[commune].territory;
             self.territories[territory].colleges.push(index);
@@ -432,15 +436,23 @@ impl Snapshot {
                 .insert(index, &format!("{} {}", model.last_name, model.first_name));
             // What people also type: a glued surname ("vanderheyden"), the e-mail
             // address, the title.
-            self.names
-                .coordinators
-                .insert(index, &matcher::glue(&model.last_name));
-            self.names.coordinators.insert(
+            self.names.coordinators.insert_as(
+                index,
+                &matcher::glue(&model.last_name),
+                KeySource::Alias,
+            );
+            self.names.coordinators.insert_as(
                 index,
                 &matcher::glue(&format!("{} {}", model.first_name, model.last_name)),
+                KeySource::Alias,
             );
-            for extra in [&model.email, &model.title].into_iter().flatten() {
-                self.names.coordinators.insert(index, extra);
+            for (extra, on) in [
+                (&model.email, KeySource::Email),
+                (&model.title, KeySource::Title),
+            ] {
+                if let Some(extra) = extra {
+                    self.names.coordinators.insert_as(index, extra, on);
+                }
             }
             self.coordinators.push(CoordinatorRow {
                 model,
@@ -489,7 +501,9 @@ impl Snapshot {
             self.theme_by_code.insert(model.code.clone(), index);
             self.theme_by_label.insert(fold(&model.label), index);
             self.names.themes.insert(index, &model.label);
-            self.names.themes.insert(index, &model.code);
+            self.names
+                .themes
+                .insert_as(index, &model.code, KeySource::Code);
             self.themes.push(ThemeRow { model });
         }
     }
@@ -672,9 +686,11 @@ impl Snapshot {
             ));
             self.names.projects.insert(i, &model.title);
             for &theme in &themes {
-                self.names
-                    .projects
-                    .insert(i, &self.themes[theme].model.label);
+                self.names.projects.insert_as(
+                    i,
+                    &self.themes[theme].model.label,
+                    KeySource::ThemeLabel,
+                );
             }
             self.projects.push(ProjectRow {
                 model,
@@ -847,14 +863,17 @@ impl Snapshot {
         let digits = text.trim();
         if digits.is_empty() {
             return (0..self.communes.len())
-                .map(|item| Match {
-                    item,
-                    rank: MatchRank::Exact,
-                })
+                .map(|item| Match::bare(item, MatchRank::Exact, KeySource::Name))
                 .collect();
         }
         let mut matches = self.names.communes.search(text);
-        if digits.chars().all(|c| c.is_ascii_digit()) {
+        // Postal codes as people write them: "92 130", "92-130", "92.130".
+        let digits: String = digits
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.'))
+            .collect();
+        let digits = digits.as_str();
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
             for (index, commune) in self.communes.iter().enumerate() {
                 let rank = if commune.postal_codes.iter().any(|p| p == digits)
                     || commune.insee_code == digits
@@ -867,7 +886,7 @@ impl Snapshot {
                 };
                 if let Some(rank) = rank {
                     matches.retain(|m| m.item != index);
-                    matches.push(Match { item: index, rank });
+                    matches.push(Match::bare(index, rank, KeySource::PostalCode));
                 }
             }
             matches.sort_by(|a, b| b.rank.cmp(&a.rank).then(a.item.cmp(&b.item)));

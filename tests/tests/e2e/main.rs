@@ -40,5 +40,6 @@ mod roster_modes;
 mod search;
 mod search_kinds;
 mod search_more;
+mod search_ranked;
 mod statements;
 mod subscriptions;
