@@ -98,6 +98,8 @@ pub struct ImportOptions {
     pub lock_stale_after: std::time::Duration,
     /// Progress callback.
     pub progress: Option<ProgressHook>,
+    /// Go on only if the data version is still this one once the import lock is held.
+    pub expected_data_version: Option<i64>,
 }
 
 impl std::fmt::Debug for ImportOptions {
@@ -110,6 +112,7 @@ impl std::fmt::Debug for ImportOptions {
             .field("max_file_size", &self.max_file_size)
             .field("max_rows", &self.max_rows)
             .field("max_deactivation_ratio", &self.max_deactivation_ratio)
+            .field("expected_data_version", &self.expected_data_version)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +138,15 @@ impl ImportOptions {
     /// The same options, forced (or not).
     pub fn force(mut self, force: bool) -> Self {
         self.force = force;
+        self
+    }
+
+    /// The same options, applying a plan computed at data version `version` (the
+    /// console's "Appliquer"): the import checks it holding the import lock, so of two
+    /// applies of one plan only the first runs; the other ends in [`SyncError::Stale`]
+    /// with nothing run or recorded. `None`: no check.
+    pub fn expecting_data_version(mut self, version: Option<i64>) -> Self {
+        self.expected_data_version = version;
         self
     }
 
@@ -165,6 +177,7 @@ impl SyncConfig {
             max_deactivation_ratio: self.max_deactivation_ratio,
             lock_stale_after: self.lock_stale_after,
             progress: None,
+            expected_data_version: None,
         }
     }
 }
@@ -734,6 +747,14 @@ pub async fn import_roster(
             tracing::warn!(%error, "cannot mark abandoned runs FAILED");
         }
     }
+    if held.is_some()
+        && let Err(error) = still_current(db, options).await
+    {
+        if let Some(held) = held {
+            held.release().await;
+        }
+        return Err(error);
+    }
     let (started, options) = match Started::record(db, options, &file_name, &sha).await {
         Ok(started) => started,
         Err(error) => {
@@ -760,6 +781,23 @@ pub async fn import_roster(
     match result {
         Ok(report) => Ok(report),
         Err(error) => Err(fail(db, &options, file_name, sha, Some(begun), error).await),
+    }
+}
+
+/// Refuses to go on when the data moved since the plan being applied was computed: a
+/// hook of [`ImportOptions::expecting_data_version`], called holding the import lock.
+async fn still_current(
+    db: &impl ConnectionTrait,
+    options: &ImportOptions,
+) -> Result<(), SyncError> {
+    let Some(expected) = options.expected_data_version else {
+        return Ok(());
+    };
+    let current = entity::data_version::current(db).await?;
+    if current == expected {
+        Ok(())
+    } else {
+        Err(SyncError::Stale { expected, current })
     }
 }
 
@@ -815,6 +853,11 @@ async fn import_postgres(
         // belongs to a process that is gone (its connection, lock and transaction with it).
         if let Err(error) = running::fail_orphans_of_lock(db).await {
             tracing::warn!(%error, "cannot mark abandoned runs FAILED");
+        }
+        // Read committed: this sees every import committed before the lock was granted.
+        if let Err(error) = still_current(&session, options).await {
+            drop(session);
+            return Err(error);
         }
     }
     let (started, options) = match Started::record(db, options, &file_name, &sha).await {
