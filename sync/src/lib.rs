@@ -47,7 +47,7 @@ pub use apply::AUDIT_ACTOR;
 pub use config::*;
 pub use drop_folder::{
     ARCHIVE_DIR, DropOutcome, NightlyOutcome, ProcessedFile, REJECTED_DIR, is_ignored_name,
-    process_drop_folder, purge_archive, run_nightly,
+    process_drop_folder, purge_archive, run_nightly, waiting_files,
 };
 pub use error::{SyncError, io_error_in_french};
 pub use field::{CoordinatorField, HEADERS};
