@@ -57,7 +57,7 @@ pub use import::{
     sha256_hex,
 };
 pub use kept::{is_kept, keep_file, kept_file, purge_kept_files};
-pub use notify::{Delivery, Mailer, NOTIFIED_PROBLEMS, NotificationOutcome, RunNotice};
+pub use notify::{Delivery, Mailer, NOTIFIED_PROBLEMS, NotificationOutcome, RunFacts, RunNotice};
 pub use plan::{
     ChangeKind, CommuneMove, CompactPlan, Counts, FieldCount, FieldDiff, PersonChange, Plan,
     StoredPlan, VacatedTerritory,
