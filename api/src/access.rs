@@ -36,6 +36,9 @@ pub struct Viewer {
     /// When the credential stops holding (the API token's expiry, the access token's
     /// `exp`): a subscription opened with it ends then.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The stored hash of the API token (never the token itself): an open subscription
+    /// looks it up again to learn whether the token was revoked since.
+    pub token_hash: Option<String>,
 }
 
 impl Viewer {
@@ -168,6 +171,7 @@ pub async fn authenticate(
                     token_name: None,
                     person: Some(identity.person),
                     expires_at: Some(identity.expires_at),
+                    token_hash: None,
                 })
                 .map_err(|refused| ("jwt", refused)),
         },
@@ -233,6 +237,7 @@ pub fn viewer_of(model: &api_token::Model, now: DateTime<Utc>) -> Result<Viewer>
         token_name: Some(model.name.clone()),
         person: None,
         expires_at: model.expires_at,
+        token_hash: Some(model.token_hash.clone()),
     })
 }
 

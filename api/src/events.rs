@@ -10,6 +10,10 @@
 //! - SQLite: the data version and the runs that are `RUNNING` or new are read every
 //!   `SUBSCRIPTIONS_POLL_MS` (one small indexed statement each).
 //!
+//! Each run is told once more when first seen ([`Events::started_runs`]): the import
+//! records its run `RUNNING` before reading the file, so a client learns the id of the
+//! import it started and follows it. What existed when the source started is not news.
+//!
 //! The source starts with the first subscription, so a server nobody subscribes to
 //! spends nothing on it. It also marks `FAILED` the running imports whose process is gone
 //! ([`territoires_sync::fail_abandoned_runs`]), every [`REAP_EVERY`].
@@ -17,7 +21,7 @@
 //! It also holds the bounds shared by both transports: the subscription slots
 //! (`SUBSCRIPTIONS_MAX`) and the shutdown signal that ends every open subscription.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,6 +45,9 @@ pub const REAP_EVERY: Duration = Duration::from_secs(30);
 /// Events kept for a slow subscriber; one that falls further behind skips to the
 /// latest (a data version supersedes the ones before it).
 const BACKLOG: usize = 64;
+/// Run ids remembered as seen, to tell a new run from a changed one; older ones are
+/// below the floor and never news.
+const SEEN_RUNS: usize = 1024;
 /// Runs read at most per look (SQLite), so a burst stays bounded.
 const RUNS_PER_POLL: u64 = 100;
 
@@ -52,6 +59,7 @@ pub struct Events {
     db: DatabaseConnection,
     data: broadcast::Sender<i64>,
     runs: broadcast::Sender<RunEvent>,
+    new_runs: broadcast::Sender<RunEvent>,
     started: OnceCell<()>,
     poll_every: Duration,
     slots: Arc<Semaphore>,
@@ -68,6 +76,7 @@ impl Events {
             db,
             data: broadcast::channel(BACKLOG).0,
             runs: broadcast::channel(BACKLOG).0,
+            new_runs: broadcast::channel(BACKLOG).0,
             started: OnceCell::new(),
             poll_every: poll_every.clamp(Duration::from_millis(100), Duration::from_secs(60)),
             slots: Arc::new(Semaphore::new(max)),
@@ -102,6 +111,13 @@ impl Events {
     pub async fn runs(&self) -> Result<broadcast::Receiver<RunEvent>> {
         self.start().await?;
         Ok(self.runs.subscribe())
+    }
+
+    /// Sync runs seen for the first time (started, usually still `RUNNING`), from the
+    /// moment of the call.
+    pub async fn started_runs(&self) -> Result<broadcast::Receiver<RunEvent>> {
+        self.start().await?;
+        Ok(self.new_runs.subscribe())
     }
 
     /// Resolves once the server shuts down.
@@ -151,10 +167,13 @@ impl Events {
             .await
             .map_err(listen)?;
         let version = data_version::current(&self.db).await?;
+        let newest = newest_run(&self.db).await?;
         let source = Source {
             db: self.db.clone(),
             data: self.data.clone(),
             runs: self.runs.clone(),
+            new_runs: self.new_runs.clone(),
+            seen: SeenRuns::after(newest),
             version,
         };
         tokio::spawn(source.listen(listener));
@@ -168,11 +187,14 @@ impl Events {
             db: self.db.clone(),
             data: self.data.clone(),
             runs: self.runs.clone(),
+            new_runs: self.new_runs.clone(),
+            seen: SeenRuns::after(0),
             version,
         };
         let mut poller = Poller::default();
         // What exists now is not news.
         poller.look(&mut source, false).await?;
+        source.seen = SeenRuns::after(poller.last_id);
         tokio::spawn(source.poll(poller, self.poll_every));
         tracing::info!(
             every_ms = self.poll_every.as_millis(),
@@ -187,11 +209,53 @@ struct Source {
     db: DatabaseConnection,
     data: broadcast::Sender<i64>,
     runs: broadcast::Sender<RunEvent>,
+    new_runs: broadcast::Sender<RunEvent>,
+    seen: SeenRuns,
     /// The last data version broadcast.
     version: i64,
 }
 
+/// The run ids seen, to tell a run that starts from one that changes. PostgreSQL may
+/// notify runs out of id order (two inserts commit in either order), hence a set rather
+/// than the newest id.
+struct SeenRuns {
+    /// Ids up to this one are not news (they existed at start, or fell out of `ids`).
+    floor: i32,
+    ids: BTreeSet<i32>,
+}
+
+impl SeenRuns {
+    fn after(floor: i32) -> Self {
+        Self {
+            floor,
+            ids: BTreeSet::new(),
+        }
+    }
+
+    /// Whether run `id` is seen for the first time (and remembers it).
+    fn first_sight(&mut self, id: i32) -> bool {
+        if id <= self.floor || !self.ids.insert(id) {
+            return false;
+        }
+        while self.ids.len() > SEEN_RUNS {
+            if let Some(oldest) = self.ids.pop_first() {
+                self.floor = oldest;
+            }
+        }
+        true
+    }
+}
+
 impl Source {
+    /// Broadcasts a run's change, and its start when it is new.
+    fn run_seen(&mut self, run: RunEvent) {
+        if self.seen.first_sight(run.id) {
+            // No receiver is not an error: nobody listens right now.
+            let _ = self.new_runs.send(run.clone());
+        }
+        let _ = self.runs.send(run);
+    }
+
     fn version_seen(&mut self, version: i64) {
         if version > self.version {
             self.version = version;
@@ -241,16 +305,16 @@ impl Source {
         let filter = sync_run::Column::Status.eq(SyncStatus::Running);
         if let Ok(runs) = read_runs(&self.db, filter, RUNS_PER_POLL).await {
             for run in runs {
-                let _ = self.runs.send(run);
+                self.run_seen(run);
             }
         }
     }
 
-    async fn run_changed(&self, id: i32) {
+    async fn run_changed(&mut self, id: i32) {
         match read_runs(&self.db, sync_run::Column::Id.eq(id), 1).await {
             Ok(runs) => {
                 for run in runs {
-                    let _ = self.runs.send(run);
+                    self.run_seen(run);
                 }
             }
             Err(error) => tracing::warn!(%error, id, "subscriptions: cannot read a run"),
@@ -316,7 +380,7 @@ impl Poller {
                 self.running.remove(&run.id);
             }
             if broadcast && news {
-                let _ = source.runs.send(run);
+                source.run_seen(run);
             }
         }
         Ok(())
@@ -327,6 +391,17 @@ async fn reap_abandoned(db: &DatabaseConnection) {
     if let Err(error) = territoires_sync::fail_abandoned_runs(db).await {
         tracing::warn!(%error, "cannot mark abandoned imports FAILED");
     }
+}
+
+/// The newest run's id (0 when there is none).
+async fn newest_run(db: &DatabaseConnection) -> Result<i32, DbErr> {
+    let newest: Option<Option<i32>> = sync_run::Entity::find()
+        .select_only()
+        .column_as(sync_run::Column::Id.max(), "newest")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.flatten().unwrap_or(0))
 }
 
 /// Runs matching `filter`, oldest first, without their plan.

@@ -132,6 +132,9 @@ pub enum Applied {
     /// The data changed since the plan was computed: nothing was run; a new dry run of
     /// the same file is returned, to be shown instead.
     Stale(Box<DryRun>),
+    /// Another import held the lock (the attempt is recorded BUSY): the plan may be out
+    /// of date once it ends, so a new dry run is returned, to be shown instead.
+    Busy(Box<DryRun>),
 }
 
 /// Imports the kept file `sha` for `author` — forced past the guards if `force` — unless
@@ -166,16 +169,38 @@ pub async fn apply_kept(
             return Ok(Applied::Stale(Box::new(again)));
         }
     }
+    // Checked again by the import under its lock: two administrators applying the same
+    // plan at once may both pass the check above, only one passes that one.
     let options = config
         .import_options(SyncTrigger::Upload, author)
-        .force(force);
+        .force(force)
+        .expecting_data_version(plan_version);
+    let file_name = file.file_name.clone();
     let source = RosterSource::bytes(file.file_name, file.bytes);
     let report = run_import(db, source, options, author, Some(force)).await;
+    let again = || async {
+        let bytes = territoires_sync::kept_file(db, &sha.to_ascii_lowercase())
+            .await?
+            .map(|file| file.bytes)
+            .unwrap_or_default();
+        dry_run(db, config, author, &file_name, bytes).await
+    };
     match report {
         Ok(report) => report
             .run_id
             .map(Applied::Run)
             .ok_or_else(|| Error::Internal("an import without a recorded run".to_owned())),
+        Err(Error::Sync(SyncError::Stale { expected, current })) => {
+            tracing::info!(
+                expected,
+                current,
+                "console: plan out of date under the import lock, computed again"
+            );
+            Ok(Applied::Stale(Box::new(again().await?)))
+        }
+        Err(Error::Sync(SyncError::Busy { .. })) if plan_version.is_some() => {
+            Ok(Applied::Busy(Box::new(again().await?)))
+        }
         // Busy or failed, but recorded: its history entry says what happened.
         Err(Error::Sync(error)) if error.run_id().is_some() => {
             Ok(error.run_id().map_or(Applied::UnknownFile, Applied::Run))

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use territoires_sync::{
     Counts, CronSchedule, Problem, ProblemCode, StoredPlan, SyncConfig, SyncReport, Timings,
-    annotate, is_ignored_name,
+    annotate,
 };
 
 use crate::error::{Error, Result};
@@ -202,34 +202,23 @@ pub async fn waiting_files(config: &SyncConfig) -> Result<(Vec<WaitingFile>, usi
         .map_err(|e| Error::Internal(format!("listing the drop folder stopped: {e}")))?
 }
 
+/// The drop folder as the nightly job lists it ([`territoires_sync::waiting_files`]), so
+/// the dashboard shows exactly the files the job would consider.
 fn list_waiting(dir: &Path, settle: Duration) -> Result<(Vec<WaitingFile>, usize)> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
-        Err(e) => return Err(Error::io(format!("cannot list {}", dir.display()), e)),
-    };
-    let now = SystemTime::now();
+    if !dir.exists() {
+        return Ok((Vec::new(), 0));
+    }
     let mut files = Vec::new();
     let mut total = 0;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_ignored_name(&name) {
-            continue;
-        }
-        let Ok(metadata) = std::fs::metadata(entry.path()) else {
-            continue;
-        };
-        if !metadata.is_file() {
-            continue;
-        }
+    // An entry that cannot be read is skipped here: the job says what is wrong.
+    for file in territoires_sync::waiting_files(dir, settle)?.flatten() {
         total += 1;
-        let modified = metadata.modified().ok();
-        let age = modified.and_then(|m| now.duration_since(m).ok());
         files.push(WaitingFile {
-            name,
-            size: metadata.len(),
-            modified: modified.map(DateTime::<Utc>::from),
-            settled: age.is_some_and(|age| age >= settle),
+            name: file.name,
+            size: file.size,
+            modified: (file.modified != SystemTime::UNIX_EPOCH)
+                .then(|| DateTime::<Utc>::from(file.modified)),
+            settled: file.settled,
         });
         // Keep the newest ones only, so a folder of thousands costs little memory.
         if files.len() > 4 * MAX_LISTED_FILES {

@@ -109,32 +109,75 @@ fn io(context: &str, path: &Path, e: std::io::Error) -> SyncError {
     SyncError::io(format!("{context} {}", path.display()), e)
 }
 
-/// The waiting files, oldest first. Links are followed (a dangling one is still listed,
-/// to be set aside as unreadable); folders are not files to import.
-fn candidates(dir: &Path, settle: Duration) -> Result<Vec<Candidate>, SyncError> {
+/// A file waiting in the drop folder, as the nightly job and the console's dashboard see
+/// it.
+#[derive(Debug, Clone)]
+pub struct WaitingFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes (0 for a dangling link).
+    pub size: u64,
+    /// When it last changed; the epoch when unknown (then it counts as the oldest).
+    pub modified: SystemTime,
+    /// Unchanged for the settle time: the next run may take it.
+    pub settled: bool,
+}
+
+/// The files waiting in `dir`, in the folder's order, one at a time (so a caller that
+/// keeps a few of thousands holds only those). Links are followed (a dangling one is
+/// still listed, to be set aside as unreadable); folders and the names the job ignores
+/// are left out. The outer error: the folder cannot be listed.
+pub fn waiting_files(
+    dir: &Path,
+    settle: Duration,
+) -> Result<impl Iterator<Item = Result<WaitingFile, SyncError>> + use<>, SyncError> {
     let now = SystemTime::now();
-    let mut found = Vec::new();
+    let owned = dir.to_path_buf();
     let entries = std::fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| io("cannot list", dir, e))?;
+    Ok(entries.filter_map(move |entry| {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => return Some(Err(io("cannot list", &owned, e))),
+        };
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_ignored_name(&name) {
-            continue;
+            return None;
         }
         let path = entry.path();
-        let Ok(metadata) = std::fs::metadata(&path).or_else(|_| entry.metadata()) else {
-            continue;
-        };
+        let metadata = std::fs::metadata(&path)
+            .or_else(|_| entry.metadata())
+            .ok()?;
         if metadata.is_dir() {
-            continue;
+            return None;
         }
         let modified = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
         // A date in the future (clock skew) counts as "just changed".
         let age = now.duration_since(modified).unwrap_or(Duration::ZERO);
-        found.push(Candidate {
+        Some(Ok(WaitingFile {
             path,
+            name,
+            size: if metadata.is_file() {
+                metadata.len()
+            } else {
+                0
+            },
             modified,
-            complete: age >= settle,
+            settled: age >= settle,
+        }))
+    }))
+}
+
+/// The waiting files, oldest first.
+fn candidates(dir: &Path, settle: Duration) -> Result<Vec<Candidate>, SyncError> {
+    let mut found = Vec::new();
+    for file in waiting_files(dir, settle)? {
+        let file = file?;
+        found.push(Candidate {
+            path: file.path,
+            modified: file.modified,
+            complete: file.settled,
         });
     }
     found.sort_by(|a, b| {

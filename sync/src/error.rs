@@ -37,6 +37,18 @@ pub enum SyncError {
         /// The BUSY sync run, if it could be recorded.
         run_id: Option<i32>,
     },
+    /// The data changed since the plan this import was to apply was computed (see
+    /// [`ImportOptions::expecting_data_version`](crate::ImportOptions::expecting_data_version)):
+    /// nothing was run or recorded.
+    #[error(
+        "the data changed since the plan was computed (version {expected}, now {current}): nothing was applied"
+    )]
+    Stale {
+        /// The data version the plan was computed against.
+        expected: i64,
+        /// The data version found under the import lock.
+        current: i64,
+    },
     /// The import failed while running and was rolled back; recorded as FAILED.
     #[error("the roster import failed (recorded as sync run {run_id:?}): {source}")]
     Failed {
@@ -99,6 +111,9 @@ impl SyncError {
                 "un autre import de la liste est en cours ; cette tentative n'a rien changé{}",
                 recorded_as(*run_id)
             ),
+            Self::Stale { .. } => "les données ont changé depuis le calcul du plan : rien n'a \
+                                   été appliqué ; calculez le plan à nouveau"
+                .to_owned(),
             Self::Failed { run_id, source } => format!(
                 "l'import de la liste a échoué et a été annulé{} : {}",
                 recorded_as(*run_id),

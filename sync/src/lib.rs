@@ -48,7 +48,7 @@ pub use apply::AUDIT_ACTOR;
 pub use config::*;
 pub use drop_folder::{
     ARCHIVE_DIR, DropOutcome, NightlyOutcome, ProcessedFile, REJECTED_DIR, is_ignored_name,
-    process_drop_folder, purge_archive, run_nightly,
+    process_drop_folder, purge_archive, run_nightly, waiting_files,
 };
 pub use error::{SyncError, io_error_in_french};
 pub use field::{CoordinatorField, HEADERS};
@@ -59,7 +59,7 @@ pub use import::{
     sha256_hex,
 };
 pub use kept::{is_kept, keep_file, kept_file, purge_kept_files};
-pub use notify::{Delivery, Mailer, NOTIFIED_PROBLEMS, NotificationOutcome, RunNotice};
+pub use notify::{Delivery, Mailer, NOTIFIED_PROBLEMS, NotificationOutcome, RunFacts, RunNotice};
 pub use plan::{
     ChangeKind, CommuneMove, CompactPlan, Counts, FieldCount, FieldDiff, PersonChange, Plan,
     StoredPlan, VacatedTerritory,

@@ -64,11 +64,11 @@ pub struct NotificationOutcome {
     pub webhook: Delivery,
 }
 
-/// A scheduled run as notifications tell it: the same facts in the e-mail and in the
-/// webhook's JSON.
+/// What notifications tell of a scheduled run: the same facts in the e-mail, in the
+/// webhook's JSON (flattened into its object) and in the logs.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RunNotice {
+pub struct RunFacts {
     /// The outcome: the imported file's status, or FAILED.
     pub status: SyncStatus,
     /// The sync run, if recorded.
@@ -95,6 +95,16 @@ pub struct RunNotice {
     pub set_aside: Vec<String>,
     /// The run in the console, when `PUBLIC_URL` is set.
     pub console_url: Option<String>,
+}
+
+/// A scheduled run as notifications tell it: its facts, and the files the e-mail
+/// attaches.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunNotice {
+    /// What the e-mail and the webhook tell.
+    #[serde(flatten)]
+    pub facts: RunFacts,
     /// When the run ended (UTC).
     pub finished_at: DateTime<Utc>,
     /// The text report beside the filed file.
@@ -124,22 +134,24 @@ impl RunNotice {
                 return None;
             }
             return Some(Self {
-                status: SyncStatus::Failed,
-                run_id: error.run_id(),
-                file_name: None,
-                summary: "Échec technique de l'import planifié de la liste des \
+                facts: RunFacts {
+                    status: SyncStatus::Failed,
+                    run_id: error.run_id(),
+                    file_name: None,
+                    summary: "Échec technique de l'import planifié de la liste des \
                           coordonnateurs : rien n'a été modifié, le fichier reste dans le \
                           dossier de dépôt."
-                    .to_owned(),
-                errors: 0,
-                warnings: 0,
-                counts: Counts::default(),
-                problems: Vec::new(),
-                more_problems: 0,
-                vacant_territories,
-                would_vacate: Vec::new(),
-                set_aside: Vec::new(),
-                console_url: console_url(error.run_id()),
+                        .to_owned(),
+                    errors: 0,
+                    warnings: 0,
+                    counts: Counts::default(),
+                    problems: Vec::new(),
+                    more_problems: 0,
+                    vacant_territories,
+                    would_vacate: Vec::new(),
+                    set_aside: Vec::new(),
+                    console_url: console_url(error.run_id()),
+                },
                 finished_at: Utc::now(),
                 report_text: None,
                 annotated: None,
@@ -151,27 +163,29 @@ impl RunNotice {
         let listed = report.problems.len().min(NOTIFIED_PROBLEMS);
         let more = (report.problems.len() - listed) as u64 + report.omitted_problems;
         Some(Self {
-            status: report.status,
-            run_id: report.run_id,
-            file_name: report.file_name.clone(),
-            summary: report.summary.clone(),
-            errors: report.error_count(),
-            warnings: report.warnings().count() as u64,
-            counts: report.counts,
-            problems: report.problems.iter().take(listed).cloned().collect(),
-            more_problems: more,
-            vacant_territories,
-            would_vacate: report
-                .plan
-                .iter()
-                .flat_map(|p| p.vacated_territories.iter().map(|t| t.name.clone()))
-                .collect(),
-            set_aside: drop
-                .rejected
-                .iter()
-                .filter_map(|f| f.report.file_name.clone())
-                .collect(),
-            console_url: console_url(report.run_id),
+            facts: RunFacts {
+                status: report.status,
+                run_id: report.run_id,
+                file_name: report.file_name.clone(),
+                summary: report.summary.clone(),
+                errors: report.error_count(),
+                warnings: report.warnings().count() as u64,
+                counts: report.counts,
+                problems: report.problems.iter().take(listed).cloned().collect(),
+                more_problems: more,
+                vacant_territories,
+                would_vacate: report
+                    .plan
+                    .iter()
+                    .flat_map(|p| p.vacated_territories.iter().map(|t| t.name.clone()))
+                    .collect(),
+                set_aside: drop
+                    .rejected
+                    .iter()
+                    .filter_map(|f| f.report.file_name.clone())
+                    .collect(),
+                console_url: console_url(report.run_id),
+            },
             finished_at: report.finished_at,
             report_text: processed.report_text.clone(),
             annotated: processed.annotated.clone(),
@@ -182,9 +196,9 @@ impl RunNotice {
     /// or the run failed.
     pub fn needs_attention(&self) -> bool {
         matches!(
-            self.status,
+            self.facts.status,
             SyncStatus::Rejected | SyncStatus::Refused | SyncStatus::Failed
-        ) || !self.set_aside.is_empty()
+        ) || !self.facts.set_aside.is_empty()
     }
 
     /// Whether `when` asks for this notice to be sent.
@@ -195,13 +209,14 @@ impl RunNotice {
     /// The e-mail's subject, in French.
     pub fn subject(&self) -> String {
         let file = self
+            .facts
             .file_name
             .as_deref()
             .map(|f| format!(" — {f}"))
             .unwrap_or_default();
         format!(
             "[Territoires] Import planifié des coordonnateurs : {}{file}",
-            self.status.label()
+            self.facts.status.label()
         )
     }
 
@@ -220,20 +235,20 @@ impl RunNotice {
             local_time_in(self.finished_at, timezone)
         ));
         line(String::new());
-        if let Some(file) = &self.file_name {
+        if let Some(file) = &self.facts.file_name {
             line(format!("Fichier : {file}"));
         }
         line(format!(
             "Statut : {} ({})",
-            self.status.label(),
-            self.status.code()
+            self.facts.status.label(),
+            self.facts.status.code()
         ));
-        if let Some(id) = self.run_id {
+        if let Some(id) = self.facts.run_id {
             line(format!("Import n° {id}"));
         }
-        line(format!("Résumé : {}", self.summary));
-        let c = self.counts;
-        if self.file_name.is_some() {
+        line(format!("Résumé : {}", self.facts.summary));
+        let c = self.facts.counts;
+        if self.facts.file_name.is_some() {
             line(String::new());
             line(format!(
                 "Changements : {} ajout(s), {} modification(s), {} changement(s) de \
@@ -248,45 +263,45 @@ impl RunNotice {
                 c.communes_moved
             ));
         }
-        if !self.would_vacate.is_empty() {
+        if !self.facts.would_vacate.is_empty() {
             line(format!(
                 "Territoires que le fichier laisserait sans coordonnateur actif : {}",
-                self.would_vacate.join(", ")
+                self.facts.would_vacate.join(", ")
             ));
         }
         line(format!(
             "Territoires sans coordonnateur actif aujourd'hui : {}",
-            if self.vacant_territories.is_empty() {
+            if self.facts.vacant_territories.is_empty() {
                 "aucun".to_owned()
             } else {
-                self.vacant_territories.join(", ")
+                self.facts.vacant_territories.join(", ")
             }
         ));
-        if !self.set_aside.is_empty() {
+        if !self.facts.set_aside.is_empty() {
             line(format!(
                 "Fichiers plus récents écartés (illisibles ou sans liste de coordonnateurs, \
                  placés dans rejected/) : {}",
-                self.set_aside.join(", ")
+                self.facts.set_aside.join(", ")
             ));
         }
-        if !self.problems.is_empty() {
+        if !self.facts.problems.is_empty() {
             line(String::new());
-            let total = self.problems.len() as u64 + self.more_problems;
-            if self.more_problems > 0 {
+            let total = self.facts.problems.len() as u64 + self.facts.more_problems;
+            if self.facts.more_problems > 0 {
                 line(format!(
                     "Problèmes ({} erreur(s), {} au total ; les {} premiers) :",
-                    thousands(self.errors),
+                    thousands(self.facts.errors),
                     thousands(total),
-                    self.problems.len()
+                    self.facts.problems.len()
                 ));
             } else {
                 line(format!(
                     "Problèmes ({} erreur(s), {} au total) :",
-                    thousands(self.errors),
+                    thousands(self.facts.errors),
                     thousands(total)
                 ));
             }
-            for problem in &self.problems {
+            for problem in &self.facts.problems {
                 line(format!(
                     "  [{}] {} — {} : {}",
                     severity_label(problem.severity),
@@ -297,7 +312,7 @@ impl RunNotice {
             }
         }
         line(String::new());
-        if let Some(url) = &self.console_url {
+        if let Some(url) = &self.facts.console_url {
             line(format!("Détail dans la console d'administration : {url}"));
         }
         if self.report_text.is_some() || self.annotated.is_some() {
@@ -316,15 +331,15 @@ impl RunNotice {
     pub fn text(&self) -> String {
         let mut text = format!(
             "Territoires — import de la liste des coordonnateurs : {}",
-            self.summary
+            self.facts.summary
         );
-        if !self.set_aside.is_empty() {
+        if !self.facts.set_aside.is_empty() {
             text.push_str(&format!(
                 " Fichiers plus récents écartés : {}.",
-                self.set_aside.join(", ")
+                self.facts.set_aside.join(", ")
             ));
         }
-        if let Some(url) = &self.console_url {
+        if let Some(url) = &self.facts.console_url {
             text.push_str(&format!(" ({url})"));
         }
         text
@@ -676,7 +691,7 @@ impl Notifier {
         if let Some(mailer) = &self.mailer {
             outcome.mail = match mailer.send(notice, timezone).await {
                 Ok(()) => {
-                    tracing::info!(status = ?notice.status, "roster sync e-mail sent");
+                    tracing::info!(status = ?notice.facts.status, "roster sync e-mail sent");
                     Delivery::Sent
                 }
                 Err(error) => {

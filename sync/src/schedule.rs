@@ -16,7 +16,6 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
-use entity::SyncStatus;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use tokio_cron_scheduler::{Job, JobScheduler};
@@ -24,9 +23,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::config::SyncConfig;
 use crate::drop_folder::{NightlyOutcome, run_nightly};
 use crate::error::SyncError;
-use crate::notify::{Mailer, Notifier, RunNotice, vacant_territories};
-use crate::plan::Counts;
-use crate::problem::Problem;
+use crate::notify::{Mailer, Notifier, RunFacts, RunNotice, vacant_territories};
 
 /// A cron expression in a time zone.
 #[derive(Debug, Clone)]
@@ -278,55 +275,21 @@ async fn run_once(state: &State) {
 pub struct Alert {
     /// Always `roster_sync`.
     pub event: &'static str,
-    /// The outcome: APPLIED, UNCHANGED, SKIPPED (when `SYNC_NOTIFY=always`), REJECTED,
-    /// REFUSED or FAILED.
-    pub status: SyncStatus,
-    /// The sync run, if recorded.
-    pub run_id: Option<i32>,
-    /// The file.
-    pub file_name: Option<String>,
-    /// French summary.
-    pub summary: String,
-    /// Number of blocking problems.
-    pub errors: usize,
     /// One-line French message for chat tools.
     pub text: String,
-    /// Number of warnings.
-    pub warnings: u64,
-    /// What the file changed (or would have).
-    pub counts: Counts,
-    /// The first problems, in file order (at most 50).
-    pub problems: Vec<Problem>,
-    /// Problems not listed in `problems`.
-    pub more_problems: u64,
-    /// Territories without an active coordinator once the run is over.
-    pub vacant_territories: Vec<String>,
-    /// Territories the file would have left without a coordinator (a refusal's reason).
-    pub would_vacate: Vec<String>,
-    /// Newer files set aside as unreadable or not a roster.
-    pub set_aside: Vec<String>,
-    /// The run in the console, when `PUBLIC_URL` is set.
-    pub console_url: Option<String>,
+    /// The run's facts, as in the e-mail (status, runId, fileName, summary, errors,
+    /// warnings, counts, problems, moreProblems, vacantTerritories, wouldVacate, setAside,
+    /// consoleUrl).
+    #[serde(flatten)]
+    pub facts: RunFacts,
 }
 
 impl From<&RunNotice> for Alert {
     fn from(notice: &RunNotice) -> Self {
         Self {
             event: "roster_sync",
-            status: notice.status,
-            run_id: notice.run_id,
-            file_name: notice.file_name.clone(),
-            summary: notice.summary.clone(),
-            errors: usize::try_from(notice.errors).unwrap_or(usize::MAX),
             text: notice.text(),
-            warnings: notice.warnings,
-            counts: notice.counts,
-            problems: notice.problems.clone(),
-            more_problems: notice.more_problems,
-            vacant_territories: notice.vacant_territories.clone(),
-            would_vacate: notice.would_vacate.clone(),
-            set_aside: notice.set_aside.clone(),
-            console_url: notice.console_url.clone(),
+            facts: notice.facts.clone(),
         }
     }
 }
@@ -350,7 +313,7 @@ fn webhook_client(url: &str) -> Result<reqwest::Client, SyncError> {
 pub(crate) async fn send_alert(client: &reqwest::Client, url: &str, alert: &Alert) -> bool {
     match client.post(url).json(alert).send().await {
         Ok(response) if response.status().is_success() => {
-            tracing::info!(status = ?alert.status, "roster sync alert sent");
+            tracing::info!(status = ?alert.facts.status, "roster sync alert sent");
             true
         }
         Ok(response) => {

@@ -11,6 +11,7 @@ static PUBLIC: Viewer = Viewer {
     token_name: None,
     person: None,
     expires_at: None,
+    token_hash: None,
 };
 
 /// The requester of this request (public when the handler set none).

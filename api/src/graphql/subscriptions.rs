@@ -124,6 +124,36 @@ impl SubscriptionRoot {
         }))
     }
 
+    /// Each roster import that starts from now on, from any process, once recorded: the
+    /// run is recorded `RUNNING` before its file is read, so a client that uploaded a
+    /// file (or waits for the nightly import) learns the run's ID here and follows it with
+    /// `syncRunProgress(id)`. Dry runs and imports recorded without running (`BUSY`) are
+    /// included. On SQLite changes are read every `SUBSCRIPTIONS_POLL_MS`: an import
+    /// that started and ended between two reads comes once, with its outcome. `plan` is
+    /// not sent. ADMIN token.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn sync_run_started(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = SyncRun> + use<>> {
+        let events = ctx.data::<Arc<Events>>()?;
+        let feed = Feed {
+            receiver: events.started_runs().await?,
+            closing: events.closing(),
+        };
+        Ok(stream::unfold(feed, |mut feed| async move {
+            loop {
+                match feed.next().await? {
+                    Next::Item(run) => {
+                        return Some((SyncRun::summary(Arc::unwrap_or_clone(run)), feed));
+                    }
+                    // Starts missed by a slow subscriber cannot be read again: go on.
+                    Next::Lagged => {}
+                }
+            }
+        }))
+    }
+
     /// Each roster import that ends from now on (any outcome, dry runs included), from
     /// any process: for a dashboard of imports, or to learn that the nightly import ran.
     /// `plan` is not sent (read it with `syncRun`). ADMIN token.

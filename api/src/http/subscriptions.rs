@@ -43,7 +43,7 @@ use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::time::Instant;
 
-use crate::access::{Viewer, authenticate, hash_token, viewer_of};
+use crate::access::{Viewer, authenticate, viewer_of};
 use crate::directory::Snapshot;
 use crate::error::Error;
 use crate::events::Events;
@@ -87,17 +87,7 @@ impl Credential {
         let viewer = authenticate(authorization, snapshot, oidc, Utc::now()).await?;
         // Only API tokens can be revoked before they expire; an access token holds until
         // its `exp`.
-        let token_hash = viewer
-            .token_name
-            .as_ref()
-            .and_then(|_| {
-                authorization.and_then(|header| {
-                    header
-                        .strip_prefix("Bearer ")
-                        .or_else(|| header.strip_prefix("bearer "))
-                })
-            })
-            .map(|token| hash_token(token.trim()));
+        let token_hash = viewer.token_hash.clone();
         let expires_at = viewer.expires_at;
         Ok(Self {
             viewer,

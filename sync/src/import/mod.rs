@@ -178,6 +178,14 @@ pub async fn import_roster(
             tracing::warn!(%error, "cannot mark abandoned runs FAILED");
         }
     }
+    if held.is_some()
+        && let Err(error) = still_current(db, options).await
+    {
+        if let Some(held) = held {
+            held.release().await;
+        }
+        return Err(error);
+    }
     let (started, options) = match Started::record(db, options, &file_name, &sha).await {
         Ok(started) => started,
         Err(error) => {
@@ -243,6 +251,11 @@ async fn import_postgres(
         if let Err(error) = running::fail_orphans_of_lock(db).await {
             tracing::warn!(%error, "cannot mark abandoned runs FAILED");
         }
+        // Read committed: this sees every import committed before the lock was granted.
+        if let Err(error) = still_current(&session, options).await {
+            drop(session);
+            return Err(error);
+        }
     }
     let (started, options) = match Started::record(db, options, &file_name, &sha).await {
         Ok(started) => started,
@@ -280,6 +293,23 @@ async fn import_postgres(
             drop(session);
             Err(fail(db, &options, file_name, sha, begun, error).await)
         }
+    }
+}
+
+/// Refuses to go on when the data moved since the plan being applied was computed: a
+/// hook of [`ImportOptions::expecting_data_version`], called holding the import lock.
+async fn still_current(
+    db: &impl ConnectionTrait,
+    options: &ImportOptions,
+) -> Result<(), SyncError> {
+    let Some(expected) = options.expected_data_version else {
+        return Ok(());
+    };
+    let current = entity::data_version::current(db).await?;
+    if current == expected {
+        Ok(())
+    } else {
+        Err(SyncError::Stale { expected, current })
     }
 }
 

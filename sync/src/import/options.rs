@@ -79,6 +79,8 @@ pub struct ImportOptions {
     pub lock_stale_after: std::time::Duration,
     /// Progress callback.
     pub progress: Option<ProgressHook>,
+    /// Go on only if the data version is still this one once the import lock is held.
+    pub expected_data_version: Option<i64>,
 }
 
 impl std::fmt::Debug for ImportOptions {
@@ -91,6 +93,7 @@ impl std::fmt::Debug for ImportOptions {
             .field("max_file_size", &self.max_file_size)
             .field("max_rows", &self.max_rows)
             .field("max_deactivation_ratio", &self.max_deactivation_ratio)
+            .field("expected_data_version", &self.expected_data_version)
             .finish_non_exhaustive()
     }
 }
@@ -116,6 +119,15 @@ impl ImportOptions {
     /// The same options, forced (or not).
     pub fn force(mut self, force: bool) -> Self {
         self.force = force;
+        self
+    }
+
+    /// The same options, applying a plan computed at data version `version` (the
+    /// console's "Appliquer"): the import checks it holding the import lock, so of two
+    /// applies of one plan only the first runs; the other ends in [`crate::SyncError::Stale`]
+    /// with nothing run or recorded. `None`: no check.
+    pub fn expecting_data_version(mut self, version: Option<i64>) -> Self {
+        self.expected_data_version = version;
         self
     }
 
@@ -146,6 +158,7 @@ impl SyncConfig {
             max_deactivation_ratio: self.max_deactivation_ratio,
             lock_stale_after: self.lock_stale_after,
             progress: None,
+            expected_data_version: None,
         }
     }
 }

@@ -95,6 +95,38 @@ test('graphql-ws: an ADMIN follows an import run by the command line to its end'
   }
 });
 
+test('graphql-ws: an ADMIN learns the id of an import as it starts, then follows it', async () => {
+  const client = wsClient(server.adminToken);
+  try {
+    const started = client.iterate({ query: 'subscription { syncRunStarted { id status dryRun actor } }' });
+    const told = next(started);
+    const ready = client.iterate({ query: 'subscription { dataChanged { version } }' });
+    await next(ready);
+    await ready.return();
+    server.cli('sync', '--dry-run', roster);
+    const run = await told;
+    assert.equal(run.errors, undefined, JSON.stringify(run));
+    // Recorded RUNNING before the file is read; by the time the server reads the
+    // notified row, a small file may be done already.
+    assert.ok(['RUNNING', 'PLANNED'].includes(run.data.syncRunStarted.status), JSON.stringify(run));
+    assert.equal(run.data.syncRunStarted.dryRun, true);
+    assert.equal(run.data.syncRunStarted.actor, 'cli');
+    const progress = [];
+    for await (const event of client.iterate({
+      query: 'subscription($id: ID!) { syncRunProgress(id: $id) { id status } }',
+      variables: { id: run.data.syncRunStarted.id },
+    })) {
+      progress.push(event);
+    }
+    const last = progress.at(-1);
+    assert.equal(last.data.syncRunProgress.id, run.data.syncRunStarted.id);
+    assert.equal(last.data.syncRunProgress.status, 'PLANNED');
+    await started.return();
+  } finally {
+    await client.dispose();
+  }
+});
+
 test('graphql-ws: an unknown token is refused with 4403, an EDITOR cannot follow imports', async () => {
   let closedWith;
   const refused = wsClient('terr_not-a-token', { closed: (event) => { closedWith = event.code; } });

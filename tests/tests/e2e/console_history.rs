@@ -297,3 +297,28 @@ async fn downloads_of_a_missing_run_are_french_404s() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_the_waiting_files_the_nightly_job_would_consider() {
+    let browser = Browser::new().await;
+    let cookie = browser.sign_in().await;
+    let inbox = browser.app.inbox.path();
+    std::fs::write(inbox.join("liste-mardi.xlsx"), b"not yet a workbook").unwrap();
+    std::fs::write(inbox.join("liste.csv"), b"Nom\n").unwrap();
+    // What the job leaves alone: a spreadsheet's lock file, a hidden file, a folder.
+    std::fs::write(inbox.join("~$liste-mardi.xlsx"), b"lock").unwrap();
+    std::fs::write(inbox.join(".cache"), b"x").unwrap();
+    std::fs::create_dir(inbox.join("archive-manuelle.xlsx")).unwrap();
+    let page = browser.get("/admin", Some(&cookie)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("2 fichier(s) en attente"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("liste-mardi.xlsx"));
+    assert!(page.body.contains("liste.csv"));
+    assert!(!page.body.contains("~$liste"), "{}", page.body);
+    assert!(!page.body.contains(".cache"));
+    assert!(!page.body.contains("archive-manuelle"));
+}

@@ -781,3 +781,89 @@ async fn kept_files_are_purged_by_the_nightly_job_unless_submitted_again() {
     assert_eq!(kept.size, i64::try_from(one.len()).unwrap());
     assert_eq!(kept.uploaded_by, "schedule");
 }
+
+#[tokio::test]
+async fn two_administrators_applying_one_plan_at_once_apply_it_once() {
+    let browser = Browser::new().await;
+    let (one, two) = (browser.sign_in().await, browser.sign_in().await);
+    let plan = browser
+        .upload(&one, "rh.xlsx", fixture("roster-92-hr-export.xlsx"))
+        .await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    let (sha, version) = (hidden(&plan, "empreinte"), hidden(&plan, "version"));
+    let (secret_one, secret_two) = (hidden(&plan, "csrf"), browser.csrf(&two).await);
+    let one_refs = [
+        ("csrf", secret_one.as_str()),
+        ("empreinte", sha.as_str()),
+        ("version", version.as_str()),
+    ];
+    let two_refs = [
+        ("csrf", secret_two.as_str()),
+        ("empreinte", sha.as_str()),
+        ("version", version.as_str()),
+    ];
+    // Both posted at once: both may pass the check made before the import; the one made
+    // under the import lock lets one through.
+    let (first, second) = tokio::join!(
+        browser.post("/admin/deposer/appliquer", &one, &one_refs),
+        browser.post("/admin/deposer/appliquer", &two, &two_refs),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 409], "{}\n{}", first.body, second.body);
+    let refused = if first.status == 409 { &first } else { &second };
+    assert!(
+        refused.body.contains("rien n'a été appliqué"),
+        "{}",
+        refused.body
+    );
+    let applied: Vec<_> = runs(&browser.app)
+        .await
+        .into_iter()
+        .filter(|r| r.status == SyncStatus::Applied)
+        .collect();
+    assert_eq!(applied.len(), 1, "{applied:?}");
+}
+
+#[tokio::test]
+async fn an_import_applying_a_plan_checks_the_data_version_under_the_lock() {
+    let browser = Browser::new().await;
+    let db = &browser.app.db;
+    let shown = entity::data_version::current(db).await.unwrap();
+    // Another import committed between the plan and "Appliquer".
+    entity::data_version::bump(db).await.unwrap();
+    let csv = format!("{HEADER}Durand;Alice;alice.durand@hauts-de-seine.fr;1\n");
+    let options = |version| {
+        territoires_sync::ImportOptions::new(SyncTrigger::Upload, "admin")
+            .force(true)
+            .expecting_data_version(Some(version))
+    };
+    let source = || territoires_sync::RosterSource::bytes("liste.csv", csv.clone().into_bytes());
+    let error = territoires_sync::import_roster(db, source(), &options(shown))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            territoires_sync::SyncError::Stale { expected, current }
+                if expected == shown && current == shown + 1
+        ),
+        "{error:?}"
+    );
+    assert!(error.in_french().contains("rien n'a été appliqué"));
+    assert!(
+        runs(&browser.app).await.is_empty(),
+        "nothing run nor recorded"
+    );
+    let active = coordinator::Entity::find()
+        .filter(coordinator::Column::Active.eq(true))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(active > 1, "nothing deactivated");
+    // At the current version, it applies.
+    let report = territoires_sync::import_roster(db, source(), &options(shown + 1))
+        .await
+        .unwrap();
+    assert_eq!(report.status, SyncStatus::Applied);
+}

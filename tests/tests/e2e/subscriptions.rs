@@ -682,3 +682,134 @@ async fn fan_out() {
         println!("round {round}: 200 subscribers notified in {slowest:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_starts_is_told_with_its_id_then_followed_to_its_end() {
+    let app = app_with(|_| {}).await;
+    let admin = app.token(Role::Admin).await;
+    let editor = app.token(Role::Editor).await;
+    let mut ws = connect(&app, Some(PROTOCOL), None).await;
+    init(&mut ws, bearer(&admin)).await;
+    subscribe(
+        &mut ws,
+        "start",
+        "subscription { syncRunStarted { id status dryRun actor } }",
+    )
+    .await;
+    // Operations are polled in turn: once dataChanged (sent second) answers, the first
+    // one listens.
+    subscribe(&mut ws, "data", DATA_CHANGED).await;
+    let first = recv(&mut ws).await;
+    assert_eq!(first["id"], "data", "{first}");
+    send(&mut ws, json!({"id": "data", "type": "complete"})).await;
+
+    let (parked, release) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let import = spawn_parked_import(
+        app.database.url().to_owned(),
+        parked.clone(),
+        release.clone(),
+    );
+    let started = recv(&mut ws).await;
+    assert_eq!(started["id"], "start", "{started}");
+    let run = &started["payload"]["data"]["syncRunStarted"];
+    assert_eq!(run["status"], "RUNNING", "{started}");
+    assert_eq!(run["dryRun"], true, "{started}");
+    assert_eq!(run["actor"], "test", "{started}");
+    let id = run["id"].as_str().unwrap().to_owned();
+
+    // The id is enough to follow the run to its end.
+    subscribe_with(
+        &mut ws,
+        "progress",
+        "subscription($id: ID!) { syncRunProgress(id: $id) { id status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let now = recv(&mut ws).await;
+    assert_eq!(now["id"], "progress", "{now}");
+    assert_eq!(now["payload"]["data"]["syncRunProgress"]["id"], id.as_str());
+    release.store(true, Ordering::SeqCst);
+    let mut last = Value::Null;
+    loop {
+        let message = recv(&mut ws).await;
+        match (message["id"].as_str(), message["type"].as_str()) {
+            (Some("progress"), Some("next")) => {
+                last = message["payload"]["data"]["syncRunProgress"].clone();
+            }
+            (Some("progress"), Some("complete")) => break,
+            // The run starts once: its progress is not told again as a start.
+            _ => panic!("unexpected {message}"),
+        }
+    }
+    assert_eq!(last["status"], "PLANNED", "{last}");
+    tokio::task::spawn_blocking(move || import.join().unwrap())
+        .await
+        .unwrap();
+    send(&mut ws, json!({"type": "ping"})).await;
+    assert_eq!(
+        recv(&mut ws).await,
+        json!({"type": "pong"}),
+        "no second start"
+    );
+
+    // ADMIN only, on both transports.
+    let mut other = connect(&app, Some(PROTOCOL), None).await;
+    init(&mut other, bearer(&editor)).await;
+    subscribe(&mut other, "s", "subscription { syncRunStarted { id } }").await;
+    let refused = recv(&mut other).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    assert_eq!(refused["payload"]["data"], Value::Null, "{refused}");
+    let response = sse(
+        &app,
+        Some(&editor),
+        "subscription { syncRunStarted { id } }",
+    )
+    .await;
+    let mut events = EventReader {
+        response,
+        buffer: String::new(),
+    };
+    let (_, data) = events.next().await.unwrap();
+    assert!(data.contains("FORBIDDEN"), "{data}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_starts_is_told_over_sse() {
+    let app = app_with(|_| {}).await;
+    let admin = app.token(Role::Admin).await;
+    let response = sse(
+        &app,
+        Some(&admin),
+        "subscription { syncRunStarted { id actor } }",
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let mut events = EventReader {
+        response,
+        buffer: String::new(),
+    };
+    // The stream listens from its first read: imports run until one is told.
+    let reader = tokio::spawn(async move { events.next().await });
+    let db = app.db.clone();
+    let mut ids = Vec::new();
+    while !reader.is_finished() && ids.len() < 50 {
+        let options = territoires_sync::ImportOptions::new(SyncTrigger::Cli, "sse").dry_run(true);
+        let csv = "Nom;Prénom;Courriel;Territoire\nDurand;Alice;alice.durand@hauts-de-seine.fr;1\n";
+        let report = import_roster(&db, RosterSource::bytes("liste.csv", csv.into()), &options)
+            .await
+            .unwrap();
+        ids.push(report.run_id.unwrap());
+    }
+    let (event, data) = reader.await.unwrap().unwrap();
+    assert_eq!(event, "next");
+    let told: Value = serde_json::from_str(&data).unwrap();
+    let run = &told["data"]["syncRunStarted"];
+    assert_eq!(run["actor"], "sse", "{told}");
+    assert!(run["id"].as_str().is_some(), "{told}");
+}

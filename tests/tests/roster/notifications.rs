@@ -164,7 +164,35 @@ async fn a_rejected_night_is_mailed_with_the_report_and_the_annotated_file() {
         "{notes:?}"
     );
 
-    // The webhook keeps its fields and adds the summary.
+    // The webhook keeps its fields and adds the summary: exactly these keys (the
+    // e-mail's facts are flattened into it; its finish time and files are not).
+    let mut keys: Vec<&str> = alert
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "consoleUrl",
+            "counts",
+            "errors",
+            "event",
+            "fileName",
+            "moreProblems",
+            "problems",
+            "runId",
+            "setAside",
+            "status",
+            "summary",
+            "text",
+            "vacantTerritories",
+            "warnings",
+            "wouldVacate",
+        ]
+    );
     assert_eq!(alert["event"], "roster_sync");
     assert_eq!(alert["status"], "REJECTED");
     assert_eq!(alert["fileName"], "liste.xlsx");

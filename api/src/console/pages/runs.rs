@@ -402,7 +402,7 @@ pub async fn force(
             tracing::info!(token = %session.author, refused = id, run_id, "console: refused import forced");
             Redirect::to(&format!("{BASE}/historique/{run_id}")).into_response()
         }
-        Ok(Applied::UnknownFile | Applied::Stale(_)) => upload::unknown_file(),
+        Ok(Applied::UnknownFile | Applied::Stale(_) | Applied::Busy(_)) => upload::unknown_file(),
         Err(error) => internal(error),
     }
 }

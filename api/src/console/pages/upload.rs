@@ -162,6 +162,16 @@ pub async fn apply(State(state): State<ConsoleState>, posted: Posted) -> Respons
                  actuelles ; vérifiez-le avant d'appliquer.",
             ),
         ),
+        Ok(Applied::Busy(dry)) => plan_page(
+            &state,
+            &session,
+            &dry,
+            StatusCode::CONFLICT,
+            Some(
+                "Un autre import était en cours : rien n'a été appliqué. Voici le plan \
+                 recalculé sur les données actuelles ; vérifiez-le avant d'appliquer.",
+            ),
+        ),
         Err(error) => internal(error),
     }
 }
