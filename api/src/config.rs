@@ -426,7 +426,7 @@ pub struct OidcSettings {
     /// The console's client id at the provider: with it, the console signs people in
     /// through the provider (authorization code with PKCE); the redirect URI to register
     /// is `<PUBLIC_URL>/admin/connexion/oidc/retour`, the sign-out return
-    /// `<PUBLIC_URL>/admin/connexion`. The ID token's audience.
+    /// `<PUBLIC_URL>/admin/connexion?motif=deconnexion`. The ID token's audience.
     #[arg(long = "oidc-console-client-id", env = "OIDC_CONSOLE_CLIENT_ID")]
     pub console_client_id: Option<String>,
 

@@ -578,19 +578,23 @@ impl Verifier {
             .and_then(Value::as_str)
             .ok_or("the discovery document has no jwks_uri")?;
         check_url(jwks_uri).map_err(|why| format!("jwks_uri: {why}"))?;
-        let endpoint = |name: &str| -> std::result::Result<Option<String>, String> {
-            match document.get(name).and_then(Value::as_str) {
-                Some(url) => {
-                    check_url(url).map_err(|why| format!("{name}: {why}"))?;
-                    Ok(Some(url.to_owned()))
+        // These serve the console's sign-in only: one the server cannot use is treated as
+        // absent (the console then offers token sign-in), so it never stops bearer
+        // tokens from being checked with the keys.
+        let endpoint = |name: &str| -> Option<String> {
+            let url = document.get(name).and_then(Value::as_str)?;
+            match check_url(url) {
+                Ok(()) => Some(url.to_owned()),
+                Err(why) => {
+                    tracing::warn!(endpoint = name, %why, "OIDC discovery: endpoint ignored");
+                    None
                 }
-                None => Ok(None),
             }
         };
         let endpoints = Endpoints {
-            authorization: endpoint("authorization_endpoint")?,
-            token: endpoint("token_endpoint")?,
-            end_session: endpoint("end_session_endpoint")?,
+            authorization: endpoint("authorization_endpoint"),
+            token: endpoint("token_endpoint"),
+            end_session: endpoint("end_session_endpoint"),
         };
         Ok((jwks_uri.to_owned(), endpoints))
     }

@@ -120,6 +120,12 @@ async fn sqlite_rebuild(
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too (sea-orm wraps only PostgreSQL's by default): a
+    /// failure halfway through the rebuild must not leave the child tables set aside.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
             DbBackend::Sqlite => {

@@ -480,6 +480,66 @@ async fn sessions_are_renewed_with_the_refresh_token_and_end_when_renewal_fails(
 }
 
 #[tokio::test]
+async fn a_flood_of_started_sign_ins_drops_the_oldest_instead_of_refusing_new_ones() {
+    use sea_orm::{ActiveValue::Set, QuerySelect};
+    use territoires::console::pages::provider::MAX_PENDING;
+    let key = TestKey::rsa("rsa-1.key.pem", "k1");
+    let provider = Provider::start(&[&key]).await;
+    let browser = console(&provider).await;
+    let db = &browser.app.db;
+    let created_at = Utc::now();
+    let mut stored = console_sign_in::Entity::find().count(db).await.unwrap();
+    while stored < MAX_PENDING {
+        let batch: Vec<_> = (stored..(stored + 500).min(MAX_PENDING))
+            .map(|n| console_sign_in::ActiveModel {
+                state_hash: Set(format!("flood-{n}")),
+                nonce: Set("n".to_owned()),
+                code_verifier: Set("v".to_owned()),
+                created_at: Set(created_at),
+                ..Default::default()
+            })
+            .collect();
+        stored += batch.len() as u64;
+        console_sign_in::Entity::insert_many(batch)
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    let first_id = console_sign_in::Entity::find()
+        .order_by_asc(console_sign_in::Column::Id)
+        .limit(1)
+        .all(db)
+        .await
+        .unwrap()[0]
+        .id;
+    let attempt = begin(&browser, &provider).await;
+    assert_eq!(
+        console_sign_in::Entity::find().count(db).await.unwrap(),
+        MAX_PENDING
+    );
+    let oldest = console_sign_in::Entity::find()
+        .order_by_asc(console_sign_in::Column::Id)
+        .limit(1)
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        oldest.first().map(|a| a.id),
+        Some(first_id + 1),
+        "the oldest attempt made room"
+    );
+    let mine = territoires::access::hash_token(attempt.state());
+    assert_eq!(
+        console_sign_in::Entity::find()
+            .filter(console_sign_in::Column::StateHash.eq(mine))
+            .count(db)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn without_a_console_client_the_provider_sign_in_is_absent() {
     let key = TestKey::rsa("rsa-1.key.pem", "k1");
     let provider = Provider::start(&[&key]).await;

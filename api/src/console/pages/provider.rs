@@ -15,7 +15,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use entity::{Role, console_sign_in};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use serde::Deserialize;
 
 use crate::access::hash_token;
@@ -30,8 +33,8 @@ const ATTEMPT_LIFETIME: Duration = Duration::minutes(10);
 /// stay far under it; anything longer is refused before it is parsed.
 pub const MAX_CALLBACK_QUERY: usize = 4096;
 /// Most sign-ins awaiting the provider's return: anyone may start one, so a flood of
-/// starts is refused rather than stored without bound.
-const MAX_PENDING: u64 = 10_000;
+/// starts drops the oldest rather than growing without bound (see [`make_room`]).
+pub const MAX_PENDING: u64 = 10_000;
 /// Where the provider sends the browser back, under [`BASE`].
 pub const CALLBACK_PATH: &str = "/connexion/oidc/retour";
 
@@ -45,6 +48,34 @@ pub fn redirect_uri(state: &ConsoleState) -> Option<String> {
 pub fn post_logout_uri(state: &ConsoleState) -> Option<String> {
     let public = state.public_url.as_deref()?.trim_end_matches('/');
     Some(format!("{public}{BASE}/connexion?motif=deconnexion"))
+}
+
+/// Keeps at most [`MAX_PENDING`] - 1 attempts before a new one is stored, dropping the
+/// oldest: anyone may start a sign-in, and refusing new ones once full would let a flood
+/// of starts lock every administrator out; dropping the oldest only makes a flood's
+/// victims start again, and an attacker must outpace real sign-ins to do even that.
+async fn make_room(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    let pending = console_sign_in::Entity::find().count(db).await?;
+    if pending < MAX_PENDING {
+        return Ok(());
+    }
+    let Some(newest_dropped) = console_sign_in::Entity::find()
+        .order_by_asc(console_sign_in::Column::Id)
+        .offset(pending - MAX_PENDING)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    tracing::warn!(
+        pending,
+        "console sign-in: too many attempts pending, the oldest dropped"
+    );
+    console_sign_in::Entity::delete_many()
+        .filter(console_sign_in::Column::Id.lte(newest_dropped.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 fn unavailable() -> Response {
@@ -98,13 +129,8 @@ pub async fn start(State(state): State<ConsoleState>) -> Response {
     {
         return internal(error.into());
     }
-    match console_sign_in::Entity::find().count(&state.db).await {
-        Ok(pending) if pending >= MAX_PENDING => {
-            tracing::warn!(pending, "console sign-in: too many attempts pending");
-            return unavailable();
-        }
-        Ok(_) => {}
-        Err(error) => return internal(error.into()),
+    if let Err(error) = make_room(&state.db).await {
+        return internal(error.into());
     }
     let attempt = console_sign_in::ActiveModel {
         state_hash: Set(hash_token(&state_value)),

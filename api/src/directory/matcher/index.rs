@@ -11,6 +11,11 @@
 
 use super::distance::{tolerance, within};
 
+/// Longest query (in folded bytes) looked up for typos. A query's two-deletion
+/// neighbourhood costs the cube of its length, and anyone may search: longer texts still
+/// find exact, prefix and contained names, but are not checked for typos.
+pub const MAX_TYPO_QUERY: usize = 64;
+
 /// One indexed key.
 #[derive(Debug)]
 pub struct Key {
@@ -153,7 +158,7 @@ impl Index {
     pub fn typos(&self, query: &str) -> Vec<Found> {
         let bytes = query.as_bytes();
         let max = tolerance(bytes.len());
-        if max == 0 || bytes.len() > self.longest + max {
+        if max == 0 || bytes.len() > self.longest + max || bytes.len() > MAX_TYPO_QUERY {
             return Vec::new();
         }
         let mut hashes = vec![hash(bytes.iter().copied())];
@@ -219,6 +224,17 @@ mod tests {
             .enumerate()
             .map(|(i, k)| (k.to_string(), i as u32, 0)),
         )
+    }
+
+    #[test]
+    fn queries_longer_than_the_bound_are_not_looked_up_for_typos() {
+        let long = "a".repeat(MAX_TYPO_QUERY + 1);
+        let index = Index::build([(long.clone(), 0, 0)]);
+        let one_off = format!("{}b", &long[1..]);
+        assert!(index.typos(&one_off).is_empty());
+        let short = "a".repeat(MAX_TYPO_QUERY);
+        let index = Index::build([(short.clone(), 0, 0)]);
+        assert_eq!(index.typos(&format!("{}b", &short[1..])).len(), 1);
     }
 
     fn texts(index: &Index, found: &[Found]) -> Vec<String> {
