@@ -61,11 +61,11 @@ impl Viewer {
             ))),
             (Some(held), _) if held >= role => Ok(()),
             (Some(held), _) => Err(Error::Forbidden(format!(
-                "this needs the {code} role; the {} has {}",
+                "this needs the {code} role; {} {}",
                 if self.person.is_some() {
-                    "identity provider grants you"
+                    "the identity provider grants you"
                 } else {
-                    "token has"
+                    "the token has"
                 },
                 entity::Labelled::code(held)
             ))),
@@ -400,4 +400,27 @@ async fn audit(
     };
     audit_log::record(txn, author, None, at, vec![entry]).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_small_a_role_is_forbidden_with_a_readable_reason() {
+        let editor = Viewer {
+            role: Some(Role::Editor),
+            token_name: Some("site-web".into()),
+            ..Viewer::default()
+        };
+        let Err(Error::Forbidden(message)) = editor.require(Role::Admin) else {
+            panic!("an EDITOR token must not pass an ADMIN check");
+        };
+        assert_eq!(message, "this needs the ADMIN role; the token has EDITOR");
+        assert!(editor.require(Role::Editor).is_ok());
+        assert!(matches!(
+            Viewer::public().require(Role::Editor),
+            Err(Error::Unauthenticated(_))
+        ));
+    }
 }
