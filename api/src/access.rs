@@ -20,6 +20,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use crate::directory::Snapshot;
+use crate::editing::Author;
 use crate::error::{Error, Result};
 use crate::oidc::{self, MAX_TOKEN_BYTES, Refusal, Refused, Verifier};
 
@@ -253,10 +254,10 @@ pub async fn create_token(
 }
 
 /// [`create_token`], recorded in the audit log under `author` (the console's signed-in
-/// token) in the same transaction.
+/// token, or person with their subject and e-mail) in the same transaction.
 pub async fn create_token_as(
     db: &DatabaseConnection,
-    author: &str,
+    author: &Author,
     name: &str,
     role: Role,
     expires_in_days: Option<u32>,
@@ -272,7 +273,7 @@ async fn create(
     name: &str,
     role: Role,
     expires_in_days: Option<u32>,
-    author: Option<&str>,
+    author: Option<&Author>,
 ) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
@@ -337,10 +338,11 @@ pub async fn revoke_token(db: &DatabaseConnection, name: &str) -> Result<api_tok
     revoke(db, name, None).await
 }
 
-/// [`revoke_token`], recorded in the audit log under `author` in the same transaction.
+/// [`revoke_token`], recorded in the audit log under `author` (token or person) in the
+/// same transaction.
 pub async fn revoke_token_as(
     db: &DatabaseConnection,
-    author: &str,
+    author: &Author,
     name: &str,
 ) -> Result<api_token::Model> {
     revoke(db, name, Some(author)).await
@@ -349,7 +351,7 @@ pub async fn revoke_token_as(
 async fn revoke(
     db: &DatabaseConnection,
     name: &str,
-    author: Option<&str>,
+    author: Option<&Author>,
 ) -> Result<api_token::Model> {
     let txn = db.begin().await?;
     let Some(model) = api_token::Entity::find()
@@ -383,10 +385,11 @@ async fn revoke(
     Ok(model)
 }
 
-/// Records a change of token `id` by `author`, in the caller's transaction.
+/// Records a change of token `id` by `author` (at `at`, the change's own time), in the
+/// caller's transaction.
 async fn audit(
     txn: &DatabaseTransaction,
-    author: &str,
+    author: &Author,
     at: DateTime<Utc>,
     id: i32,
     action: AuditAction,
@@ -398,7 +401,7 @@ async fn audit(
         action,
         changes,
     };
-    audit_log::record(txn, author, None, at, vec![entry]).await?;
+    audit_log::record(txn, &author.name, author.person.as_ref(), at, vec![entry]).await?;
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! What the console's "Déposer une liste" and "Coordonnateurs" pages do, away from their
 //! handlers: check a submitted file, run its dry run, apply the kept file (by SHA-256,
 //! refused when the data changed since the plan was shown), and read the roster by
-//! territory with its assignment history. Every write is audited under the author's
-//! name (the signed-in token's).
+//! territory with its assignment history. Every write is audited under its author: the
+//! signed-in token's name, or the person signed in through the identity provider (name,
+//! subject and e-mail, on the audit entry and on the run).
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use entity::{AuditAction, Labelled, SyncTrigger, coordinator, coordinator_assign
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use territoires_sync::{RosterSource, SyncConfig, SyncError, SyncReport};
 
+use crate::editing::Author;
 use crate::error::{Error, Result};
 
 /// The audit log's name for roster imports started from the console.
@@ -100,14 +102,12 @@ pub struct DryRun {
 pub async fn dry_run(
     db: &DatabaseConnection,
     config: &SyncConfig,
-    author: &str,
+    author: &Author,
     file_name: &str,
     bytes: Vec<u8>,
 ) -> Result<DryRun> {
     let data_version = entity::data_version::current(db).await?;
-    let options = config
-        .import_options(SyncTrigger::Upload, author)
-        .dry_run(true);
+    let options = upload_options(config, author).dry_run(true);
     let report = run_import(
         db,
         RosterSource::bytes(file_name, bytes),
@@ -145,7 +145,7 @@ pub enum Applied {
 pub async fn apply_kept(
     db: &DatabaseConnection,
     config: &SyncConfig,
-    author: &str,
+    author: &Author,
     sha: &str,
     plan_version: Option<i64>,
     force: bool,
@@ -171,8 +171,7 @@ pub async fn apply_kept(
     }
     // Checked again by the import under its lock: two administrators applying the same
     // plan at once may both pass the check above, only one passes that one.
-    let options = config
-        .import_options(SyncTrigger::Upload, author)
+    let options = upload_options(config, author)
         .force(force)
         .expecting_data_version(plan_version);
     let file_name = file.file_name.clone();
@@ -209,6 +208,14 @@ pub async fn apply_kept(
     }
 }
 
+/// The options of an import of a console upload by `author`: the run records the name
+/// as its actor and the person (if any) as its author.
+fn upload_options(config: &SyncConfig, author: &Author) -> territoires_sync::ImportOptions {
+    config
+        .import_options(SyncTrigger::Upload, author.name.clone())
+        .person(author.person.clone())
+}
+
 /// Runs an import in a task of its own (a client that goes away does not cut it short)
 /// and audits its run under `author`. An import that could not run but was recorded
 /// (BUSY, FAILED) comes back as a report-less run id through [`SyncError::run_id`].
@@ -216,7 +223,7 @@ async fn run_import(
     db: &DatabaseConnection,
     source: RosterSource,
     options: territoires_sync::ImportOptions,
-    author: &str,
+    author: &Author,
     forced: Option<bool>,
 ) -> Result<SyncReport> {
     let task_db = db.clone();
@@ -251,7 +258,7 @@ async fn run_import(
 /// [`Error::Sync`] (whose run id the page links to).
 async fn recorded_failure(
     db: &DatabaseConnection,
-    author: &str,
+    author: &Author,
     error: SyncError,
     dry_run: bool,
 ) -> Error {
@@ -280,7 +287,7 @@ async fn recorded_failure(
 #[allow(clippy::too_many_arguments)]
 async fn audit(
     db: &DatabaseConnection,
-    author: &str,
+    author: &Author,
     run_id: i32,
     file_name: Option<&str>,
     sha: Option<&str>,
@@ -306,7 +313,15 @@ async fn audit(
         action: AuditAction::Create,
         changes,
     };
-    audit_log::record(db, author, None, Utc::now(), vec![entry]).await?;
+    // The entry's time is the end of the import, not the request's start.
+    audit_log::record(
+        db,
+        &author.name,
+        author.person.as_ref(),
+        Utc::now(),
+        vec![entry],
+    )
+    .await?;
     Ok(())
 }
 

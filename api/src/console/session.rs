@@ -9,8 +9,9 @@
 //! console is a cross-site navigation that must carry the cookie. Each request checks
 //! again that the token signed in with is still valid and ADMIN, so revoking it ends its
 //! sessions at once. A person's session is renewed with the provider's refresh token
-//! (kept on the server only) once the access token has expired; a failed renewal, or a
-//! renewed ID token without the ADMIN role, ends it.
+//! (kept on the server only) once the access token has expired; a failed renewal (the
+//! rotated refresh token not stored included), or a renewed ID token without the ADMIN
+//! role, ends it. A renewal answered without an ID token keeps the role of the last one.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -29,6 +30,7 @@ use sea_orm::{
 
 use super::ConsoleState;
 use crate::access::{hash_token, viewer_of};
+use crate::editing::Author;
 use crate::error::{Error, Result};
 
 /// The session cookie.
@@ -54,6 +56,15 @@ pub struct Session {
     pub person: Option<Person>,
     /// The secret every form of the session carries.
     pub csrf: String,
+}
+
+/// The author of the session's actions, as every console write records it: the token's
+/// name alone, or the person's name with their subject and e-mail (the audit entry's and
+/// the run's `author`). The one conversion the console's writes go through.
+impl From<&Session> for Author {
+    fn from(session: &Session) -> Self {
+        Author::now(session.author.clone()).person(session.person.clone())
+    }
 }
 
 /// Why a request has no session; each has its French message on the sign-in page.
@@ -225,10 +236,10 @@ async fn insert(
     provider: Option<ProviderSession>,
 ) -> Result<String> {
     let secret = random_secret()?;
-    let now = Utc::now();
+    let signer = Author::now(author).person(provider.as_ref().map(|p| p.person.clone()));
+    let now = signer.now;
     let txn = db.begin().await?;
     sweep(&txn, now).await?;
-    let person = provider.as_ref().map(|p| p.person.clone());
     let mut session = console_session::ActiveModel {
         secret_hash: Set(hash_token(&secret)),
         token_name: Set(author.to_owned()),
@@ -247,15 +258,7 @@ async fn insert(
         session.access_expires_at = Set(Some(provider.access_expires_at));
     }
     let session = session.insert(&txn).await?;
-    record(
-        &txn,
-        author,
-        person.as_ref(),
-        now,
-        session.id,
-        AuditAction::Create,
-    )
-    .await?;
+    record(&txn, &signer, session.id, AuditAction::Create).await?;
     txn.commit().await?;
     Ok(secret)
 }
@@ -263,7 +266,6 @@ async fn insert(
 /// Ends session `session` and records the sign-out; returns the session's ID token, for
 /// the sign-out at the provider.
 pub async fn close(db: &DatabaseConnection, session: &Session) -> Result<Option<String>> {
-    let now = Utc::now();
     let txn = db.begin().await?;
     let id_token = console_session::Entity::find_by_id(session.id)
         .one(&txn)
@@ -274,9 +276,7 @@ pub async fn close(db: &DatabaseConnection, session: &Session) -> Result<Option<
         .await?;
     record(
         &txn,
-        &session.author,
-        session.person.as_ref(),
-        now,
+        &Author::from(session),
         session.id,
         AuditAction::Archive,
     )
@@ -287,9 +287,7 @@ pub async fn close(db: &DatabaseConnection, session: &Session) -> Result<Option<
 
 async fn record(
     db: &impl sea_orm::ConnectionTrait,
-    author: &str,
-    person: Option<&Person>,
-    at: DateTime<Utc>,
+    author: &Author,
     id: i32,
     action: AuditAction,
 ) -> Result<()> {
@@ -299,7 +297,14 @@ async fn record(
         action,
         changes: Vec::new(),
     };
-    audit_log::record(db, author, person, at, vec![entry]).await?;
+    audit_log::record(
+        db,
+        &author.name,
+        author.person.as_ref(),
+        author.now,
+        vec![entry],
+    )
+    .await?;
     Ok(())
 }
 
@@ -396,6 +401,19 @@ const MAX_ACCESS_SECS: i64 = 24 * 3600;
 /// expired. One request renews (it moves the expiry forward first, so concurrent ones
 /// see the session as renewed); a failed refresh, or a new ID token for someone else or
 /// without the ADMIN role, ends the session.
+///
+/// The claim takes the refresh token out of the row: from then on this request holds the
+/// only copy, and the token the provider answers with (rotated, or the same one when it
+/// does not rotate) goes back in the same statement that extends the session. A renewal
+/// that stops half-way — the provider refuses, the process stops, or that statement
+/// fails — leaves the session without a refresh token: it cannot go on with a token the
+/// provider has replaced. A failed write ends the session at once (`Missing::Renewal`,
+/// the sign-in page's message for a failed renewal).
+///
+/// The role: an answer with a new ID token has it checked again (subject and ADMIN role);
+/// an answer without one (providers need not send it on refresh) keeps the role of the
+/// last ID token verified — at sign-in, or at an earlier renewal — until the provider
+/// sends another one or the session ends (12 hours after sign-in at most).
 async fn renew_if_due(
     state: &ConsoleState,
     stored: &console_session::Model,
@@ -412,6 +430,10 @@ async fn renew_if_due(
         .col_expr(
             console_session::Column::AccessExpiresAt,
             Expr::value(now + RENEWAL_HOLD),
+        )
+        .col_expr(
+            console_session::Column::RefreshToken,
+            Expr::value(Option::<String>::None),
         )
         .filter(console_session::Column::Id.eq(stored.id))
         .filter(
@@ -439,6 +461,8 @@ async fn renew_if_due(
         ])
         .await
         .map_err(|error| ended(&error))?;
+    // Without a new ID token the role is not checked again: it stays that of the last ID
+    // token verified (see above).
     let mut id_token = None;
     if let Some(token) = &answer.id_token {
         let identity = verifier
@@ -457,24 +481,36 @@ async fn renew_if_due(
         .expires_in
         .unwrap_or(300)
         .clamp(MIN_ACCESS_SECS, MAX_ACCESS_SECS);
+    // The refresh token to keep: the rotated one, else the one just used.
+    let kept = answer
+        .refresh_token
+        .unwrap_or_else(|| refresh_token.clone());
     let mut update = console_session::Entity::update_many()
         .col_expr(
             console_session::Column::AccessExpiresAt,
             Expr::value(now + Duration::seconds(lifetime)),
         )
+        .col_expr(console_session::Column::RefreshToken, Expr::value(kept))
         .filter(console_session::Column::Id.eq(stored.id));
-    if let Some(refresh_token) = answer.refresh_token {
-        update = update.col_expr(
-            console_session::Column::RefreshToken,
-            Expr::value(refresh_token),
-        );
-    }
     if let Some(id_token) = id_token {
         update = update.col_expr(console_session::Column::IdToken, Expr::value(id_token));
     }
-    update.exec(&state.db).await.map_err(unchecked)?;
-    tracing::info!(session = stored.id, "console session renewed");
-    Ok(())
+    match update.exec(&state.db).await {
+        Ok(done) if done.rows_affected == 1 => {
+            tracing::info!(session = stored.id, "console session renewed");
+            Ok(())
+        }
+        // Signed out (or swept) meanwhile: there is no session any more.
+        Ok(_) => Err(Missing::None),
+        Err(error) => {
+            tracing::error!(
+                session = stored.id,
+                error = %error,
+                "console session renewed at the provider but not stored: session ended"
+            );
+            Err(Missing::Renewal)
+        }
+    }
 }
 
 /// Pages behind sign-in take a [`Session`]; without one, the browser is sent to the

@@ -937,7 +937,7 @@ async fn list_pages_run_as_many_statements_for_a_full_page_as_for_a_short_one() 
         import(&browser.app, SyncTrigger::Cli, &bad, false).await;
         territoires::access::create_token_as(
             &browser.app.db,
-            "test",
+            &territoires::editing::Author::now("test"),
             &format!("t{n}"),
             Role::Editor,
             None,

@@ -4,22 +4,27 @@
 //! foreign, unknown or replayed `state`; a return without the attempt's cookie; a wrong
 //! `nonce`; an expired ID token; an ID token for another client; a provider's `error=`;
 //! a failed code exchange; a person without the ADMIN role; an oversized return; a
-//! failed or role-losing renewal.
+//! failed or role-losing renewal; a rotated refresh token that cannot be stored. A
+//! person's console actions are audited under them (subject and e-mail), a token's under
+//! its name alone.
 
 use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
-use entity::{AuditAction, audit_log, console_session, console_sign_in};
+use entity::{AuditAction, Role, audit_log, console_session, console_sign_in};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{Value, json};
 use territoires::config::ServerConfig;
-use territoires_tests::{TestDb, spawn_app_with};
+use territoires_tests::{TestApp, TestDb, spawn_app_with};
 
 use super::console::{Browser, Page, pair};
+use super::console_upload::{fixture, hidden, run_of};
 use super::oidc::{ADMIN, EDITOR, Provider, TestKey, now, settings};
 
 const CLIENT: &str = "territoires-console";
@@ -572,4 +577,269 @@ async fn the_sign_in_migration_goes_down_and_up() {
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(console_sign_in::Entity::find().count(&db).await.unwrap(), 0);
     assert_eq!(console_session::Entity::find().count(&db).await.unwrap(), 0);
+}
+
+/// Through the console with `cookie`: uploads the HR export and applies its plan, then
+/// creates and revokes a token.
+async fn console_actions(browser: &Browser, cookie: &str) {
+    let bytes = fixture("roster-92-hr-export.xlsx");
+    let plan = browser.upload(cookie, "export RH.xlsx", bytes).await;
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    let applied = browser
+        .post(
+            "/admin/deposer/appliquer",
+            cookie,
+            &[
+                ("csrf", &hidden(&plan, "csrf")),
+                ("empreinte", &hidden(&plan, "empreinte")),
+                ("version", &hidden(&plan, "version")),
+            ],
+        )
+        .await;
+    run_of(&applied);
+    let secret = browser.csrf(cookie).await;
+    let created = browser
+        .post(
+            "/admin/jetons",
+            cookie,
+            &[
+                ("csrf", &secret),
+                ("name", "lecture-portail"),
+                ("role", "EDITOR"),
+                ("days", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let revoked = browser
+        .post(
+            "/admin/jetons/revocation",
+            cookie,
+            &[("csrf", &secret), ("name", "lecture-portail")],
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+}
+
+/// Every audit entry (`entity`, `actor`, `author`) and every sync run (`actor`, `author`),
+/// as an ADMIN token reads them through the API.
+async fn audited(app: &TestApp) -> (Vec<Value>, Vec<Value>) {
+    let admin = app.token(Role::Admin).await;
+    let answer = app
+        .graphql_as(
+            &admin,
+            "{ auditLog(first: 100) { edges { node { entity actor \
+               author { kind name subject email } } } } \
+               syncRuns(first: 100) { edges { node { dryRun actor \
+               author { kind name subject email } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let nodes = |list: &str| -> Vec<Value> {
+        answer["data"][list]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["node"].clone())
+            .collect()
+    };
+    (nodes("auditLog"), nodes("syncRuns"))
+}
+
+/// How many entries of `entries` are about `entity`.
+fn about(entries: &[Value], entity: &str) -> usize {
+    entries.iter().filter(|e| e["entity"] == entity).count()
+}
+
+#[tokio::test]
+async fn a_person_s_console_actions_are_audited_with_their_subject_and_e_mail() {
+    let key = TestKey::rsa("rsa-1.key.pem", "k1");
+    let provider = Provider::start(&[&key]).await;
+    let browser = console(&provider).await;
+    let session = signed_in(&browser, &provider, &key).await;
+    console_actions(&browser, &session).await;
+
+    let camille = json!({
+        "kind": "PERSON", "name": "Camille Durand", "subject": "f1c2-camille",
+        "email": "camille.durand@hauts-de-seine.fr",
+    });
+    let (entries, runs) = audited(&browser.app).await;
+    // The sign-in, the dry run and the apply, the token's creation and revocation, and
+    // the import's changes to the seven people.
+    assert_eq!(about(&entries, "ConsoleSession"), 1, "{entries:?}");
+    assert_eq!(about(&entries, "SyncRun"), 2, "{entries:?}");
+    assert_eq!(about(&entries, "ApiToken"), 2, "{entries:?}");
+    assert_eq!(about(&entries, "Coordinator"), 7, "{entries:?}");
+    for entry in &entries {
+        assert_eq!(entry["author"], camille, "{entry}");
+        let actor = if entry["entity"] == "Coordinator" {
+            "roster-sync"
+        } else {
+            "Camille Durand"
+        };
+        assert_eq!(entry["actor"], actor, "{entry}");
+    }
+    assert_eq!(runs.len(), 2, "the dry run and the apply: {runs:?}");
+    for run in &runs {
+        assert_eq!(run["author"], camille, "{run}");
+        assert_eq!(run["actor"], "Camille Durand", "{run}");
+    }
+    // The stored columns behind them.
+    for run in entity::sync_run::Entity::find()
+        .all(&browser.app.db)
+        .await
+        .unwrap()
+    {
+        assert_eq!(run.author_subject.as_deref(), Some("f1c2-camille"));
+        assert_eq!(
+            run.author_email.as_deref(),
+            Some("camille.durand@hauts-de-seine.fr")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_s_console_actions_are_audited_under_its_name_without_a_person() {
+    let browser = Browser::new().await;
+    let cookie = browser.sign_in().await;
+    let token_name = console_session::Entity::find()
+        .one(&browser.app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .token_name;
+    console_actions(&browser, &cookie).await;
+
+    let token = json!({ "kind": "TOKEN", "name": token_name, "subject": null, "email": null });
+    let (entries, runs) = audited(&browser.app).await;
+    assert_eq!(about(&entries, "ConsoleSession"), 1, "{entries:?}");
+    assert_eq!(about(&entries, "SyncRun"), 2, "{entries:?}");
+    assert_eq!(about(&entries, "ApiToken"), 2, "{entries:?}");
+    assert_eq!(about(&entries, "Coordinator"), 7, "{entries:?}");
+    for entry in &entries {
+        if entry["entity"] == "Coordinator" {
+            let service = json!({
+                "kind": "SYSTEM", "name": "roster-sync", "subject": null, "email": null,
+            });
+            assert_eq!(entry["author"], service, "{entry}");
+        } else {
+            assert_eq!(entry["author"], token, "{entry}");
+            assert_eq!(entry["actor"], token_name.as_str(), "{entry}");
+        }
+    }
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    for run in &runs {
+        assert_eq!(run["author"], token, "{run}");
+    }
+    let stored = entity::sync_run::Entity::find()
+        .all(&browser.app.db)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|run| run.author_subject.is_none()
+        && run.author_name.is_none()
+        && run.author_email.is_none()));
+}
+
+#[tokio::test]
+async fn a_renewal_without_an_id_token_keeps_the_session_and_stores_the_rotated_refresh_token() {
+    let key = TestKey::rsa("rsa-1.key.pem", "k1");
+    let provider = Provider::start(&[&key]).await;
+    let browser = console(&provider).await;
+    let session = signed_in(&browser, &provider, &key).await;
+    let signed_in_with = console_session::Entity::find()
+        .one(&browser.app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id_token;
+
+    // No ID token in the answer: the role is not checked again, the session goes on
+    // with the role of the sign-in's ID token, kept for the sign-out.
+    expire_access(&browser).await;
+    provider.answer_tokens(
+        200,
+        json!({
+            "access_token": "opaque-access-2", "token_type": "Bearer", "expires_in": 300,
+            "refresh_token": "refresh-2",
+        }),
+    );
+    assert_eq!(browser.get("/admin", Some(&session)).await.status, 200);
+    let stored = console_session::Entity::find()
+        .one(&browser.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.refresh_token.as_deref(), Some("refresh-2"));
+    assert_eq!(stored.id_token, signed_in_with);
+    assert!(stored.access_expires_at.unwrap() > Utc::now());
+
+    // Neither an ID token nor a rotated refresh token: the one used is kept.
+    expire_access(&browser).await;
+    provider.answer_tokens(
+        200,
+        json!({ "access_token": "opaque-access-3", "token_type": "Bearer", "expires_in": 300 }),
+    );
+    assert_eq!(browser.get("/admin", Some(&session)).await.status, 200);
+    let requests = provider.token_requests();
+    assert_eq!(
+        requests.last().unwrap().field("refresh_token"),
+        Some("refresh-2")
+    );
+    let stored = console_session::Entity::find()
+        .one(&browser.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.refresh_token.as_deref(), Some("refresh-2"));
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_that_cannot_be_stored_ends_the_session() {
+    let key = TestKey::rsa("rsa-1.key.pem", "k1");
+    let provider = Provider::start(&[&key]).await;
+    let browser = console(&provider).await;
+    let session = signed_in(&browser, &provider, &key).await;
+    // The database refuses to store the rotated token (and only that write).
+    let db = &browser.app.db;
+    let refuse = if db.get_database_backend() == DbBackend::Postgres {
+        vec![
+            "CREATE FUNCTION refuse_rotation() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN IF NEW.refresh_token = 'refresh-2' THEN \
+             RAISE EXCEPTION 'rotation refused by the test'; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_rotation BEFORE UPDATE ON console_sessions \
+             FOR EACH ROW EXECUTE FUNCTION refuse_rotation()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER refuse_rotation BEFORE UPDATE ON console_sessions \
+             WHEN NEW.refresh_token = 'refresh-2' \
+             BEGIN SELECT RAISE(ABORT, 'rotation refused by the test'); END",
+        ]
+    };
+    for statement in refuse {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+
+    expire_access(&browser).await;
+    let mut renewed = id_token(&provider.issuer(), "ignored", &[ADMIN]);
+    renewed.as_object_mut().unwrap().remove("nonce");
+    provider.answer_tokens(200, tokens(&key, &renewed, "refresh-2"));
+    let ended = browser.get("/admin", Some(&session)).await;
+    assert_eq!(
+        provider
+            .token_requests()
+            .last()
+            .unwrap()
+            .field("refresh_token"),
+        Some("refresh-1"),
+        "the provider renewed, rotating its refresh token"
+    );
+    // Not an error page with the session left running on a token the provider replaced:
+    // the session is over, with the failed renewal's message.
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert_eq!(ended.location(), "/admin/connexion?motif=renouvellement");
+    assert_eq!(console_session::Entity::find().count(db).await.unwrap(), 0);
+    let again = browser.get("/admin", Some(&session)).await;
+    assert_eq!(again.location(), "/admin/connexion?motif=connexion");
 }

@@ -12,12 +12,12 @@ use super::console::{Browser, HEADER, Page, audit_entries, import, statements_fo
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(super) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
 }
 
 /// The hidden value of field `name` on `page`.
-fn hidden(page: &Page, name: &str) -> String {
+pub(super) fn hidden(page: &Page, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page.body.find(&marker).expect(name) + marker.len();
     let end = page.body[start..].find('"').unwrap() + start;
@@ -48,7 +48,7 @@ impl Browser {
     }
 
     /// Uploads `bytes` as `name` the way the console's form does: the form secret first.
-    async fn upload(&self, cookie: &str, name: &str, bytes: Vec<u8>) -> Page {
+    pub(super) async fn upload(&self, cookie: &str, name: &str, bytes: Vec<u8>) -> Page {
         let secret = self.csrf(cookie).await;
         let form = Form::new()
             .text("csrf", secret)
@@ -82,7 +82,7 @@ async fn employee_ids(app: &TestApp) -> Vec<Option<String>> {
 }
 
 /// The run id a redirect to `/admin/historique/{id}` names.
-fn run_of(page: &Page) -> i32 {
+pub(super) fn run_of(page: &Page) -> i32 {
     assert_eq!(page.status, 303, "{}", page.body);
     page.location()
         .strip_prefix("/admin/historique/")

@@ -18,6 +18,7 @@ use crate::console::form::Posted;
 use crate::console::layout::{self, Nav};
 use crate::console::session::Session;
 use crate::console::{BASE, ConsoleState, error_page, internal};
+use crate::editing::Author;
 use crate::roster_files::{self, Applied};
 use crate::roster_runs::{self, RunDetails, RunFilter};
 
@@ -394,8 +395,15 @@ pub async fn force(
     let Ok(slot) = state.uploads.clone().try_acquire_owned() else {
         return upload::busy();
     };
-    let applied =
-        roster_files::apply_kept(&state.db, &state.sync, &session.author, sha, None, true).await;
+    let applied = roster_files::apply_kept(
+        &state.db,
+        &state.sync,
+        &Author::from(&session),
+        sha,
+        None,
+        true,
+    )
+    .await;
     drop(slot);
     match applied {
         Ok(Applied::Run(run_id)) => {

@@ -15,6 +15,7 @@ use crate::console::form::Posted;
 use crate::console::layout::{self, Nav};
 use crate::console::session::Session;
 use crate::console::{BASE, ConsoleState, internal};
+use crate::editing::Author;
 
 /// Longest token name accepted.
 const MAX_NAME_LEN: usize = 100;
@@ -182,7 +183,9 @@ pub async fn create(State(state): State<ConsoleState>, posted: Posted) -> Respon
         }
         (Some(role), Ok(days)) => (role, days),
     };
-    match crate::access::create_token_as(&state.db, &session.author, &name, role, days).await {
+    match crate::access::create_token_as(&state.db, &Author::from(&session), &name, role, days)
+        .await
+    {
         Ok(secret) => {
             tracing::info!(token = %session.author, created = %name, "console: token created");
             let outcome = Some(Outcome::Created { name, secret });
@@ -210,7 +213,7 @@ pub async fn revoke(State(state): State<ConsoleState>, posted: Posted) -> Respon
         )
         .await;
     }
-    match crate::access::revoke_token_as(&state.db, &session.author, &name).await {
+    match crate::access::revoke_token_as(&state.db, &Author::from(&session), &name).await {
         Ok(_) => {
             tracing::info!(token = %session.author, revoked = %name, "console: token revoked");
             render(

@@ -18,6 +18,7 @@ use crate::console::layout::{self, Nav};
 use crate::console::session::Session;
 use crate::console::upload::{self, FILE_FIELD, Received, Refused};
 use crate::console::{BASE, ConsoleState, csrf, error_page, internal};
+use crate::editing::Author;
 use crate::roster_files::{self, Applied, DryRun};
 
 /// Most people listed per kind of change; the rest are counted.
@@ -100,8 +101,14 @@ pub async fn submit(State(state): State<ConsoleState>, request: Request<Body>) -
             return form_page(&state, &session, refused.status(), Some(&message));
         }
     };
-    let dry =
-        roster_files::dry_run(&state.db, &state.sync, &session.author, &file_name, bytes).await;
+    let dry = roster_files::dry_run(
+        &state.db,
+        &state.sync,
+        &Author::from(&session),
+        &file_name,
+        bytes,
+    )
+    .await;
     drop(slot);
     match dry {
         Ok(dry) => {
@@ -138,7 +145,7 @@ pub async fn apply(State(state): State<ConsoleState>, posted: Posted) -> Respons
     let applied = roster_files::apply_kept(
         &state.db,
         &state.sync,
-        &session.author,
+        &Author::from(&session),
         &sha,
         Some(version),
         force,
