@@ -210,6 +210,19 @@ impl SmtpSink {
             .map(|f| f.clone())
             .unwrap_or_default()
     }
+
+    /// [`tls_failures`](Self::tls_failures), waiting up to `timeout` for a first one:
+    /// the client may learn of the failure before the server does.
+    pub async fn tls_failures_within(&self, timeout: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let failures = self.tls_failures();
+            if !failures.is_empty() || tokio::time::Instant::now() >= deadline {
+                return failures;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// One client, from the greeting (or the handshake) to QUIT.
@@ -679,6 +692,55 @@ fn part(headers: &[(String, String)], body: &[u8]) -> Part {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The relay's replies up to the first line that does not continue (`250-…`).
+    async fn reply(reader: &mut BufReader<TcpStream>) -> String {
+        let mut all = String::new();
+        loop {
+            let Some(text) = line(reader).await else {
+                return all;
+            };
+            let text = String::from_utf8_lossy(&text).into_owned();
+            all.push_str(&text);
+            if text.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn starttls_is_offered_required_and_not_fooled_by_injected_commands() {
+        let sink = SmtpSink::start_with(SmtpMode::Accept, SmtpTls::StartTls).await;
+        let mut client = BufReader::new(TcpStream::connect(sink.address).await.unwrap());
+        assert!(reply(&mut client).await.starts_with("220 "));
+        client.get_mut().write_all(b"EHLO test\r\n").await.unwrap();
+        assert!(reply(&mut client).await.contains("250-STARTTLS\r\n"));
+        client
+            .get_mut()
+            .write_all(b"MAIL FROM:<a@b.fr>\r\n")
+            .await
+            .unwrap();
+        assert!(reply(&mut client).await.starts_with("530 "));
+        // A command sent in clear after STARTTLS, before the handshake, closes the
+        // connection: it would otherwise run inside the TLS session.
+        client
+            .get_mut()
+            .write_all(b"STARTTLS\r\nMAIL FROM:<a@b.fr>\r\n")
+            .await
+            .unwrap();
+        assert!(reply(&mut client).await.starts_with("220 "));
+        assert_eq!(reply(&mut client).await, "", "closed");
+        assert!(sink.tls_failures().is_empty(), "no handshake began");
+
+        // Implicit TLS: a client speaking in clear gets no greeting, only a failed
+        // handshake.
+        let sink = SmtpSink::start_with(SmtpMode::Accept, SmtpTls::Implicit).await;
+        let mut client = BufReader::new(TcpStream::connect(sink.address).await.unwrap());
+        client.get_mut().write_all(b"EHLO test\r\n").await.unwrap();
+        assert_eq!(reply(&mut client).await, "", "closed");
+        let failures = sink.tls_failures_within(Duration::from_secs(5)).await;
+        assert_eq!(failures.len(), 1, "{failures:?}");
+    }
 
     #[test]
     fn encoded_words_and_quoted_printable_decode() {
