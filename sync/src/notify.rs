@@ -19,6 +19,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
@@ -522,23 +524,12 @@ impl Mailer {
                     "set, but SMTP_URL uses no TLS: use smtps://, or smtp://…?tls=required for STARTTLS",
                 ));
             }
-            if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
-                return Err(invalid(
-                    "SMTP_CA_FILE",
-                    format!(
-                        "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                        ca_file.display()
-                    ),
-                ));
+            let certificates = ca_certificates(ca_file, &pem)?;
+            let mut parameters = TlsParameters::builder(host);
+            for certificate in certificates {
+                parameters = parameters.add_root_certificate(certificate);
             }
-            let certificate = Certificate::from_pem(&pem).map_err(|e| {
-                invalid(
-                    "SMTP_CA_FILE",
-                    format!("{} is not a PEM certificate: {e}", ca_file.display()),
-                )
-            })?;
-            let parameters = TlsParameters::builder(host)
-                .add_root_certificate(certificate)
+            let parameters = parameters
                 .build_rustls()
                 .map_err(|e| invalid("SMTP_CA_FILE", format!("TLS setup: {e}")))?;
             builder = match mode {
@@ -560,10 +551,28 @@ impl Mailer {
     pub async fn send(&self, notice: &RunNotice, timezone: Tz) -> Result<(), SyncError> {
         let message = self.message(notice, timezone).await?;
         self.transport.send(message).await.map(|_| ()).map_err(|e| {
-            SyncError::io(
-                "cannot send the notification e-mail",
-                std::io::Error::other(e),
-            )
+            // A refused certificate is a setting to fix, not a relay that is down: say
+            // which one.
+            let context = match certificate_error(&e) {
+                Some(refused) => {
+                    let fix = match refused {
+                        rustls::CertificateError::UnknownIssuer => {
+                            "SMTP_CA_FILE must hold the PEM of the authority that signed it"
+                        }
+                        rustls::CertificateError::NotValidForName
+                        | rustls::CertificateError::NotValidForNameContext { .. } => {
+                            "SMTP_URL must name the relay as its certificate does"
+                        }
+                        _ => "check the relay's certificate and SMTP_CA_FILE",
+                    };
+                    format!(
+                        "cannot send the notification e-mail: the mail relay's TLS \
+                         certificate was refused ({refused}); {fix}"
+                    )
+                }
+                None => "cannot send the notification e-mail".to_owned(),
+            };
+            SyncError::io(context, std::io::Error::other(e))
         })
     }
 
@@ -610,6 +619,65 @@ impl Mailer {
             )
         })
     }
+}
+
+/// The certificate check that failed in `error`'s chain, if that is why it failed. The
+/// TLS error travels inside an `io::Error`, whose `source` skips it: look inside.
+fn certificate_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::CertificateError> {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let inner = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        for candidate in [Some(current), inner].into_iter().flatten() {
+            if let Some(rustls::Error::InvalidCertificate(refused)) =
+                candidate.downcast_ref::<rustls::Error>()
+            {
+                return Some(refused);
+            }
+        }
+        next = inner
+            .and_then(std::error::Error::source)
+            .or(current.source());
+    }
+    None
+}
+
+/// The certificates of `SMTP_CA_FILE`, each checked as rustls will take it, so a file
+/// that is not what it should be stops the service at start with the file and the
+/// certificate named (rustls alone would speak of a "peer certificate").
+fn ca_certificates(path: &Path, pem: &[u8]) -> Result<Vec<Certificate>, SyncError> {
+    let bad = |reason: String| invalid("SMTP_CA_FILE", format!("{}: {reason}", path.display()));
+    let mut certificates = Vec::new();
+    for (index, der) in CertificateDer::pem_slice_iter(pem).enumerate() {
+        let n = index + 1;
+        let der = der.map_err(|e| bad(format!("certificate {n} is not valid PEM ({e})")))?;
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| {
+                let why = match e {
+                    rustls::Error::InvalidCertificate(why) => why.to_string(),
+                    other => other.to_string(),
+                };
+                bad(format!(
+                    "certificate {n} is not an X.509 certificate rustls accepts as an \
+                     authority ({why})"
+                ))
+            })?;
+        certificates.push(
+            Certificate::from_der(der.to_vec())
+                .map_err(|e| bad(format!("certificate {n}: {e}")))?,
+        );
+    }
+    if certificates.is_empty() {
+        return Err(bad(
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned(),
+        ));
+    }
+    Ok(certificates)
 }
 
 fn read_ca_file(path: &Path) -> Result<Vec<u8>, SyncError> {

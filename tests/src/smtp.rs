@@ -3,23 +3,39 @@
 //! told to refuse recipients or messages. The notification tests send real mail to it
 //! through lettre, so the client is never mocked.
 //!
-//! Lines and messages are bounded; a client past a bound is answered with an error and
-//! disconnected. A minimal MIME reader ([`ReceivedMail::subject`],
-//! [`ReceivedMail::parts`]) decodes what lettre writes (encoded words, quoted-printable,
-//! base64) so tests check the French text itself.
+//! It can secure the dialogue as a relay does ([`SmtpTls`]): STARTTLS (advertised in
+//! EHLO; MAIL refused until the upgrade, the dialogue starting again over TLS) or implicit
+//! TLS (TLS from the first byte, `smtps://`), with the TEST-ONLY certificate of
+//! `tests/fixtures/tls/` (signed by `ca.pem`, for 127.0.0.1 and localhost). Handshakes
+//! the client abandons are kept ([`SmtpSink::tls_failures`]), so a test proves a refusal
+//! happened at the certificate, not elsewhere.
+//!
+//! Lines, messages, idle time and handshakes are bounded; a client past a bound is
+//! answered with an error (when it can be) and disconnected. A minimal MIME reader
+//! ([`ReceivedMail::subject`], [`ReceivedMail::parts`]) decodes what lettre writes
+//! (encoded words, quoted-printable, base64) so tests check the French text itself.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
 
 /// Longest command or text line, terminator included.
 const MAX_LINE: u64 = 4096;
 /// Largest message accepted.
 const MAX_MESSAGE: usize = 32 * 1024 * 1024;
+/// Longest wait for the client's next line.
+const IDLE: Duration = Duration::from_secs(30);
+/// Longest TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// How the sink answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +44,22 @@ pub enum SmtpMode {
     Accept,
     /// Refuses every recipient (550).
     RefuseRecipients,
+}
+
+/// How the sink secures the dialogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text throughout (`smtp://`).
+    Plain,
+    /// STARTTLS (`smtp://…?tls=required`): offered in EHLO, required before MAIL.
+    StartTls,
+    /// Implicit TLS (`smtps://`): TLS from the first byte.
+    Implicit,
+}
+
+/// The test certificates' folder, `tests/fixtures/tls/`.
+pub fn tls_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls")
 }
 
 /// One message the sink accepted.
@@ -39,6 +71,8 @@ pub struct ReceivedMail {
     pub to: Vec<String>,
     /// The message as sent, dot-unstuffed, lines ending in CRLF.
     pub data: Vec<u8>,
+    /// Whether it came over TLS (after STARTTLS, or implicit).
+    pub tls: bool,
 }
 
 /// One MIME part, decoded.
@@ -56,7 +90,9 @@ pub struct Part {
 pub struct SmtpSink {
     /// Where it listens.
     pub address: SocketAddr,
+    tls: SmtpTls,
     messages: mpsc::UnboundedReceiver<ReceivedMail>,
+    tls_failures: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -66,31 +102,91 @@ impl Drop for SmtpSink {
     }
 }
 
+/// What a connection shares with the sink.
+#[derive(Clone)]
+struct Shared {
+    mode: SmtpMode,
+    acceptor: Option<TlsAcceptor>,
+    sender: mpsc::UnboundedSender<ReceivedMail>,
+    tls_failures: Arc<Mutex<Vec<String>>>,
+}
+
+/// The relay's TLS settings: the fixture certificate and key, rustls with ring.
+fn acceptor() -> TlsAcceptor {
+    let dir = tls_fixtures();
+    let certificates = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certificates, key)
+    .unwrap();
+    TlsAcceptor::from(Arc::new(config))
+}
+
 impl SmtpSink {
-    /// Starts a sink on a free port of 127.0.0.1.
+    /// Starts a plain sink on a free port of 127.0.0.1.
     pub async fn start(mode: SmtpMode) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_with(mode, SmtpTls::Plain).await
+    }
+
+    /// Starts a sink securing the dialogue as `tls` says, on a free port of 127.0.0.1.
+    pub async fn start_with(mode: SmtpMode, tls: SmtpTls) -> Self {
+        Self::start_at("127.0.0.1", mode, tls).await
+    }
+
+    /// Starts a sink on a free port of `ip`, a loopback address: another one than
+    /// 127.0.0.1 (Linux answers on all of 127.0.0.0/8) is a host its certificate is
+    /// not for.
+    pub async fn start_at(ip: &str, mode: SmtpMode, tls: SmtpTls) -> Self {
+        let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let address = listener.local_addr().unwrap();
         let (sender, messages) = mpsc::unbounded_channel();
+        let tls_failures = Arc::new(Mutex::new(Vec::new()));
+        let shared = Shared {
+            mode,
+            acceptor: (tls != SmtpTls::Plain).then(acceptor),
+            sender,
+            tls_failures: tls_failures.clone(),
+        };
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let sender = sender.clone();
+                let shared = shared.clone();
                 tokio::spawn(async move {
-                    let (read, mut write) = stream.into_split();
-                    let _ = session(BufReader::new(read), &mut write, mode, &sender).await;
+                    let _ = connection(stream, tls, &shared).await;
                 });
             }
         });
         Self {
             address,
+            tls,
             messages,
+            tls_failures,
             task,
         }
     }
 
-    /// `smtp://127.0.0.1:port`, for `SMTP_URL`.
+    /// The relay's URL for `SMTP_URL` at `host` (`127.0.0.1` or `localhost`, the
+    /// names its certificate holds): `smtp://` plain, `smtp://…?tls=required` for
+    /// STARTTLS, `smtps://` for implicit TLS.
+    pub fn url_at(&self, host: &str) -> String {
+        let port = self.address.port();
+        match self.tls {
+            SmtpTls::Plain => format!("smtp://{host}:{port}"),
+            SmtpTls::StartTls => format!("smtp://{host}:{port}?tls=required"),
+            SmtpTls::Implicit => format!("smtps://{host}:{port}"),
+        }
+    }
+
+    /// The relay's URL at the address it listens on, for `SMTP_URL`.
     pub fn url(&self) -> String {
-        format!("smtp://{}", self.address)
+        self.url_at(&self.address.ip().to_string())
     }
 
     /// The next message accepted, waiting up to `timeout`.
@@ -105,42 +201,133 @@ impl SmtpSink {
     pub fn try_next(&mut self) -> Option<ReceivedMail> {
         self.messages.try_recv().ok()
     }
+
+    /// Why each failed TLS handshake failed, as the server saw it (an alert the client
+    /// sent, a timeout…).
+    pub fn tls_failures(&self) -> Vec<String> {
+        self.tls_failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
+    /// [`tls_failures`](Self::tls_failures), waiting up to `timeout` for a first one:
+    /// the client may learn of the failure before the server does.
+    pub async fn tls_failures_within(&self, timeout: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let failures = self.tls_failures();
+            if !failures.is_empty() || tokio::time::Instant::now() >= deadline {
+                return failures;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
-/// Reads one line of at most [`MAX_LINE`] bytes; `None` at the end of the stream or past
-/// the bound.
+/// One client, from the greeting (or the handshake) to QUIT.
+async fn connection(stream: TcpStream, tls: SmtpTls, shared: &Shared) -> std::io::Result<()> {
+    match tls {
+        SmtpTls::Plain => {
+            let mut reader = BufReader::new(stream);
+            dialogue(&mut reader, true, false, false, shared).await?;
+        }
+        SmtpTls::Implicit => {
+            let Some(secure) = handshake(stream, shared).await else {
+                return Ok(());
+            };
+            dialogue(&mut BufReader::new(secure), true, false, true, shared).await?;
+        }
+        SmtpTls::StartTls => {
+            let mut reader = BufReader::new(stream);
+            if dialogue(&mut reader, true, true, false, shared).await? == End::StartTls {
+                // Bytes sent after STARTTLS, before the handshake, would be commands an
+                // attacker injected in clear: a relay must not run them over TLS.
+                if !reader.buffer().is_empty() {
+                    return Ok(());
+                }
+                let Some(secure) = handshake(reader.into_inner(), shared).await else {
+                    return Ok(());
+                };
+                // RFC 3207: the dialogue starts again, without a new greeting.
+                dialogue(&mut BufReader::new(secure), false, false, true, shared).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The server side of a TLS handshake on `stream`, bounded by [`HANDSHAKE`]; a failure
+/// is kept for [`SmtpSink::tls_failures`].
+async fn handshake(
+    stream: TcpStream,
+    shared: &Shared,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    let acceptor = shared.acceptor.as_ref()?;
+    let failure = match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+        Ok(Ok(secure)) => return Some(secure),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => "handshake timed out".to_owned(),
+    };
+    if let Ok(mut failures) = shared.tls_failures.lock() {
+        failures.push(failure);
+    }
+    None
+}
+
+/// Reads one line of at most [`MAX_LINE`] bytes, waiting at most [`IDLE`]; `None` at the
+/// end of the stream, past the bound or after the wait.
 async fn line<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Option<Vec<u8>> {
     let mut buffer = Vec::new();
-    let read = (&mut *reader)
-        .take(MAX_LINE)
-        .read_until(b'\n', &mut buffer)
-        .await
-        .ok()?;
+    let read = tokio::time::timeout(
+        IDLE,
+        (&mut *reader).take(MAX_LINE).read_until(b'\n', &mut buffer),
+    )
+    .await
+    .ok()?
+    .ok()?;
     if read == 0 || !buffer.ends_with(b"\n") {
         return None;
     }
     Some(buffer)
 }
 
-async fn session<R, W>(
-    mut reader: BufReader<R>,
-    writer: &mut W,
-    mode: SmtpMode,
-    sender: &mpsc::UnboundedSender<ReceivedMail>,
-) -> std::io::Result<()>
+/// How a dialogue ended.
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    /// QUIT, an error or a bound: the connection closes.
+    Closed,
+    /// The client asked for STARTTLS and was told to begin the handshake.
+    StartTls,
+}
+
+/// The SMTP dialogue on `stream`: greets if `greet`, offers STARTTLS if `offer_tls`
+/// (and then refuses MAIL until it), marks the messages it accepts `tls` if `tls`.
+async fn dialogue<S>(
+    stream: &mut BufReader<S>,
+    greet: bool,
+    offer_tls: bool,
+    tls: bool,
+    shared: &Shared,
+) -> std::io::Result<End>
 where
-    R: AsyncRead + Unpin,
-    W: tokio::io::AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
-    writer.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    if greet {
+        stream
+            .get_mut()
+            .write_all(b"220 sink.test ESMTP ready\r\n")
+            .await?;
+    }
     let mut from = None;
     let mut to = Vec::new();
     loop {
-        let Some(command) = line(&mut reader).await else {
-            writer
-                .write_all(b"500 line too long or connection closed\r\n")
+        let Some(command) = line(stream).await else {
+            stream
+                .get_mut()
+                .write_all(b"500 line too long, idle too long or connection closed\r\n")
                 .await?;
-            return Ok(());
+            return Ok(End::Closed);
         };
         let text = String::from_utf8_lossy(&command).trim_end().to_owned();
         let verb = text
@@ -149,29 +336,47 @@ where
             .unwrap_or_default()
             .to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
+            "EHLO" if offer_tls => {
+                b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-STARTTLS\r\n250 SIZE 33554432\r\n"
+            }
             "EHLO" => b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 33554432\r\n",
             "HELO" => b"250 sink.test\r\n",
+            "STARTTLS" if offer_tls => {
+                stream
+                    .get_mut()
+                    .write_all(b"220 2.0.0 ready to start TLS\r\n")
+                    .await?;
+                return Ok(End::StartTls);
+            }
+            "STARTTLS" => b"503 5.5.1 TLS not available or already active\r\n",
+            "MAIL" if offer_tls => b"530 5.7.0 must issue a STARTTLS command first\r\n",
             "MAIL" => {
                 from = Some(address_of(&text));
                 to.clear();
                 b"250 OK\r\n"
             }
             "RCPT" if from.is_none() => b"503 MAIL first\r\n",
-            "RCPT" if mode == SmtpMode::RefuseRecipients => b"550 5.7.1 relaying denied\r\n",
+            "RCPT" if shared.mode == SmtpMode::RefuseRecipients => {
+                b"550 5.7.1 relaying denied\r\n"
+            }
             "RCPT" => {
                 to.push(address_of(&text));
                 b"250 OK\r\n"
             }
             "DATA" if to.is_empty() => b"503 RCPT first\r\n",
             "DATA" => {
-                writer
+                stream
+                    .get_mut()
                     .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
                 let mut data = Vec::new();
                 loop {
-                    let Some(mut text) = line(&mut reader).await else {
-                        writer.write_all(b"500 line too long\r\n").await?;
-                        return Ok(());
+                    let Some(mut text) = line(stream).await else {
+                        stream
+                            .get_mut()
+                            .write_all(b"500 line too long or idle too long\r\n")
+                            .await?;
+                        return Ok(End::Closed);
                     };
                     if text == b".\r\n" || text == b".\n" {
                         break;
@@ -180,15 +385,19 @@ where
                         text.remove(0);
                     }
                     if data.len() + text.len() > MAX_MESSAGE {
-                        writer.write_all(b"552 message too large\r\n").await?;
-                        return Ok(());
+                        stream
+                            .get_mut()
+                            .write_all(b"552 message too large\r\n")
+                            .await?;
+                        return Ok(End::Closed);
                     }
                     data.extend_from_slice(&text);
                 }
-                let _ = sender.send(ReceivedMail {
+                let _ = shared.sender.send(ReceivedMail {
                     from: from.take().unwrap_or_default(),
                     to: std::mem::take(&mut to),
                     data,
+                    tls,
                 });
                 b"250 OK queued\r\n"
             }
@@ -199,12 +408,13 @@ where
             }
             "NOOP" => b"250 OK\r\n",
             "QUIT" => {
-                writer.write_all(b"221 bye\r\n").await?;
-                return Ok(());
+                stream.get_mut().write_all(b"221 bye\r\n").await?;
+                stream.get_mut().shutdown().await?;
+                return Ok(End::Closed);
             }
             _ => b"502 command not implemented\r\n",
         };
-        writer.write_all(reply).await?;
+        stream.get_mut().write_all(reply).await?;
     }
 }
 
@@ -482,6 +692,55 @@ fn part(headers: &[(String, String)], body: &[u8]) -> Part {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The relay's replies up to the first line that does not continue (`250-…`).
+    async fn reply(reader: &mut BufReader<TcpStream>) -> String {
+        let mut all = String::new();
+        loop {
+            let Some(text) = line(reader).await else {
+                return all;
+            };
+            let text = String::from_utf8_lossy(&text).into_owned();
+            all.push_str(&text);
+            if text.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn starttls_is_offered_required_and_not_fooled_by_injected_commands() {
+        let sink = SmtpSink::start_with(SmtpMode::Accept, SmtpTls::StartTls).await;
+        let mut client = BufReader::new(TcpStream::connect(sink.address).await.unwrap());
+        assert!(reply(&mut client).await.starts_with("220 "));
+        client.get_mut().write_all(b"EHLO test\r\n").await.unwrap();
+        assert!(reply(&mut client).await.contains("250-STARTTLS\r\n"));
+        client
+            .get_mut()
+            .write_all(b"MAIL FROM:<a@b.fr>\r\n")
+            .await
+            .unwrap();
+        assert!(reply(&mut client).await.starts_with("530 "));
+        // A command sent in clear after STARTTLS, before the handshake, closes the
+        // connection: it would otherwise run inside the TLS session.
+        client
+            .get_mut()
+            .write_all(b"STARTTLS\r\nMAIL FROM:<a@b.fr>\r\n")
+            .await
+            .unwrap();
+        assert!(reply(&mut client).await.starts_with("220 "));
+        assert_eq!(reply(&mut client).await, "", "closed");
+        assert!(sink.tls_failures().is_empty(), "no handshake began");
+
+        // Implicit TLS: a client speaking in clear gets no greeting, only a failed
+        // handshake.
+        let sink = SmtpSink::start_with(SmtpMode::Accept, SmtpTls::Implicit).await;
+        let mut client = BufReader::new(TcpStream::connect(sink.address).await.unwrap());
+        client.get_mut().write_all(b"EHLO test\r\n").await.unwrap();
+        assert_eq!(reply(&mut client).await, "", "closed");
+        let failures = sink.tls_failures_within(Duration::from_secs(5)).await;
+        assert_eq!(failures.len(), 1, "{failures:?}");
+    }
 
     #[test]
     fn encoded_words_and_quoted_printable_decode() {

@@ -12,7 +12,7 @@ use territoires_sync::{
     SyncStatus, start_scheduler,
 };
 use territoires_tests::TestDb;
-use territoires_tests::smtp::{SmtpMode, SmtpSink};
+use territoires_tests::smtp::{SmtpMode, SmtpSink, SmtpTls, tls_fixtures};
 use tokio::sync::mpsc;
 
 use crate::helpers::*;
@@ -345,6 +345,23 @@ async fn notification_settings_are_checked_at_start() {
     let mut content = b"-----BEGIN CERTIFICATE-----\n".to_vec();
     content.resize(2 * 1024 * 1024, b'A');
     std::fs::write(&huge, content).unwrap();
+    // PEM armour around what is no certificate: bytes that are not DER, text that is
+    // not base64; a key where the CA should be; an empty file.
+    let not_der = inbox.path().join("not-der.pem");
+    std::fs::write(
+        &not_der,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let not_base64 = inbox.path().join("not-base64.pem");
+    std::fs::write(
+        &not_base64,
+        "-----BEGIN CERTIFICATE-----\n!!!! pas du base64 !!!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let key = tls_fixtures().join("server.key.pem");
+    let empty = inbox.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
     let base = || SyncConfig {
         smtp_url: Some("smtp://127.0.0.1:25".to_owned()),
         notify_to: vec![TO.to_owned()],
@@ -442,6 +459,42 @@ async fn notification_settings_are_checked_at_start() {
             "SMTP_CA_FILE",
             "not a regular file",
         ),
+        (
+            SyncConfig {
+                smtp_url: Some("smtps://relay:465".to_owned()),
+                smtp_ca_file: Some(not_der),
+                ..base()
+            },
+            "SMTP_CA_FILE",
+            "not-der.pem: certificate 1 is not an X.509 certificate rustls accepts as an authority (BadEncoding)",
+        ),
+        (
+            SyncConfig {
+                smtp_url: Some("smtp://relay:587?tls=required".to_owned()),
+                smtp_ca_file: Some(not_base64),
+                ..base()
+            },
+            "SMTP_CA_FILE",
+            "not-base64.pem: certificate 1 is not valid PEM (base64 decode error",
+        ),
+        (
+            SyncConfig {
+                smtp_url: Some("smtps://relay:465".to_owned()),
+                smtp_ca_file: Some(key),
+                ..base()
+            },
+            "SMTP_CA_FILE",
+            "server.key.pem: holds no PEM certificate",
+        ),
+        (
+            SyncConfig {
+                smtp_url: Some("smtps://relay:465".to_owned()),
+                smtp_ca_file: Some(empty),
+                ..base()
+            },
+            "SMTP_CA_FILE",
+            "empty.pem: holds no PEM certificate",
+        ),
     ];
     for (config, setting, reason) in cases {
         let error = start_scheduler(db.clone(), config, None).await.err();
@@ -475,4 +528,290 @@ async fn notification_settings_are_checked_at_start() {
         "ALWAYS".parse::<NotifyWhen>().ok(),
         Some(NotifyWhen::Always)
     );
+}
+
+/// The time the body says the run ended (`terminé le 03/12/2026 16:10:36 +01:00`).
+fn finished_at_in_body(body: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    let after = body
+        .split("terminé le ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no end time in:\n{body}"));
+    let text: String = after
+        .chars()
+        .take("03/12/2026 16:10:36 +01:00".len())
+        .collect();
+    chrono::DateTime::parse_from_str(&text, "%d/%m/%Y %H:%M:%S %:z")
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_goes_through_starttls_and_implicit_tls_to_a_relay_of_the_internal_ca() {
+    let database = TestDb::new().await;
+    let db = database.connect().await;
+    let inbox = tempfile::tempdir().unwrap();
+    let certificates = tls_fixtures();
+    // A CA file may hold several authorities: each one is trusted, not only the first.
+    let bundle = inbox.path().join("bundle.pem");
+    std::fs::write(
+        &bundle,
+        [
+            std::fs::read(certificates.join("other-ca.pem")).unwrap(),
+            std::fs::read(certificates.join("ca.pem")).unwrap(),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let ca = certificates.join("ca.pem");
+    let mut rows = seeded_rows();
+    // `at`: the host in SMTP_URL (a name the certificate holds), or `opportunistic`
+    // for 127.0.0.1 with ?tls=opportunistic.
+    for (day, tls, at, ca_file, title) in [
+        (
+            "lundi.xlsx",
+            SmtpTls::StartTls,
+            "127.0.0.1",
+            &ca,
+            "Titre STARTTLS",
+        ),
+        (
+            "mardi.xlsx",
+            SmtpTls::Implicit,
+            "127.0.0.1",
+            &ca,
+            "Titre TLS",
+        ),
+        (
+            "mercredi.xlsx",
+            SmtpTls::StartTls,
+            "localhost",
+            &bundle,
+            "Titre nom",
+        ),
+        (
+            "jeudi.xlsx",
+            SmtpTls::Implicit,
+            "localhost",
+            &bundle,
+            "Titre liasse",
+        ),
+        // Opportunistic STARTTLS takes the CA file too (the relay requires the upgrade).
+        (
+            "vendredi.xlsx",
+            SmtpTls::StartTls,
+            "opportunistic",
+            &ca,
+            "Titre opportuniste",
+        ),
+    ] {
+        let case = format!("{tls:?} at {at}, {}", ca_file.display());
+        let mut sink = SmtpSink::start_with(SmtpMode::Accept, tls).await;
+        let url = match at {
+            "opportunistic" => sink.url().replace("tls=required", "tls=opportunistic"),
+            host => sink.url_at(host),
+        };
+        rows[0][2] = title;
+        std::fs::write(inbox.path().join(day), roster(&rows)).unwrap();
+        let (hook, mut delivered) = outcomes();
+        let config = SyncConfig {
+            smtp_url: Some(url),
+            notify_to: vec![TO.to_owned()],
+            smtp_ca_file: Some(ca_file.clone()),
+            notify: NotifyWhen::Always,
+            ..every_second(inbox.path())
+        };
+        let handle = start_scheduler(db.clone(), config, Some(hook))
+            .await
+            .unwrap();
+        let notifications = first(&mut delivered).await;
+        handle.stop(Duration::from_secs(10)).await.unwrap();
+        assert_eq!(notifications.mail, Delivery::Sent, "{case}");
+        let mail = sink.next(Duration::from_secs(5)).await.expect("a mail");
+        assert!(mail.tls, "{case}: the message came over TLS");
+        assert!(
+            sink.tls_failures().is_empty(),
+            "{case}: {:?}",
+            sink.tls_failures()
+        );
+        assert_eq!(mail.to, vec![TO.to_owned()], "{case}");
+
+        // French, with the time in Paris.
+        assert_eq!(
+            mail.subject(),
+            format!("[Territoires] Import planifié des coordonnateurs : Appliqué — {day}"),
+            "{case}"
+        );
+        let body = mail.text();
+        let run = runs(&db).await.pop().unwrap();
+        for expected in [
+            "Bonjour,".to_owned(),
+            "Statut : Appliqué (APPLIED)".to_owned(),
+            format!("Import n° {}", run.id),
+            "Import appliqué : 0 ajout, 1 modification".to_owned(),
+            "— Territoires (message automatique, ne pas répondre)".to_owned(),
+        ] {
+            assert!(
+                body.contains(&expected),
+                "{case}: {expected:?} not in:\n{body}"
+            );
+        }
+        let finished = finished_at_in_body(&body);
+        let paris = finished.with_timezone(&chrono_tz::Europe::Paris);
+        assert_eq!(
+            finished.offset().local_minus_utc(),
+            chrono::Offset::fix(paris.offset()).local_minus_utc(),
+            "{case}: Paris's offset on that day:\n{body}"
+        );
+        assert!(
+            finished >= run.started_at - chrono::Duration::seconds(1)
+                && finished <= chrono::Utc::now(),
+            "{case}: {finished} is when run {} ended",
+            run.id
+        );
+
+        assert_eq!(run.status, SyncStatus::Applied, "{case}");
+        assert_eq!(
+            by_last_name(&db, "LARA").await.title.as_deref(),
+            Some(title),
+            "{case}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_the_ca_does_not_vouch_for_gets_no_mail_and_the_import_still_applies() {
+    let database = TestDb::new().await;
+    let db = database.connect().await;
+    let inbox = tempfile::tempdir().unwrap();
+    let other = tls_fixtures().join("other-ca.pem");
+    let mut rows = seeded_rows();
+    // The other CA, and no CA file at all: the public authorities do not know the
+    // relay's internal CA either. And the right CA, but a relay reached at an address
+    // its certificate is not for.
+    let ca = tls_fixtures().join("ca.pem");
+    for (day, ip, tls, ca_file, title, why) in [
+        (
+            "lundi.xlsx",
+            "127.0.0.1",
+            SmtpTls::StartTls,
+            Some(&other),
+            "Titre STARTTLS refusé",
+            "UnknownIssuer); SMTP_CA_FILE must hold",
+        ),
+        (
+            "mardi.xlsx",
+            "127.0.0.1",
+            SmtpTls::Implicit,
+            Some(&other),
+            "Titre TLS refusé",
+            "UnknownIssuer); SMTP_CA_FILE must hold",
+        ),
+        (
+            "mercredi.xlsx",
+            "127.0.0.1",
+            SmtpTls::StartTls,
+            None,
+            "Titre sans autorité",
+            "UnknownIssuer); SMTP_CA_FILE must hold",
+        ),
+        (
+            "jeudi.xlsx",
+            "127.0.0.1",
+            SmtpTls::Implicit,
+            None,
+            "Titre TLS sans autorité",
+            "UnknownIssuer); SMTP_CA_FILE must hold",
+        ),
+        (
+            "vendredi.xlsx",
+            "127.0.0.2",
+            SmtpTls::StartTls,
+            Some(&ca),
+            "Titre autre adresse",
+            "not valid for name \"127.0.0.2\"; certificate is only valid for IpAddress(127.0.0.1) or DnsName(\"localhost\")); SMTP_URL must name",
+        ),
+        (
+            "samedi.xlsx",
+            "127.0.0.2",
+            SmtpTls::Implicit,
+            Some(&ca),
+            "Titre TLS autre adresse",
+            "not valid for name \"127.0.0.2\"; certificate is only valid for IpAddress(127.0.0.1) or DnsName(\"localhost\")); SMTP_URL must name",
+        ),
+    ] {
+        let case = format!("{tls:?} at {ip} with {ca_file:?}");
+        let mut sink = SmtpSink::start_at(ip, SmtpMode::Accept, tls).await;
+        rows[0][2] = title;
+        std::fs::write(inbox.path().join(day), roster(&rows)).unwrap();
+        let (hook, mut delivered) = outcomes();
+        let config = SyncConfig {
+            smtp_url: Some(sink.url()),
+            notify_to: vec![TO.to_owned()],
+            smtp_ca_file: ca_file.cloned(),
+            notify: NotifyWhen::Always,
+            ..every_second(inbox.path())
+        };
+        let handle = start_scheduler(db.clone(), config.clone(), Some(hook))
+            .await
+            .unwrap();
+        let notifications = first(&mut delivered).await;
+        handle.stop(Duration::from_secs(10)).await.unwrap();
+
+        // Reported as failed (logged, counted by the service's metrics)...
+        assert_eq!(notifications.mail, Delivery::Failed, "{case}");
+        // ...never sent: the client broke off at the relay's certificate.
+        assert!(
+            sink.next(Duration::from_millis(500)).await.is_none(),
+            "{case}: nothing delivered"
+        );
+        let failures = sink.tls_failures_within(Duration::from_secs(5)).await;
+        assert!(
+            failures.iter().any(|f| f.contains("received fatal alert")),
+            "{case}: the client broke off the handshake with an alert: {failures:?}"
+        );
+        // The import went through all the same.
+        let run = runs(&db).await.pop().unwrap();
+        assert_eq!(run.status, SyncStatus::Applied, "{case}");
+        assert_eq!(
+            by_last_name(&db, "LARA").await.title.as_deref(),
+            Some(title),
+            "{case}"
+        );
+
+        // What the log line says: the certificate, and where to look.
+        let mailer = territoires_sync::Mailer::from_config(&config)
+            .unwrap()
+            .unwrap();
+        let notice = territoires_sync::RunNotice {
+            facts: territoires_sync::RunFacts {
+                status: SyncStatus::Applied,
+                run_id: Some(run.id),
+                file_name: Some(day.to_owned()),
+                summary: "Import appliqué.".to_owned(),
+                errors: 0,
+                warnings: 0,
+                counts: territoires_sync::Counts::default(),
+                problems: Vec::new(),
+                more_problems: 0,
+                vacant_territories: Vec::new(),
+                would_vacate: Vec::new(),
+                set_aside: Vec::new(),
+                console_url: None,
+            },
+            finished_at: chrono::Utc::now(),
+            report_text: None,
+            annotated: None,
+        };
+        let error = mailer
+            .send(&notice, chrono_tz::Europe::Paris)
+            .await
+            .expect_err("refused")
+            .to_string();
+        for expected in ["certificate was refused", why] {
+            assert!(
+                error.contains(expected),
+                "{case}: {expected:?} not in {error}"
+            );
+        }
+        assert!(sink.try_next().is_none(), "{case}: nothing delivered");
+    }
 }
