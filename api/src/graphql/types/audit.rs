@@ -1,7 +1,7 @@
 //! `AuditEntry`: one write, as the audit log keeps it.
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
 use crate::graphql::types::{DateTime, Json};
+use async_graphql::{Enum, ID, Object, SimpleObject};
 use entity::AuditAction;
 use entity::audit_log::{self, FieldChange};
 

@@ -1,7 +1,7 @@
 //! `College`: a public collège.
 
-use async_graphql::{ID, Object};
 use crate::graphql::types::DateTime;
+use async_graphql::{ID, Object};
 
 use super::{Commune, LocalBody, Project, Territory};
 use crate::directory::{CollegeRow, ProjectQuery, ProjectSort, Snapshot};

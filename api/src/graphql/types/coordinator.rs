@@ -1,7 +1,7 @@
 //! `Coordinator`: a territory coordinator, as the HR roster describes them.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
 use crate::graphql::types::DateTime;
+use async_graphql::{Context, ID, Object, SimpleObject};
 use entity::Role;
 use entity::normalize::display_phone;
 

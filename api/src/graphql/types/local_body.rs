@@ -1,7 +1,7 @@
 //! `LocalBody`: a local body where the Département is represented.
 
-use async_graphql::{Context, ID, Object};
 use crate::graphql::types::DateTime;
+use async_graphql::{Context, ID, Object};
 use entity::{Labelled, LocalBodyKind};
 
 use super::{College, Commune, Coordinator, Territory};

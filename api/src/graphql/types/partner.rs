@@ -1,7 +1,7 @@
 //! `Partner`: a local partner of the Département.
 
-use async_graphql::{Context, ID, Object, Result};
 use crate::graphql::types::DateTime;
+use async_graphql::{Context, ID, Object, Result};
 use entity::normalize::display_phone;
 use entity::{Labelled, PartnerKind, Role, partner_expectation};
 

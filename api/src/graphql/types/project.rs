@@ -1,7 +1,7 @@
 //! `Project`: a cross-cutting project followed by coordinators.
 
-use async_graphql::{Context, ID, Object};
 use crate::graphql::types::DateTime;
+use async_graphql::{Context, ID, Object};
 use entity::{Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 
 use super::{College, Commune, Coordinator, Date, Partner, Territory, Theme};

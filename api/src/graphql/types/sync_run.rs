@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::graphql::types::{DateTime, Json};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
-use crate::graphql::types::{DateTime, Json};
 use entity::{
     Labelled, ProblemSeverity, Role, SyncPhase, SyncStatus, SyncTrigger, sync_run, sync_run_problem,
 };
