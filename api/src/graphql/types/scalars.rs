@@ -153,6 +153,7 @@ impl ScalarType for Json {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use chrono::TimeZone as _;
