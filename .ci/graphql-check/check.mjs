@@ -1,6 +1,6 @@
 // Checks the live GraphQL schema the way frontend tooling (codegen, Apollo, Relay) sees it:
 // 1. introspect the running server and build a client schema with graphql-js;
-// 2. compare it with the committed schema.graphql;
+// 2. compare it with the committed schema.graphql (scalars' @specifiedBy URLs included);
 // 3. when given the schema.graphql of the base revision, fail on any breaking change
 //    from it to the live schema (graphql-js findBreakingChanges: a removed field, type
 //    or enum value, an output field made nullable, a new required argument…), and list
@@ -27,7 +27,7 @@ async function post(query, variables, token) {
   return { status: response.status, body: await response.json() };
 }
 
-const introspection = await post(getIntrospectionQuery({ descriptions: true }), {});
+const introspection = await post(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true }), {});
 if (introspection.body.errors) {
   console.error(JSON.stringify(introspection.body.errors));
   process.exit(1);

@@ -1,6 +1,6 @@
 //! Which projects a query selects, and in which order.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::normalize::fold_tokens;
 use entity::{ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 
@@ -84,6 +84,8 @@ pub struct ProjectQuery {
     pub active_between: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     /// Every word found in the title or summary (folded).
     pub words: Vec<String>,
+    /// Last changed at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
     /// Archived projects too.
     pub include_archived: bool,
 }
@@ -121,6 +123,7 @@ impl ProjectQuery {
                 .words
                 .iter()
                 .all(|word| project.text.contains(word.as_str()))
+            && self.updated_since.is_none_or(|t| model.updated_at >= t)
     }
 
     /// The selected projects, in the order `sort`.

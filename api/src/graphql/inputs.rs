@@ -11,7 +11,7 @@ use entity::{
 use super::access::viewer;
 use super::ids;
 use super::pagination::{Page, PageArgs, paginate};
-use super::types::{Date, Project};
+use super::types::{Date, DateTime, Project};
 use crate::directory::{LocalBodyQuery, PartnerQuery, ProjectQuery, ProjectSort, Snapshot};
 use crate::error::{Error, Result};
 
@@ -50,6 +50,10 @@ pub struct ProjectFilter {
     /// Words found in the title or summary (case, accents and order ignored).
     #[graphql(validator(chars_max_length = 200))]
     pub text: Option<String>,
+    /// Changed at or after this time (any offset), to fetch only what changed since an
+    /// earlier read. Inclusive, so passing the latest `updatedAt` read returns that
+    /// project again: nothing changed in the same millisecond is missed.
+    pub updated_since: Option<DateTime>,
     /// Archived projects too (EDITOR token).
     pub include_archived: Option<bool>,
 }
@@ -220,6 +224,7 @@ impl ProjectFilter {
             lead,
             active_between,
             words: words(self.text.as_deref()),
+            updated_since: self.updated_since.map(DateTime::utc),
             include_archived: include_hidden(ctx, self.include_archived)?,
         })
     }

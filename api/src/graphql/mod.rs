@@ -74,17 +74,12 @@ impl Default for QueryLimits {
     }
 }
 
-/// What `DateTime` is, in place of the library's description.
-const DATE_TIME: &str = "A point in time, RFC 3339 (ISO 8601) with its offset, e.g. \
-\"2026-12-03T13:45:00.123456+00:00\": answers are in UTC; inputs may carry any offset.";
-
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot,
     )
-    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATE_TIME)
 }
 
 /// Builds the schema over `db` and its directory cache, with `limits` (applied to
@@ -127,9 +122,13 @@ pub async fn execute(
     response
 }
 
-/// The SDL of the schema, as committed in `schema.graphql`.
+/// The SDL of the schema, as committed in `schema.graphql`, with the `@specifiedBy`
+/// URL of each scalar that follows a published specification (code generators map them
+/// to types).
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    builder()
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The snapshot this request is answered from.

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, SimpleObject, Subscription};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{Role, SyncStatus, data_version};
 use futures_util::Stream;
 use futures_util::stream;
@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::events::{Events, RunEvent};
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
-use crate::graphql::types::SyncRun;
+use crate::graphql::types::{DateTime, SyncRun};
 
 /// The root of every subscription.
 #[derive(Default)]
@@ -38,7 +38,7 @@ pub struct DataChange {
     /// subscribing rather than a change.
     pub initial: bool,
     /// When this server learnt of it (UTC).
-    pub at: DateTime<Utc>,
+    pub at: DateTime,
 }
 
 /// Live updates, over WebSocket (`graphql-transport-ws` on `GET /graphql`) or
@@ -67,7 +67,7 @@ impl SubscriptionRoot {
         let first = DataChange {
             version: current,
             initial: true,
-            at: Utc::now(),
+            at: Utc::now().into(),
         };
         let later = stream::unfold((feed, db, current), |(mut feed, db, last)| async move {
             loop {
@@ -80,7 +80,7 @@ impl SubscriptionRoot {
                     let change = DataChange {
                         version,
                         initial: false,
-                        at: Utc::now(),
+                        at: Utc::now().into(),
                     };
                     return Some((change, (feed, db, version)));
                 }

@@ -11,6 +11,7 @@ mod console;
 mod console_history;
 mod console_provider;
 mod console_upload;
+mod date_time;
 mod editing_others;
 mod editing_projects;
 mod exposure;

@@ -2,7 +2,6 @@
 
 use async_graphql::connection::Edge;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::{Role, sync_run};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -10,7 +9,7 @@ use crate::editing::audit::AuditQuery;
 use crate::error::Error;
 use crate::graphql::access::RoleGuard;
 use crate::graphql::pagination::{ConnectionTotals, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
-use crate::graphql::types::{AuditEntry, SyncRun};
+use crate::graphql::types::{AuditEntry, DateTime, SyncRun};
 use crate::graphql::{ids, live_db};
 
 /// An API token, without its secret (only its hash is stored).
@@ -21,11 +20,11 @@ pub struct ApiToken {
     /// What it may do.
     pub role: Role,
     /// Creation time.
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTime,
     /// Refused after this time.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime>,
     /// Refused since this time.
-    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime>,
 }
 
 /// Administration queries.
@@ -189,9 +188,9 @@ impl AdminQuery {
             .map(|t| ApiToken {
                 name: t.name,
                 role: t.role,
-                created_at: t.created_at,
-                expires_at: t.expires_at,
-                revoked_at: t.revoked_at,
+                created_at: t.created_at.into(),
+                expires_at: t.expires_at.map(DateTime::from),
+                revoked_at: t.revoked_at.map(DateTime::from),
             })
             .collect())
     }

@@ -1,7 +1,7 @@
 //! `AuditEntry`: one write, as the audit log keeps it.
 
-use async_graphql::{Enum, ID, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use crate::graphql::types::{DateTime, Json};
+use async_graphql::{Enum, ID, Object, SimpleObject};
 use entity::AuditAction;
 use entity::audit_log::{self, FieldChange};
 
@@ -14,9 +14,9 @@ pub struct AuditChange {
     /// The field, as named in the API (`title`, `territories`…).
     pub field: String,
     /// Its value before (null when created).
-    pub before: Json<serde_json::Value>,
+    pub before: Json,
     /// Its value after (null when erased).
-    pub after: Json<serde_json::Value>,
+    pub after: Json,
 }
 
 /// The kinds of object the audit log records writes to.
@@ -68,8 +68,8 @@ impl AuditEntry {
     }
 
     /// When the write was committed.
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
 
     /// Who wrote: a token's name, a person's name, or `roster-sync` for roster imports.

@@ -1,7 +1,7 @@
 //! `College`: a public collège.
 
+use crate::graphql::types::DateTime;
 use async_graphql::{ID, Object};
-use chrono::{DateTime, Utc};
 
 use super::{Commune, LocalBody, Project, Territory};
 use crate::directory::{CollegeRow, ProjectQuery, ProjectSort, Snapshot};
@@ -82,8 +82,8 @@ impl<'a> College<'a> {
     }
 
     /// When it was archived.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.row.model.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.row.model.archived_at.map(DateTime::from)
     }
 
     /// Incremented on every change; send it back as `expectedVersion` when updating.

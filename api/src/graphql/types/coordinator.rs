@@ -1,7 +1,7 @@
 //! `Coordinator`: a territory coordinator, as the HR roster describes them.
 
+use crate::graphql::types::DateTime;
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::Role;
 use entity::normalize::display_phone;
 
@@ -47,9 +47,9 @@ pub struct Assignment<'a> {
     /// The territory.
     pub territory: Option<Territory<'a>>,
     /// Start of the period.
-    pub started_at: DateTime<Utc>,
+    pub started_at: DateTime,
     /// End of the period; null while current.
-    pub ended_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime>,
 }
 
 /// A territory coordinator (*coordonnateur / coordonnatrice de territoire*).
@@ -154,8 +154,8 @@ impl<'a> Coordinator<'a> {
             .iter()
             .map(|a| Assignment {
                 territory: Territory::at(self.dir, a.territory),
-                started_at: a.started_at,
-                ended_at: a.ended_at,
+                started_at: a.started_at.into(),
+                ended_at: a.ended_at.map(DateTime::from),
             })
             .collect()
     }

@@ -34,7 +34,7 @@ pub use overview::{CountByKey, TerritoryOverview};
 pub use partner::{Partner, PartnerExpectation};
 pub use project::Project;
 pub use saec::{Saec, SaecCoordinatorFunction};
-pub use scalars::{Date, GeoJson};
+pub use scalars::{Date, DateTime, GeoJson, Json};
 pub use sync_run::{ProblemsLoader, SyncProblem, SyncRun};
 pub use territory::Territory;
 pub use theme::Theme;

@@ -1,7 +1,7 @@
 //! `Partner`: a local partner of the Département.
 
+use crate::graphql::types::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::normalize::display_phone;
 use entity::{Labelled, PartnerKind, Role, partner_expectation};
 
@@ -62,8 +62,8 @@ impl PartnerExpectation<'_> {
     }
 
     /// When it was archived.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.0.archived_at.map(DateTime::from)
     }
 
     /// Incremented on every change; send it back as `expectedVersion` when archiving or
@@ -155,18 +155,18 @@ impl<'a> Partner<'a> {
     }
 
     /// When it was archived.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.row.model.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.row.model.archived_at.map(DateTime::from)
     }
 
     /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.model.created_at
+    async fn created_at(&self) -> DateTime {
+        self.row.model.created_at.into()
     }
 
     /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.model.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.row.model.updated_at.into()
     }
 
     /// Incremented on every change; send it back as `expectedVersion` when updating.

@@ -1,7 +1,7 @@
 //! `Project`: a cross-cutting project followed by coordinators.
 
+use crate::graphql::types::DateTime;
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use entity::{Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 
 use super::{College, Commune, Coordinator, Date, Partner, Territory, Theme};
@@ -159,18 +159,18 @@ impl<'a> Project<'a> {
     }
 
     /// When it was archived.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.row.model.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.row.model.archived_at.map(DateTime::from)
     }
 
     /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.model.created_at
+    async fn created_at(&self) -> DateTime {
+        self.row.model.created_at.into()
     }
 
     /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.model.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.row.model.updated_at.into()
     }
 
     /// Incremented on every change; send it back as `expectedVersion` when updating.

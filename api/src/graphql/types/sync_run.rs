@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::graphql::types::{DateTime, Json};
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{ComplexObject, Context, Enum, ID, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use entity::{
     Labelled, ProblemSeverity, Role, SyncPhase, SyncStatus, SyncTrigger, sync_run, sync_run_problem,
 };
@@ -232,13 +232,13 @@ impl SyncRun {
     }
 
     /// Start time.
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.model.started_at
+    async fn started_at(&self) -> DateTime {
+        self.model.started_at.into()
     }
 
     /// End time.
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.model.finished_at
+    async fn finished_at(&self) -> Option<DateTime> {
+        self.model.finished_at.map(DateTime::from)
     }
 
     /// The part of the import that ran last (`READING`, `VALIDATING`, `APPLYING`); null
@@ -265,8 +265,8 @@ impl SyncRun {
 
     /// When the run last reported (UTC): a `RUNNING` run silent for two minutes belongs
     /// to a process that is gone, and is marked `FAILED`.
-    async fn progress_at(&self) -> Option<DateTime<Utc>> {
-        self.model.progress_at
+    async fn progress_at(&self) -> Option<DateTime> {
+        self.model.progress_at.map(DateTime::from)
     }
 
     /// Who started it: a token's name, a person's name, `cli` or `schedule`. ADMIN
@@ -320,7 +320,7 @@ impl SyncRun {
     /// The plan (see `plan`) as a JSON value rather than a string holding JSON. ADMIN
     /// token.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
-    async fn plan_json(&self) -> Option<Json<serde_json::Value>> {
+    async fn plan_json(&self) -> Option<Json> {
         // Written by this service as JSON; a value that does not parse is no plan.
         serde_json::from_str(self.model.plan.as_deref()?)
             .ok()
