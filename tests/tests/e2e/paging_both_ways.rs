@@ -4,6 +4,7 @@
 //! Walking a list forward then backward gives the same items; orders are honoured; sizes
 //! over 100 and foreign cursors are refused; the query budget bounds `last`.
 
+use base64::Engine as _;
 use chrono::{Duration, TimeZone, Utc};
 use entity::{
     AuditAction, LocalBodyKind, PartnerKind, ProjectStatus, Role, SyncStatus, SyncTrigger,
@@ -428,6 +429,18 @@ async fn sync_runs_and_audit_log_page_both_ways_newest_or_oldest_first() {
     let oldest_first: Vec<String> = (0..ENTRIES).map(|i| format!("actor-{i}")).collect();
     assert_eq!(log.walk(&app, Value::Null).await, reversed(&oldest_first));
     assert_eq!(log.walk(&app, json!("OLDEST_FIRST")).await, oldest_first);
+
+    // The cursors handed out before (newest first only) still work: audit entry ids are
+    // 1 to 7 in insertion order, run ids 1 to 5.
+    let after_five = log
+        .page(&app, json!({ "first": 2, "after": "audit:5" }))
+        .await;
+    assert_eq!(keys(&after_five), ["actor-3", "actor-2"]);
+    let run_cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("SyncRunCursor:4");
+    let after_four = runs
+        .page(&app, json!({ "first": 2, "after": run_cursor }))
+        .await;
+    assert_eq!(keys(&after_four), ["run-2.xlsx", "run-1.xlsx"]);
 
     // With a filter, the window and the count are the filter's.
     let partners_only = Paged {

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use entity::{Role, sync_run};
 use sea_orm::EntityTrait;
 
-use crate::directory::OrderSpec;
+use crate::directory::{KeyPart, OrderSpec};
 use crate::editing::audit::AuditQuery;
 use crate::error::Error;
 use crate::graphql::access::RoleGuard;
 use crate::graphql::inputs::HistoryOrder;
-use crate::graphql::pagination::{IdPaging, Page, PageArgs};
+use crate::graphql::pagination::{IdPaging, Page, PageArgs, encode_cursor};
 use crate::graphql::types::{AuditEntry, SyncRun};
 use crate::graphql::{ids, live_db};
 use crate::roster_runs::RunFilter;
@@ -49,6 +49,31 @@ fn audit_order(order: Option<HistoryOrder>) -> OrderSpec {
         .spec("audit_log.newest", "audit_log.oldest")
 }
 
+/// `cursor` as this list reads it today: `syncRuns` and `auditLog` handed out other
+/// cursors (`SyncRunCursor` IDs, `audit:<id>`) before they paged both ways, newest first
+/// only; one of those (which `legacy` reads) becomes its newest-first cursor of today, so
+/// a client half-way through a list across an upgrade carries on.
+fn upgraded(
+    cursor: Option<String>,
+    spec: &OrderSpec,
+    legacy: impl Fn(&str) -> Option<i64>,
+) -> Option<String> {
+    cursor.map(|cursor| match legacy(&cursor) {
+        Some(id) if spec.descending == [true] => encode_cursor(spec, &[KeyPart::Int(id)]),
+        _ => cursor,
+    })
+}
+
+fn legacy_run_cursor(cursor: &str) -> Option<i64> {
+    ids::decode_as(cursor, "SyncRunCursor", "after")
+        .ok()
+        .map(i64::from)
+}
+
+fn legacy_audit_cursor(cursor: &str) -> Option<i64> {
+    cursor.strip_prefix("audit:")?.parse().ok()
+}
+
 #[Object]
 impl AdminQuery {
     /// Roster imports, newest first unless `orderBy` says otherwise. ADMIN token.
@@ -67,13 +92,14 @@ impl AdminQuery {
         #[graphql(desc = "Sort order; default: newest first.")] order_by: Option<HistoryOrder>,
     ) -> Result<Page<SyncRun>> {
         let db = live_db(ctx)?;
+        let spec = sync_runs_order(order_by);
         let args = PageArgs {
-            after,
-            before,
+            after: upgraded(after, &spec, legacy_run_cursor),
+            before: upgraded(before, &spec, legacy_run_cursor),
             first,
             last,
         };
-        let paging = IdPaging::new(&args, sync_runs_order(order_by))?;
+        let paging = IdPaging::new(&args, spec)?;
         let (runs, total) = RunFilter::default().window(db, &paging.window).await?;
         Ok(paging.page(runs, total, |run| i64::from(run.id), SyncRun::summary))
     }
@@ -116,13 +142,14 @@ impl AdminQuery {
         #[graphql(desc = "Sort order; default: newest first.")] order_by: Option<HistoryOrder>,
     ) -> Result<Page<AuditEntry>> {
         let db = live_db(ctx)?;
+        let spec = audit_order(order_by);
         let args = PageArgs {
-            after,
-            before,
+            after: upgraded(after, &spec, legacy_audit_cursor),
+            before: upgraded(before, &spec, legacy_audit_cursor),
             first,
             last,
         };
-        let paging = IdPaging::new(&args, audit_order(order_by))?;
+        let paging = IdPaging::new(&args, spec)?;
         let (entity, entity_id) = match entity_id {
             Some(id) => {
                 let (kind, id) = ids::decode(&id, "entityId")?;
