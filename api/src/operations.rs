@@ -44,6 +44,13 @@ pub const EXAMPLES: &[Example] = &[
         )),
     },
     Example {
+        name: "commune-projects",
+        document: include_str!("../../docs/operations/commune-projects.graphql"),
+        variables: Some(include_str!(
+            "../../docs/operations/commune-projects.variables.json"
+        )),
+    },
+    Example {
         name: "directory",
         document: include_str!("../../docs/operations/directory.graphql"),
         variables: None,

@@ -20,6 +20,7 @@ use territoires_sync::{
     annotate,
 };
 
+use crate::directory::IdWindow;
 use crate::error::{Error, Result};
 
 /// A run as listed: everything but its plan (a large roster's plan weighs megabytes).
@@ -90,6 +91,20 @@ impl RunFilter {
             .offset(page.saturating_sub(1).saturating_mul(size))
             .limit(size)
             .into_partial_model::<RunSummary>()
+            .all(db)
+            .await?;
+        Ok((runs, total))
+    }
+
+    /// The runs of `window` (in the order it reads them), whole, and the number of runs.
+    pub async fn window(
+        self,
+        db: &DatabaseConnection,
+        window: &IdWindow,
+    ) -> Result<(Vec<sync_run::Model>, u64)> {
+        let total = self.select().count(db).await?;
+        let runs = window
+            .apply(self.select(), sync_run::Column::Id)
             .all(db)
             .await?;
         Ok((runs, total))

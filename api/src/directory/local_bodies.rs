@@ -1,9 +1,66 @@
-//! Which local bodies and partners a query selects (both listed by name).
+//! Which local bodies and partners a query selects, and in which order (by name unless
+//! asked otherwise).
 
+use chrono::{DateTime, Utc};
 use entity::normalize::fold;
 use entity::{LocalBodyKind, PartnerKind};
 
+use super::order::{KeyPart, OrderSpec};
 use super::snapshot::Snapshot;
+
+/// What local bodies and partners can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NamedSort {
+    /// Name, ignoring case and accents (the default, A to Z).
+    Name,
+    /// Last change.
+    UpdatedAt,
+}
+
+impl NamedSort {
+    /// The ordering: the sorted value, then the id, in the same direction. By name A to
+    /// Z is `name.asc`, the name cursors carried before other orders existed: cursors
+    /// handed out then still work.
+    pub fn spec(self, descending: bool) -> OrderSpec {
+        let directions: &'static [bool] = if descending {
+            &[true, true]
+        } else {
+            &[false, false]
+        };
+        let name = match (self, descending) {
+            (Self::Name, false) => "name.asc",
+            (Self::Name, true) => "name.desc",
+            (Self::UpdatedAt, false) => "updated_at.asc",
+            (Self::UpdatedAt, true) => "updated_at.desc",
+        };
+        OrderSpec {
+            name,
+            descending: directions,
+        }
+    }
+
+    /// The sort key of a row named `name`, last changed at `updated_at`, with id `id`.
+    pub fn key(self, name: &str, updated_at: DateTime<Utc>, id: i32) -> Vec<KeyPart> {
+        let value = match self {
+            Self::Name => KeyPart::Text(fold(name)),
+            Self::UpdatedAt => KeyPart::Int(updated_at.timestamp_micros()),
+        };
+        vec![value, KeyPart::Int(i64::from(id))]
+    }
+
+    /// `selected` (by name, as the snapshot keeps them) in this order.
+    fn reorder(
+        self,
+        descending: bool,
+        selected: Vec<usize>,
+        key: impl Fn(usize) -> Vec<KeyPart>,
+    ) -> Vec<usize> {
+        if self == Self::Name && !descending {
+            return selected;
+        }
+        self.spec(descending).sorted(selected, |&i| key(i))
+    }
+}
 
 /// A selection of local bodies; every criterion given must hold.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +96,14 @@ impl LocalBodyQuery {
             .map(|(i, _)| i)
             .collect()
     }
+
+    /// The selected local bodies, in the order `sort`.
+    pub fn select_sorted(&self, dir: &Snapshot, sort: NamedSort, descending: bool) -> Vec<usize> {
+        sort.reorder(descending, self.select(dir), |b| {
+            let model = &dir.local_bodies[b].model;
+            sort.key(&model.name, model.updated_at, model.id)
+        })
+    }
 }
 
 /// A selection of partners; every criterion given must hold.
@@ -71,6 +136,14 @@ impl PartnerQuery {
             })
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// The selected partners, in the order `sort`.
+    pub fn select_sorted(&self, dir: &Snapshot, sort: NamedSort, descending: bool) -> Vec<usize> {
+        sort.reorder(descending, self.select(dir), |p| {
+            let model = &dir.partners[p].model;
+            sort.key(&model.name, model.updated_at, model.id)
+        })
     }
 }
 

@@ -20,9 +20,9 @@ mod search;
 mod snapshot;
 
 pub use cache::DirectoryCache;
-pub use local_bodies::{LocalBodyQuery, PartnerQuery};
+pub use local_bodies::{LocalBodyQuery, NamedSort, PartnerQuery};
 pub use matching::{KeySource, Match, MatchRank, NameIndex};
-pub use order::{KeyPart, OrderSpec};
+pub use order::{IdWindow, KeyPart, OrderSpec};
 pub use overview::{Overview, overview};
 pub use projects::{ProjectQuery, ProjectSort};
 pub use rows::Rows;

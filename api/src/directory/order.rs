@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde::{Deserialize, Serialize};
 
 /// One component of a sort key.
@@ -55,6 +56,51 @@ impl OrderSpec {
             items.into_iter().map(|item| (key(&item), item)).collect();
         keyed.sort_by(|(a, _), (b, _)| self.compare(a, b));
         keyed.into_iter().map(|(_, item)| item).collect()
+    }
+}
+
+/// One page's worth of rows of a database list ordered by its integer primary key (the
+/// audit log, roster imports: append-only, so the id is also the time order). The cursors
+/// of such a list carry the id; what lies between them is read with one indexed range
+/// query, whatever the page's position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdWindow {
+    /// Whether the list runs by increasing ids (oldest first) rather than decreasing.
+    pub ascending: bool,
+    /// Only the rows after this id, in the list's order.
+    pub after: Option<i64>,
+    /// Only the rows before this id, in the list's order.
+    pub before: Option<i64>,
+    /// Read from the end of the window backwards (a `last` page) rather than from its
+    /// start.
+    pub from_end: bool,
+    /// How many rows to read (one more than the page, to tell whether more follow).
+    pub limit: u64,
+}
+
+impl IdWindow {
+    /// `select` restricted to the window and ordered as it is read, on the key `id`.
+    pub fn apply<E: EntityTrait, C: ColumnTrait>(&self, mut select: Select<E>, id: C) -> Select<E> {
+        if let Some(after) = self.after {
+            select = select.filter(if self.ascending {
+                id.gt(after)
+            } else {
+                id.lt(after)
+            });
+        }
+        if let Some(before) = self.before {
+            select = select.filter(if self.ascending {
+                id.lt(before)
+            } else {
+                id.gt(before)
+            });
+        }
+        let select = if self.ascending != self.from_end {
+            select.order_by_asc(id)
+        } else {
+            select.order_by_desc(id)
+        };
+        select.limit(self.limit)
     }
 }
 

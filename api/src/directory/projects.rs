@@ -68,6 +68,8 @@ pub struct ProjectQuery {
     pub commune: Option<usize>,
     /// Linked to this collège.
     pub college: Option<usize>,
+    /// With this partner taking part.
+    pub partner: Option<usize>,
     /// In one of these statuses (any when empty).
     pub statuses: Vec<ProjectStatus>,
     /// On this axis.
@@ -100,6 +102,7 @@ impl ProjectQuery {
                 .is_none_or(|t| project.territories.contains(&t))
             && self.commune.is_none_or(|c| project.communes.contains(&c))
             && self.college.is_none_or(|c| project.colleges.contains(&c))
+            && self.partner.is_none_or(|p| project.partners.contains(&p))
             && (self.statuses.is_empty() || self.statuses.contains(&model.status))
             && self.axis.is_none_or(|a| project.axes.contains(&a))
             && self.theme.is_none_or(|t| project.themes.contains(&t))

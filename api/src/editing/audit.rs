@@ -1,4 +1,4 @@
-//! Reading the audit log: newest first, optionally for one entity, one object or one
+//! Reading the audit log: newest first (or a window of it in either order), optionally for one entity, one object or one
 //! author.
 
 use entity::audit_log;
@@ -7,6 +7,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
+use crate::directory::IdWindow;
 use crate::error::Result;
 
 /// Which entries to read.
@@ -54,19 +55,18 @@ impl AuditQuery {
         Ok((entries, total))
     }
 
-    /// Up to `limit` entries older than entry `before_id`, newest first, and the total.
-    pub async fn page(
+    /// The entries of `window` (in the order it reads them), and the total.
+    pub async fn window(
         &self,
         db: &DatabaseConnection,
-        before_id: Option<i64>,
-        limit: u64,
+        window: &IdWindow,
     ) -> Result<(Vec<audit_log::Model>, u64)> {
         let total = self.select().count(db).await?;
-        let mut select = self.select().order_by_desc(audit_log::Column::Id);
-        if let Some(before) = before_id {
-            select = select.filter(audit_log::Column::Id.lt(before));
-        }
-        Ok((select.limit(limit).all(db).await?, total))
+        let entries = window
+            .apply(self.select(), audit_log::Column::Id)
+            .all(db)
+            .await?;
+        Ok((entries, total))
     }
 }
 

@@ -11,8 +11,10 @@ use entity::{
 use super::access::viewer;
 use super::ids;
 use super::pagination::{Page, PageArgs, paginate};
-use super::types::{Date, DateTime, Project};
-use crate::directory::{LocalBodyQuery, PartnerQuery, ProjectQuery, ProjectSort, Snapshot};
+use super::types::{Date, DateTime, LocalBody, Partner, Project};
+use crate::directory::{
+    LocalBodyQuery, NamedSort, OrderSpec, PartnerQuery, ProjectQuery, ProjectSort, Snapshot,
+};
 use crate::error::{Error, Result};
 
 /// Which projects to list; every criterion given must hold.
@@ -87,6 +89,69 @@ pub struct ProjectOrder {
     /// Direction; default DESC.
     #[graphql(default)]
     pub direction: OrderDirection,
+}
+
+/// What local bodies can be sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LocalBodyOrderField {
+    /// Name, ignoring case and accents.
+    Name,
+    /// Last change.
+    UpdatedAt,
+}
+
+/// How to sort local bodies; ties are broken by creation order, in the same direction.
+#[derive(InputObject, Debug)]
+pub struct LocalBodyOrder {
+    /// What to sort by.
+    pub field: LocalBodyOrderField,
+    /// Direction; default ASC by name (A to Z), DESC by last change (most recent first).
+    pub direction: Option<OrderDirection>,
+}
+
+/// What partners can be sorted by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PartnerOrderField {
+    /// Name, ignoring case and accents.
+    Name,
+    /// Last change.
+    UpdatedAt,
+}
+
+/// How to sort partners; ties are broken by creation order, in the same direction.
+#[derive(InputObject, Debug)]
+pub struct PartnerOrder {
+    /// What to sort by.
+    pub field: PartnerOrderField,
+    /// Direction; default ASC by name (A to Z), DESC by last change (most recent first).
+    pub direction: Option<OrderDirection>,
+}
+
+/// The order of a history (the audit log, roster imports), which is the order things
+/// happened in.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum HistoryOrder {
+    /// Most recent first.
+    #[default]
+    NewestFirst,
+    /// Oldest first.
+    OldestFirst,
+}
+
+impl HistoryOrder {
+    /// The ordering of a history by id, `newest` and `oldest` naming it in cursors.
+    pub fn spec(self, newest: &'static str, oldest: &'static str) -> OrderSpec {
+        match self {
+            Self::NewestFirst => OrderSpec {
+                name: newest,
+                descending: &[true],
+            },
+            Self::OldestFirst => OrderSpec {
+                name: oldest,
+                descending: &[false],
+            },
+        }
+    }
 }
 
 /// Which local bodies to list; every criterion given must hold.
@@ -216,6 +281,7 @@ impl ProjectFilter {
             territory: territory(dir, self.territory, &["filter", "territory"])?,
             commune: commune(dir, self.commune.as_deref(), &["filter", "commune"])?,
             college: college(dir, self.college.as_deref(), &["filter", "college"])?,
+            partner: None,
             statuses: self.status.unwrap_or_default(),
             axis: self.axis,
             theme,
@@ -271,6 +337,17 @@ pub fn project_page<'a>(
     if in_territory.is_some() {
         query.territory = in_territory;
     }
+    projects_page(dir, &query, order, &args)
+}
+
+/// A page of the projects `query` selects, sorted by `order` (default: most recently
+/// updated first).
+pub fn projects_page<'a>(
+    dir: &'a Snapshot,
+    query: &ProjectQuery,
+    order: Option<ProjectOrder>,
+    args: &PageArgs,
+) -> Result<Page<Project<'a>>> {
     let (sort, descending) = match order {
         None => (ProjectSort::UpdatedAt, true),
         Some(order) => (
@@ -287,7 +364,72 @@ pub fn project_page<'a>(
         &selected,
         &sort.spec(descending),
         |p| sort.key(&dir.projects[p]),
-        &args,
+        args,
         |p| Project::at(dir, p),
+    )
+}
+
+/// The domain sort of a name-or-update order: by name A to Z when none is given; a
+/// missing direction is ASC by name, DESC by last change.
+fn named_sort(field: Option<NamedSort>, direction: Option<OrderDirection>) -> (NamedSort, bool) {
+    let sort = field.unwrap_or(NamedSort::Name);
+    let descending = match direction {
+        Some(direction) => direction == OrderDirection::Desc,
+        None => sort == NamedSort::UpdatedAt,
+    };
+    (sort, descending)
+}
+
+/// A page of the local bodies `query` selects, sorted by `order` (default: by name).
+pub fn local_bodies_page<'a>(
+    dir: &'a Snapshot,
+    query: &LocalBodyQuery,
+    order: Option<LocalBodyOrder>,
+    args: &PageArgs,
+) -> Result<Page<LocalBody<'a>>> {
+    let (sort, descending) = named_sort(
+        order.as_ref().map(|o| match o.field {
+            LocalBodyOrderField::Name => NamedSort::Name,
+            LocalBodyOrderField::UpdatedAt => NamedSort::UpdatedAt,
+        }),
+        order.and_then(|o| o.direction),
+    );
+    let selected = query.select_sorted(dir, sort, descending);
+    paginate(
+        &selected,
+        &sort.spec(descending),
+        |b| {
+            let model = &dir.local_bodies[b].model;
+            sort.key(&model.name, model.updated_at, model.id)
+        },
+        args,
+        |b| LocalBody::at(dir, b),
+    )
+}
+
+/// A page of the partners `query` selects, sorted by `order` (default: by name).
+pub fn partners_page<'a>(
+    dir: &'a Snapshot,
+    query: &PartnerQuery,
+    order: Option<PartnerOrder>,
+    args: &PageArgs,
+) -> Result<Page<Partner<'a>>> {
+    let (sort, descending) = named_sort(
+        order.as_ref().map(|o| match o.field {
+            PartnerOrderField::Name => NamedSort::Name,
+            PartnerOrderField::UpdatedAt => NamedSort::UpdatedAt,
+        }),
+        order.and_then(|o| o.direction),
+    );
+    let selected = query.select_sorted(dir, sort, descending);
+    paginate(
+        &selected,
+        &sort.spec(descending),
+        |p| {
+            let model = &dir.partners[p].model;
+            sort.key(&model.name, model.updated_at, model.id)
+        },
+        args,
+        |p| Partner::at(dir, p),
     )
 }

@@ -1,6 +1,9 @@
-//! Relay connections over in-memory lists: `first`/`after` and `last`/`before`, opaque
-//! cursors carrying the sort key of their item (so a page resumes at the right place
-//! even when items changed or disappeared since), `totalCount`, and a maximum page size.
+//! Relay connections: `first`/`after` and `last`/`before`, opaque cursors carrying the
+//! sort key of their item (so a page resumes at the right place even when items changed
+//! or disappeared since), `totalCount`, and a maximum page size. Lists of the snapshot
+//! are paged in memory ([`paginate`]); lists read from the database by id (the audit
+//! log, roster imports) with one range query ([`IdPaging`]), under the same arguments,
+//! limits, cursor format and errors.
 
 use std::borrow::Cow;
 
@@ -9,7 +12,7 @@ use async_graphql::{Object, OutputType, SimpleObject, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::directory::{KeyPart, OrderSpec};
+use crate::directory::{IdWindow, KeyPart, OrderSpec};
 use crate::error::Error;
 
 /// Page size when neither `first` nor `last` is given.
@@ -202,6 +205,18 @@ pub fn decode_cursor(
     Ok(key)
 }
 
+/// The page sizes asked, checked: `first` (the default when neither is given) and
+/// `last`.
+fn page_sizes(args: &PageArgs) -> Result<(Option<usize>, Option<usize>), Error> {
+    let first = page_size(args.first, "first")?;
+    let last = page_size(args.last, "last")?;
+    let first = match (first, last) {
+        (None, None) => Some(DEFAULT_PAGE_SIZE),
+        (first, _) => first,
+    };
+    Ok((first, last))
+}
+
 /// One page of `items` (already in the order `spec`), as a connection of the nodes
 /// `node` makes.
 pub fn paginate<T: OutputType>(
@@ -211,12 +226,7 @@ pub fn paginate<T: OutputType>(
     args: &PageArgs,
     node: impl Fn(usize) -> Option<T>,
 ) -> Result<Page<T>, Error> {
-    let first = page_size(args.first, "first")?;
-    let last = page_size(args.last, "last")?;
-    let first = match (first, last) {
-        (None, None) => Some(DEFAULT_PAGE_SIZE),
-        (first, _) => first,
-    };
+    let (first, last) = page_sizes(args)?;
     let mut start = 0;
     let mut end = items.len();
     if let Some(after) = &args.after {
@@ -250,6 +260,100 @@ pub fn paginate<T: OutputType>(
         }
     }
     Ok(connection)
+}
+
+/// One page of a database list ordered by id (`spec` has a single key part, the id):
+/// the checked arguments and the [`IdWindow`] the domain reads, then the page made of
+/// what it read.
+///
+/// `hasPreviousPage` is true when rows were left out before the page or an `after`
+/// cursor was given, `hasNextPage` when rows were left out after it or a `before`
+/// cursor was given: exact as long as the cursors' rows exist, which they do in these
+/// append-only lists.
+#[derive(Debug, Clone)]
+pub struct IdPaging {
+    spec: OrderSpec,
+    first: Option<usize>,
+    last: Option<usize>,
+    /// What to read.
+    pub window: IdWindow,
+}
+
+impl IdPaging {
+    /// Checks `args` against the ordering `spec` (sizes, cursors of this ordering).
+    pub fn new(args: &PageArgs, spec: OrderSpec) -> Result<Self, Error> {
+        let (first, last) = page_sizes(args)?;
+        let id = |cursor: &Option<String>, argument: &str| -> Result<Option<i64>, Error> {
+            let Some(cursor) = cursor else {
+                return Ok(None);
+            };
+            match decode_cursor(cursor, &spec, argument)?.as_slice() {
+                [KeyPart::Int(id)] => Ok(Some(*id)),
+                _ => Err(Error::bad_input(
+                    format!("{argument} is not a cursor of this list"),
+                    &[argument],
+                )),
+            }
+        };
+        let (from_end, size) = match (first, last) {
+            (Some(first), _) => (false, first),
+            (None, last) => (true, last.unwrap_or(DEFAULT_PAGE_SIZE)),
+        };
+        let window = IdWindow {
+            ascending: !spec.descending.first().copied().unwrap_or(false),
+            after: id(&args.after, "after")?,
+            before: id(&args.before, "before")?,
+            from_end,
+            limit: size as u64 + 1,
+        };
+        Ok(Self {
+            spec,
+            first,
+            last,
+            window,
+        })
+    }
+
+    /// The page of `rows`, read through [`Self::window`] (in its reading order), out of
+    /// `total` rows; `id` is a row's key, `node` makes its node.
+    pub fn page<R, T: OutputType>(
+        &self,
+        mut rows: Vec<R>,
+        total: u64,
+        id: impl Fn(&R) -> i64,
+        node: impl Fn(R) -> T,
+    ) -> Page<T> {
+        let mut left_before = false;
+        let mut left_after = false;
+        if self.window.from_end {
+            let size = self.last.unwrap_or(DEFAULT_PAGE_SIZE);
+            left_before = rows.len() > size;
+            rows.truncate(size);
+            rows.reverse();
+        } else {
+            let size = self.first.unwrap_or(DEFAULT_PAGE_SIZE);
+            left_after = rows.len() > size;
+            rows.truncate(size);
+            if let Some(last) = self.last
+                && rows.len() > last
+            {
+                rows.drain(..rows.len() - last);
+                left_before = true;
+            }
+        }
+        let mut connection = Page::with_additional_fields(
+            left_before || self.window.after.is_some(),
+            left_after || self.window.before.is_some(),
+            ConnectionTotals {
+                total_count: i32::try_from(total).unwrap_or(i32::MAX),
+            },
+        );
+        connection.edges.extend(rows.into_iter().map(|row| {
+            let cursor = encode_cursor(&self.spec, &[KeyPart::Int(id(&row))]);
+            Edge::new(cursor, node(row))
+        }));
+        connection
+    }
 }
 
 #[cfg(test)]
@@ -328,6 +432,139 @@ mod tests {
             vec![3, 4]
         );
         Ok(())
+    }
+
+    /// What the database answers to `window` over rows with ids `ids` (ascending).
+    fn read(ids: &[i64], window: &IdWindow) -> Vec<i64> {
+        let after = |id: i64| match window.after {
+            None => true,
+            Some(a) if window.ascending => id > a,
+            Some(a) => id < a,
+        };
+        let before = |id: i64| match window.before {
+            None => true,
+            Some(b) if window.ascending => id < b,
+            Some(b) => id > b,
+        };
+        let mut rows: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|&id| after(id) && before(id))
+            .collect();
+        if window.ascending == window.from_end {
+            rows.reverse();
+        }
+        rows.truncate(window.limit as usize);
+        rows
+    }
+
+    fn nodes<T: OutputType + Copy>(page: &Page<T>) -> Vec<T> {
+        page.edges.iter().map(|e| e.node).collect()
+    }
+
+    #[test]
+    fn id_pages_agree_with_in_memory_pages() -> Result<(), Error> {
+        let ids: Vec<i64> = vec![3, 5, 8, 13, 21, 34, 55];
+        for descending in [false, true] {
+            let spec = OrderSpec {
+                name: if descending { "ids.desc" } else { "ids.asc" },
+                descending: if descending { &[true] } else { &[false] },
+            };
+            let mut in_order = ids.clone();
+            if descending {
+                in_order.reverse();
+            }
+            let positions: Vec<usize> = (0..in_order.len()).collect();
+            let cursor = |i: usize| encode_cursor(&spec, &[KeyPart::Int(in_order[i])]);
+            let sizes = [None, Some(0), Some(2), Some(7), Some(9)];
+            let cursors = [None, Some(0), Some(2), Some(6)];
+            for first in sizes {
+                for last in sizes {
+                    for after in cursors {
+                        for before in cursors {
+                            let args = PageArgs {
+                                first: first.map(|n: i32| n),
+                                last,
+                                after: after.map(cursor),
+                                before: before.map(cursor),
+                            };
+                            let memory = paginate(
+                                &positions,
+                                &spec,
+                                |i| vec![KeyPart::Int(in_order[i])],
+                                &args,
+                                |i| Some(in_order[i]),
+                            )?;
+                            let paging = IdPaging::new(&args, spec)?;
+                            let rows = read(&ids, &paging.window);
+                            let database = paging.page(rows, ids.len() as u64, |&id| id, |id| id);
+                            assert_eq!(nodes(&database), nodes(&memory), "{args:?} {spec:?}");
+                            assert_eq!(
+                                database.edges.first().map(|e| &e.cursor),
+                                memory.edges.first().map(|e| &e.cursor)
+                            );
+                            assert_eq!(database.additional_fields.total_count, 7);
+                            // Exact whenever the page does not touch a cursor's end of
+                            // the list; with a cursor the database side says "more"
+                            // (the cursor's row is there).
+                            if after.is_none() {
+                                assert_eq!(
+                                    database.has_previous_page, memory.has_previous_page,
+                                    "{args:?}"
+                                );
+                            }
+                            if before.is_none() {
+                                assert_eq!(
+                                    database.has_next_page, memory.has_next_page,
+                                    "{args:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn id_paging_refuses_what_paginate_refuses() {
+        let spec = OrderSpec {
+            name: "ids.desc",
+            descending: &[true],
+        };
+        let other = OrderSpec {
+            name: "ids.asc",
+            descending: &[false],
+        };
+        let foreign = encode_cursor(&other, &[KeyPart::Int(3)]);
+        let two_parts = encode_cursor(
+            &OrderSpec {
+                name: "ids.desc",
+                descending: &[true, true],
+            },
+            &[KeyPart::Int(1), KeyPart::Int(2)],
+        );
+        for args in [
+            PageArgs::forward(Some(101), None),
+            PageArgs {
+                last: Some(101),
+                ..PageArgs::default()
+            },
+            PageArgs {
+                last: Some(-1),
+                ..PageArgs::default()
+            },
+            PageArgs::forward(None, Some(foreign.clone())),
+            PageArgs {
+                before: Some(foreign),
+                ..PageArgs::default()
+            },
+            PageArgs::forward(None, Some(two_parts)),
+            PageArgs::forward(None, Some("audit:12".into())),
+        ] {
+            assert!(IdPaging::new(&args, spec).is_err(), "{args:?}");
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod node;
 mod null_propagation;
 mod observability;
 mod oidc;
+mod paging_both_ways;
 mod partner_kinds;
 mod persisted_operations;
 mod projects;

@@ -1,16 +1,18 @@
 //! Administration: roster imports and API tokens (ADMIN token).
 
-use async_graphql::connection::Edge;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::{Role, sync_run};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::EntityTrait;
 
+use crate::directory::{KeyPart, OrderSpec};
 use crate::editing::audit::AuditQuery;
 use crate::error::Error;
 use crate::graphql::access::RoleGuard;
-use crate::graphql::pagination::{ConnectionTotals, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
+use crate::graphql::inputs::HistoryOrder;
+use crate::graphql::pagination::{IdPaging, Page, PageArgs, encode_cursor};
 use crate::graphql::types::{AuditEntry, DateTime, SyncRun};
 use crate::graphql::{ids, live_db};
+use crate::roster_runs::RunFilter;
 
 /// An API token, without its secret (only its hash is stored).
 #[derive(SimpleObject)]
@@ -31,71 +33,74 @@ pub struct ApiToken {
 #[derive(Default)]
 pub struct AdminQuery;
 
-/// Cursors of sync runs: their id (runs are listed newest first, ids only grow).
-fn run_cursor(id: i32) -> String {
-    ids::encode("SyncRunCursor", id).to_string()
+/// Roster imports by id, the order they started in (cursors name the order: one of an
+/// order is refused by the other).
+fn sync_runs_order(order: Option<HistoryOrder>) -> OrderSpec {
+    order
+        .unwrap_or_default()
+        .spec("sync_runs.newest", "sync_runs.oldest")
 }
 
-/// A page size for database-backed connections.
-fn page_size(first: Option<i32>) -> Result<usize, Error> {
-    match first {
-        None => Ok(DEFAULT_PAGE_SIZE),
-        Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => Ok(n as usize),
-        Some(_) => Err(Error::bad_input(
-            format!("first must be between 0 and {MAX_PAGE_SIZE}"),
-            &["first"],
-        )),
-    }
+/// Audit entries by id, the order they were written in.
+fn audit_order(order: Option<HistoryOrder>) -> OrderSpec {
+    order
+        .unwrap_or_default()
+        .spec("audit_log.newest", "audit_log.oldest")
+}
+
+/// `cursor` as this list reads it today: `syncRuns` and `auditLog` handed out other
+/// cursors (`SyncRunCursor` IDs, `audit:<id>`) before they paged both ways, newest first
+/// only; one of those (which `legacy` reads) becomes its newest-first cursor of today, so
+/// a client half-way through a list across an upgrade carries on.
+fn upgraded(
+    cursor: Option<String>,
+    spec: &OrderSpec,
+    legacy: impl Fn(&str) -> Option<i64>,
+) -> Option<String> {
+    cursor.map(|cursor| match legacy(&cursor) {
+        Some(id) if spec.descending == [true] => encode_cursor(spec, &[KeyPart::Int(id)]),
+        _ => cursor,
+    })
+}
+
+fn legacy_run_cursor(cursor: &str) -> Option<i64> {
+    ids::decode_as(cursor, "SyncRunCursor", "after")
+        .ok()
+        .map(i64::from)
+}
+
+fn legacy_audit_cursor(cursor: &str) -> Option<i64> {
+    cursor.strip_prefix("audit:")?.parse().ok()
 }
 
 #[Object]
 impl AdminQuery {
-    /// Roster imports, newest first. ADMIN token.
+    /// Roster imports, newest first unless `orderBy` says otherwise. ADMIN token.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(
         guard = "RoleGuard(Role::Admin)",
-        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
     )]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Sort order; default: newest first.")] order_by: Option<HistoryOrder>,
     ) -> Result<Page<SyncRun>> {
         let db = live_db(ctx)?;
-        let size = page_size(first)?;
-        let after = after
-            .map(|cursor| {
-                ids::decode_as(&cursor, "SyncRunCursor", "after")
-                    .map_err(|_| Error::bad_input("after is not a cursor of this list", &["after"]))
-            })
-            .transpose()?;
-        let total = sync_run::Entity::find()
-            .count(db)
-            .await
-            .map_err(Error::from)?;
-        let mut query = sync_run::Entity::find().order_by_desc(sync_run::Column::Id);
-        if let Some(after) = after {
-            query = query.filter(sync_run::Column::Id.lt(after));
-        }
-        let mut runs = query
-            .limit(size as u64 + 1)
-            .all(db)
-            .await
-            .map_err(Error::from)?;
-        let has_next = runs.len() > size;
-        runs.truncate(size);
-        let mut connection = Page::with_additional_fields(
-            after.is_some(),
-            has_next,
-            ConnectionTotals {
-                total_count: i32::try_from(total).unwrap_or(i32::MAX),
-            },
-        );
-        connection.edges.extend(
-            runs.into_iter()
-                .map(|model| Edge::new(run_cursor(model.id), SyncRun::summary(model))),
-        );
-        Ok(connection)
+        let spec = sync_runs_order(order_by);
+        let args = PageArgs {
+            after: upgraded(after, &spec, legacy_run_cursor),
+            before: upgraded(before, &spec, legacy_run_cursor),
+            first,
+            last,
+        };
+        let paging = IdPaging::new(&args, spec)?;
+        let (runs, total) = RunFilter::default().window(db, &paging.window).await?;
+        Ok(paging.page(runs, total, |run| i64::from(run.id), SyncRun::summary))
     }
 
     /// One roster import. ADMIN token.
@@ -114,11 +119,12 @@ impl AdminQuery {
             .map(SyncRun::summary))
     }
 
-    /// The audit log, newest first: every write by a token or a roster import. ADMIN
-    /// token.
+    /// The audit log, newest first unless `orderBy` says otherwise: every write by a
+    /// token, a person or a roster import. ADMIN token.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(
         guard = "RoleGuard(Role::Admin)",
-        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
     )]
     async fn audit_log(
         &self,
@@ -130,19 +136,19 @@ impl AdminQuery {
         )]
         entity: Option<String>,
         #[graphql(desc = "Only this object (its global ID).")] entity_id: Option<ID>,
+        #[graphql(desc = "The last n entries (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Entries before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Sort order; default: newest first.")] order_by: Option<HistoryOrder>,
     ) -> Result<Page<AuditEntry>> {
         let db = live_db(ctx)?;
-        let size = page_size(first)?;
-        let before = after
-            .map(|cursor| {
-                cursor
-                    .strip_prefix("audit:")
-                    .and_then(|n| n.parse::<i64>().ok())
-                    .ok_or_else(|| {
-                        Error::bad_input("after is not a cursor of this list", &["after"])
-                    })
-            })
-            .transpose()?;
+        let spec = audit_order(order_by);
+        let args = PageArgs {
+            after: upgraded(after, &spec, legacy_audit_cursor),
+            before: upgraded(before, &spec, legacy_audit_cursor),
+            first,
+            last,
+        };
+        let paging = IdPaging::new(&args, spec)?;
         let (entity, entity_id) = match entity_id {
             Some(id) => {
                 let (kind, id) = ids::decode(&id, "entityId")?;
@@ -160,22 +166,8 @@ impl AdminQuery {
             entity_id,
             ..AuditQuery::default()
         };
-        let (entries, total) = query.page(db, before, size as u64 + 1).await?;
-        let has_next = entries.len() > size;
-        let mut connection = Page::with_additional_fields(
-            before.is_some(),
-            has_next,
-            ConnectionTotals {
-                total_count: i32::try_from(total).unwrap_or(i32::MAX),
-            },
-        );
-        connection.edges.extend(
-            entries
-                .into_iter()
-                .take(size)
-                .map(|e| Edge::new(format!("audit:{}", e.id), AuditEntry(e))),
-        );
-        Ok(connection)
+        let (entries, total) = query.window(db, &paging.window).await?;
+        Ok(paging.page(entries, total, |entry| entry.id, AuditEntry))
     }
 
     /// Every API token (never their secrets), oldest first. ADMIN token.

@@ -2,24 +2,13 @@
 
 use async_graphql::{Context, Object, Result};
 
-use crate::directory::{KeyPart, OrderSpec};
 use crate::graphql::inputs::{
-    LocalBodyFilter, PartnerFilter, ProjectFilter, ProjectOrder, project_page,
+    LocalBodyFilter, LocalBodyOrder, PartnerFilter, PartnerOrder, ProjectFilter, ProjectOrder,
+    local_bodies_page, partners_page, project_page,
 };
-use crate::graphql::pagination::{Page, PageArgs, paginate};
+use crate::graphql::pagination::{Page, PageArgs};
 use crate::graphql::snapshot;
 use crate::graphql::types::{LocalBody, Partner, Project};
-use entity::normalize::fold;
-
-/// Local bodies and partners are listed by name, then creation order.
-const BY_NAME: OrderSpec = OrderSpec {
-    name: "name.asc",
-    descending: &[false, false],
-};
-
-fn name_key(name: &str, id: i32) -> Vec<KeyPart> {
-    vec![KeyPart::Text(fold(name)), KeyPart::Int(i64::from(id))]
-}
 
 /// Queries of projects, local bodies and partners.
 #[derive(Default)]
@@ -55,49 +44,56 @@ impl WorkQuery {
         Ok(project_page(ctx, dir, filter, order_by, args, None)?)
     }
 
-    /// Local bodies matching `filter`, by name.
-    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
+    /// Local bodies matching `filter`, by name unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
     async fn local_bodies<'a>(
         &self,
         ctx: &Context<'a>,
         #[graphql(desc = "Which local bodies.")] filter: Option<LocalBodyFilter>,
+        #[graphql(desc = "Sort order; default: by name, A to Z.")] order_by: Option<LocalBodyOrder>,
         #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
     ) -> Result<Page<LocalBody<'a>>> {
         let dir = snapshot(ctx)?;
-        let selected = filter.unwrap_or_default().resolve(ctx, dir)?.select(dir);
-        Ok(paginate(
-            &selected,
-            &BY_NAME,
-            |b| {
-                name_key(
-                    &dir.local_bodies[b].model.name,
-                    dir.local_bodies[b].model.id,
-                )
-            },
-            &PageArgs::forward(first, after),
-            |b| LocalBody::at(dir, b),
-        )?)
+        let query = filter.unwrap_or_default().resolve(ctx, dir)?;
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(local_bodies_page(dir, &query, order_by, &args)?)
     }
 
-    /// Partners matching `filter`, by name. Their contacts and expectations need an
-    /// EDITOR token.
-    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, child_complexity)")]
+    /// Partners matching `filter`, by name unless `orderBy` says otherwise. Their
+    /// contacts and expectations need an EDITOR token.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
     async fn partners<'a>(
         &self,
         ctx: &Context<'a>,
         #[graphql(desc = "Which partners.")] filter: Option<PartnerFilter>,
+        #[graphql(desc = "Sort order; default: by name, A to Z.")] order_by: Option<PartnerOrder>,
         #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
     ) -> Result<Page<Partner<'a>>> {
         let dir = snapshot(ctx)?;
-        let selected = filter.unwrap_or_default().resolve(ctx, dir)?.select(dir);
-        Ok(paginate(
-            &selected,
-            &BY_NAME,
-            |p| name_key(&dir.partners[p].model.name, dir.partners[p].model.id),
-            &PageArgs::forward(first, after),
-            |p| Partner::at(dir, p),
-        )?)
+        let query = filter.unwrap_or_default().resolve(ctx, dir)?;
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(partners_page(dir, &query, order_by, &args)?)
     }
 }

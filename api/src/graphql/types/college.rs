@@ -1,11 +1,13 @@
 //! `College`: a public collège.
 
 use crate::graphql::types::DateTime;
-use async_graphql::{ID, Object};
+use async_graphql::{ID, Object, Result};
 
 use super::{Commune, LocalBody, Project, Territory};
 use crate::directory::{CollegeRow, ProjectQuery, ProjectSort, Snapshot};
 use crate::graphql::ids;
+use crate::graphql::inputs::{ProjectOrder, projects_page};
+use crate::graphql::pagination::{Page, PageArgs};
 
 /// A public collège of the département, identified by its UAI code.
 pub struct College<'a> {
@@ -63,7 +65,9 @@ impl<'a> College<'a> {
         LocalBody::visible(self.dir, &self.row.local_bodies)
     }
 
-    /// The projects linked to the collège (not archived), most recently updated first.
+    /// The projects linked to the collège (not archived), most recently updated first;
+    /// all at once (see `projectsConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `projectsConnection`.")]
     async fn projects(&self) -> Vec<Project<'a>> {
         let query = ProjectQuery {
             college: Some(self.index),
@@ -74,6 +78,34 @@ impl<'a> College<'a> {
             .into_iter()
             .filter_map(|p| Project::at(self.dir, p))
             .collect()
+    }
+
+    /// The projects linked to the collège (not archived), a page at a time, most
+    /// recently updated first unless `orderBy` says otherwise.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn projects_connection(
+        &self,
+        #[graphql(desc = "Sort order; default: most recently updated first.")] order_by: Option<
+            ProjectOrder,
+        >,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<Project<'a>>> {
+        let query = ProjectQuery {
+            college: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(projects_page(self.dir, &query, order_by, &args)?)
     }
 
     /// Whether the collège is archived (no longer listed; still readable with a token).

@@ -1,10 +1,12 @@
 //! `Commune`: a commune of the département.
 
-use async_graphql::{ID, Object};
+use async_graphql::{ID, Object, Result};
 
 use super::{College, LocalBody, Partner, Project, Territory};
-use crate::directory::{CommuneRow, ProjectQuery, ProjectSort, Snapshot};
+use crate::directory::{CommuneRow, PartnerQuery, ProjectQuery, ProjectSort, Snapshot};
 use crate::graphql::ids;
+use crate::graphql::inputs::{PartnerOrder, ProjectOrder, partners_page, projects_page};
+use crate::graphql::pagination::{Page, PageArgs};
 use crate::graphql::types::GeoJson;
 
 /// A commune of the département, identified by its official INSEE code.
@@ -70,12 +72,16 @@ impl<'a> Commune<'a> {
         LocalBody::visible(self.dir, &self.row.local_bodies)
     }
 
-    /// The partners working in the commune (not archived), by name.
+    /// The partners working in the commune (not archived), by name; all at once (see
+    /// `partnersConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `partnersConnection`.")]
     async fn partners(&self) -> Vec<Partner<'a>> {
         Partner::visible(self.dir, &self.row.partners)
     }
 
-    /// The projects linked to the commune (not archived), most recently updated first.
+    /// The projects linked to the commune (not archived), most recently updated first;
+    /// all at once (see `projectsConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `projectsConnection`.")]
     async fn projects(&self) -> Vec<Project<'a>> {
         let query = ProjectQuery {
             commune: Some(self.index),
@@ -86,5 +92,59 @@ impl<'a> Commune<'a> {
             .into_iter()
             .filter_map(|p| Project::at(self.dir, p))
             .collect()
+    }
+
+    /// The partners working in the commune (not archived), a page at a time, by name
+    /// unless `orderBy` says otherwise.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn partners_connection(
+        &self,
+        #[graphql(desc = "Sort order; default: by name, A to Z.")] order_by: Option<PartnerOrder>,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<Partner<'a>>> {
+        let query = PartnerQuery {
+            commune: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(partners_page(self.dir, &query, order_by, &args)?)
+    }
+
+    /// The projects linked to the commune (not archived), a page at a time, most
+    /// recently updated first unless `orderBy` says otherwise.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn projects_connection(
+        &self,
+        #[graphql(desc = "Sort order; default: most recently updated first.")] order_by: Option<
+            ProjectOrder,
+        >,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<Project<'a>>> {
+        let query = ProjectQuery {
+            commune: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(projects_page(self.dir, &query, order_by, &args)?)
     }
 }

@@ -1,14 +1,16 @@
 //! `Coordinator`: a territory coordinator, as the HR roster describes them.
 
 use crate::graphql::types::DateTime;
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::Role;
 use entity::normalize::display_phone;
 
 use super::{LocalBody, Project, Territory};
-use crate::directory::{CoordinatorRow, Snapshot};
+use crate::directory::{CoordinatorRow, ProjectQuery, Snapshot};
 use crate::graphql::access::{RoleGuard, viewer};
 use crate::graphql::ids;
+use crate::graphql::inputs::{ProjectOrder, projects_page};
+use crate::graphql::pagination::{Page, PageArgs};
 
 /// A territory coordinator (*coordonnateur / coordonnatrice de territoire*).
 ///
@@ -19,11 +21,14 @@ use crate::graphql::ids;
 pub struct Coordinator<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a CoordinatorRow,
+    pub(crate) index: usize,
 }
 
 impl<'a> Coordinator<'a> {
     pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
-        dir.coordinators.get(index).map(|row| Self { dir, row })
+        dir.coordinators
+            .get(index)
+            .map(|row| Self { dir, row, index })
     }
 
     /// The coordinator at `index` if the caller may see them: a departed coordinator
@@ -166,8 +171,38 @@ impl<'a> Coordinator<'a> {
         LocalBody::visible(self.dir, &self.row.representations)
     }
 
-    /// The projects the person leads (not archived), most recently updated first.
+    /// The projects the person leads (not archived), most recently updated first; all at
+    /// once (see `projectsConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `projectsConnection`.")]
     async fn projects(&self) -> Vec<Project<'a>> {
         Project::visible(self.dir, &self.row.projects_led)
+    }
+
+    /// The projects the person leads (not archived), a page at a time, most recently
+    /// updated first unless `orderBy` says otherwise.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn projects_connection(
+        &self,
+        #[graphql(desc = "Sort order; default: most recently updated first.")] order_by: Option<
+            ProjectOrder,
+        >,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<Project<'a>>> {
+        let query = ProjectQuery {
+            lead: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(projects_page(self.dir, &query, order_by, &args)?)
     }
 }

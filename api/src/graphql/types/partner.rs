@@ -6,10 +6,11 @@ use entity::normalize::display_phone;
 use entity::{Labelled, PartnerKind, Role, partner_expectation};
 
 use super::{Commune, Date, Project, Territory};
-use crate::directory::{PartnerRow, Snapshot};
+use crate::directory::{PartnerRow, ProjectQuery, Snapshot};
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
-use crate::graphql::inputs::include_hidden;
+use crate::graphql::inputs::{ProjectOrder, include_hidden, projects_page};
+use crate::graphql::pagination::{Page, PageArgs};
 
 /// A local partner (*acteur local*): collège staff, municipal youth service, specialised
 /// prevention, project leader, association… Its name and kind are public; its contact and
@@ -17,11 +18,12 @@ use crate::graphql::inputs::include_hidden;
 pub struct Partner<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a PartnerRow,
+    pub(crate) index: usize,
 }
 
 impl<'a> Partner<'a> {
     pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
-        dir.partners.get(index).map(|row| Self { dir, row })
+        dir.partners.get(index).map(|row| Self { dir, row, index })
     }
 
     /// The partners at `positions` that are not archived.
@@ -144,9 +146,39 @@ impl<'a> Partner<'a> {
             .collect())
     }
 
-    /// The projects it takes part in (not archived), most recently updated first.
+    /// The projects it takes part in (not archived), most recently updated first; all at
+    /// once (see `projectsConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `projectsConnection`.")]
     async fn projects(&self) -> Vec<Project<'a>> {
         Project::visible(self.dir, &self.row.projects)
+    }
+
+    /// The projects it takes part in (not archived), a page at a time, most recently
+    /// updated first unless `orderBy` says otherwise.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn projects_connection(
+        &self,
+        #[graphql(desc = "Sort order; default: most recently updated first.")] order_by: Option<
+            ProjectOrder,
+        >,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<Project<'a>>> {
+        let query = ProjectQuery {
+            partner: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(projects_page(self.dir, &query, order_by, &args)?)
     }
 
     /// Whether the partner is archived (no longer listed; still readable with a token).

@@ -4,9 +4,12 @@ use async_graphql::{Context, ID, Object, Result};
 use entity::LocalBodyKind;
 
 use super::{College, Commune, Coordinator, LocalBody, Partner, Project, TerritoryOverview};
-use crate::directory::{Snapshot, TerritoryRow, overview};
+use crate::directory::{LocalBodyQuery, PartnerQuery, Snapshot, TerritoryRow, overview};
 use crate::graphql::ids;
-use crate::graphql::inputs::{ProjectFilter, ProjectOrder, project_page};
+use crate::graphql::inputs::{
+    LocalBodyOrder, PartnerOrder, ProjectFilter, ProjectOrder, local_bodies_page, partners_page,
+    project_page,
+};
 use crate::graphql::pagination::{Page, PageArgs};
 use crate::graphql::types::GeoJson;
 
@@ -85,7 +88,9 @@ impl<'a> Territory<'a> {
             .and_then(|&i| Coordinator::at(self.dir, i))
     }
 
-    /// The local bodies of the territory (not archived), by name.
+    /// The local bodies of the territory (not archived), by name; all at once (see
+    /// `localBodiesConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `localBodiesConnection`.")]
     async fn local_bodies(
         &self,
         #[graphql(desc = "Only this kind of body.")] kind: Option<LocalBodyKind>,
@@ -96,9 +101,66 @@ impl<'a> Territory<'a> {
             .collect()
     }
 
-    /// The partners working in the territory (not archived), by name.
+    /// The partners working in the territory (not archived), by name; all at once (see
+    /// `partnersConnection` for pages).
+    #[graphql(deprecation = "A list without pages: read `partnersConnection`.")]
     async fn partners(&self) -> Vec<Partner<'a>> {
         Partner::visible(self.dir, &self.row.partners)
+    }
+
+    /// The local bodies of the territory (not archived), a page at a time, by name unless
+    /// `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn local_bodies_connection(
+        &self,
+        #[graphql(desc = "Only this kind of body.")] kind: Option<LocalBodyKind>,
+        #[graphql(desc = "Sort order; default: by name, A to Z.")] order_by: Option<LocalBodyOrder>,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<LocalBody<'a>>> {
+        let query = LocalBodyQuery {
+            kind,
+            territory: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(local_bodies_page(self.dir, &query, order_by, &args)?)
+    }
+
+    /// The partners working in the territory (not archived), a page at a time, by name
+    /// unless `orderBy` says otherwise.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first.or(last), child_complexity)"
+    )]
+    async fn partners_connection(
+        &self,
+        #[graphql(desc = "Sort order; default: by name, A to Z.")] order_by: Option<PartnerOrder>,
+        #[graphql(desc = "The first n items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+    ) -> Result<Page<Partner<'a>>> {
+        let query = PartnerQuery {
+            territory: Some(self.index),
+            ..Default::default()
+        };
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        Ok(partners_page(self.dir, &query, order_by, &args)?)
     }
 
     /// The projects of the territory — linked to it directly or through one of its
