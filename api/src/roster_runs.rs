@@ -258,9 +258,10 @@ impl RunDetails {
     /// text and JSON reports and the annotated copy offered in the console's history
     /// are made from it on demand, for every run, whichever way it was started.
     ///
-    /// What a run does not store is left out: the sheet and header row read, the
-    /// timings, the count of problems beyond those kept (the last kept problem counts
-    /// them in its message). The deactivation threshold is the one configured now.
+    /// What a run does not store is left out: the timings, the count of problems beyond
+    /// those kept (the last kept problem counts them in its message), and the sheet and
+    /// header row for runs recorded before they were kept (the annotated copy then
+    /// takes the first sheet). The deactivation threshold is the one configured now.
     pub fn report(&self, max_deactivation_ratio: f64) -> SyncReport {
         let run = &self.run;
         let full_plan = match &self.plan {
@@ -310,8 +311,8 @@ impl RunDetails {
             dry_run: run.dry_run,
             forced: run.forced,
             max_deactivation_ratio,
-            sheet: None,
-            header_row: None,
+            sheet: run.sheet.clone(),
+            header_row: run.header_row.and_then(|row| u32::try_from(row).ok()),
             counts,
             plan: full_plan,
             problems,

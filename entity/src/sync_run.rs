@@ -64,6 +64,12 @@ pub struct Model {
     /// The process running the import (`pid.start machine unique host`, as the SQLite
     /// import lock names its holder), to tell a crashed run from a slow one.
     pub holder: Option<String>,
+    /// The sheet read, by its name in the workbook: kept so that the report and the
+    /// annotated copy rebuilt later note the same sheet. Null when the file was not read
+    /// as far as a header, and for runs recorded before it was kept.
+    pub sheet: Option<String>,
+    /// The header's row number as people see it (from 1), with `sheet`.
+    pub header_row: Option<i32>,
 }
 
 /// Relations of a sync run.

@@ -85,6 +85,9 @@ pub(crate) async fn insert(
         progress_total: Set(Some(1)),
         progress_at: Set(Some(started_at)),
         holder: Set(Some(holder)),
+        // Known once the file is read: recorded with the outcome.
+        sheet: Set(None),
+        header_row: Set(None),
     };
     Ok(sync_run::Entity::insert(run).exec(db).await?.last_insert_id)
 }

@@ -255,6 +255,9 @@ async fn record_run(
         progress_total: NotSet,
         progress_at: NotSet,
         holder: NotSet,
+        // What the rebuilt report and annotated copy need to note the right cells.
+        sheet: Set(report.sheet.clone()),
+        header_row: Set(report.header_row.map(to_i32)),
     };
     let run_id = match report.run_id {
         Some(run_id) => {

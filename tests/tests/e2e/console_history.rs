@@ -6,8 +6,9 @@
 use std::io::Cursor;
 
 use calamine::{Reader, Xlsx};
-use entity::{SyncStatus, SyncTrigger, roster_file, sync_run_problem};
+use entity::{SyncStatus, SyncTrigger, roster_file, sync_run, sync_run_problem};
 use reqwest::header::COOKIE;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use territoires_sync::{ImportOptions, RosterSource, SyncReport, import_roster};
 use territoires_tests::workbook::notes;
@@ -274,6 +275,144 @@ async fn an_applied_run_offers_its_reports_with_its_counts() {
     assert!(
         notes(&annotated.bytes).is_empty(),
         "a clean file has no note"
+    );
+}
+
+/// A roster on the second sheet, under a title and a blank line (the header on row 3),
+/// after a first sheet of notes; Paul Martin's e-mail, cell C5 of the roster, is wrong.
+fn second_sheet_roster() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let notes = workbook.add_worksheet();
+    notes.set_name("Lisez-moi").unwrap();
+    notes
+        .write_string(0, 0, "Liste transmise par la DRH")
+        .unwrap();
+    notes
+        .write_string(1, 0, "Une ligne par coordonnateur")
+        .unwrap();
+    let roster = workbook.add_worksheet();
+    roster.set_name("Coordonnateurs").unwrap();
+    roster
+        .write_string(0, 0, "Coordonnateurs au 1er décembre")
+        .unwrap();
+    for (row, cells) in [
+        (2, ["Nom", "Prénom", "Courriel", "Territoire"]),
+        (
+            3,
+            ["Durand", "Alice", "alice.durand@hauts-de-seine.fr", "1"],
+        ),
+        (4, ["Martin", "Paul", "pas-un-courriel", "2"]),
+    ] {
+        for (column, text) in (0u16..).zip(cells) {
+            roster.write_string(row, column, text).unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// One part of a workbook's zip, as text.
+fn part(workbook: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(workbook)).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(name).unwrap(), &mut text).unwrap();
+    text
+}
+
+#[tokio::test]
+async fn a_past_run_is_annotated_on_the_sheet_and_under_the_header_the_import_read() {
+    let browser = Browser::new().await;
+    let cookie = browser.sign_in().await;
+    let bytes = second_sheet_roster();
+    let options = ImportOptions::new(SyncTrigger::Schedule, "schedule");
+    let night = import_roster(
+        &browser.app.db,
+        RosterSource::bytes("liste.xlsx", bytes.clone()),
+        &options,
+    )
+    .await
+    .unwrap();
+    assert_eq!(night.status, SyncStatus::Rejected, "{}", night.to_text());
+    assert_eq!(night.sheet.as_deref(), Some("Coordonnateurs"));
+    assert_eq!(night.header_row, Some(3));
+    let email = night.errors().next().unwrap();
+    assert_eq!(
+        (email.code.as_str(), email.row, email.column.as_deref()),
+        ("INVALID_EMAIL", Some(5), Some("Courriel"))
+    );
+    let id = night.run_id.unwrap();
+    let timezone = chrono_tz::Europe::Paris;
+    let at_import = territoires_sync::annotate("liste.xlsx", &bytes, &night, timezone).unwrap();
+
+    // The copy made later from the stored run: the roster's sheet, the bad cell noted
+    // and highlighted there, as in the copy made at import time.
+    let annotated = download(&browser, &format!("/admin/historique/{id}/annote"), &cookie).await;
+    assert_eq!(annotated.status, 200);
+    let book = Xlsx::new(Cursor::new(annotated.bytes.clone())).unwrap();
+    assert_eq!(book.sheet_names(), ["Résumé", "Coordonnateurs"]);
+    let notes = notes(&annotated.bytes);
+    assert_eq!(notes.keys().collect::<Vec<_>>(), ["C5"], "{notes:?}");
+    assert!(notes["C5"].contains(&email.message), "{notes:?}");
+    assert_eq!(notes, territoires_tests::workbook::notes(&at_import));
+    // The note and the highlight belong to the roster's sheet (the second one).
+    assert!(
+        part(&annotated.bytes, "xl/worksheets/_rels/sheet2.xml.rels").contains("comments"),
+        "the notes are the roster sheet's"
+    );
+    assert!(
+        part(&annotated.bytes, "xl/worksheets/sheet2.xml").contains("<c r=\"C5\" s=\""),
+        "C5 is highlighted"
+    );
+
+    // The reports name the sheet and the header row, as the import's did.
+    let json = download(
+        &browser,
+        &format!("/admin/historique/{id}/rapport.json"),
+        &cookie,
+    )
+    .await;
+    let rebuilt: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&night.to_json()).unwrap();
+    assert_eq!(rebuilt["sheet"], "Coordonnateurs");
+    assert_eq!(rebuilt["headerRow"], 3);
+    assert_eq!(
+        (&rebuilt["sheet"], &rebuilt["headerRow"]),
+        (&written["sheet"], &written["headerRow"])
+    );
+    let line = "Feuille lue : « Coordonnateurs », en-têtes ligne 3";
+    assert!(night.to_text().contains(line));
+    let text = download(
+        &browser,
+        &format!("/admin/historique/{id}/rapport.txt"),
+        &cookie,
+    )
+    .await;
+    assert!(text.text().contains(line), "{}", text.text());
+
+    // A run recorded before the sheet was kept: the first sheet, as before.
+    sync_run::Entity::update_many()
+        .col_expr(sync_run::Column::Sheet, Expr::value(Option::<String>::None))
+        .col_expr(
+            sync_run::Column::HeaderRow,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(sync_run::Column::Id.eq(id))
+        .exec(&browser.app.db)
+        .await
+        .unwrap();
+    let older = download(&browser, &format!("/admin/historique/{id}/annote"), &cookie).await;
+    assert_eq!(older.status, 200);
+    let book = Xlsx::new(Cursor::new(older.bytes.clone())).unwrap();
+    assert_eq!(book.sheet_names(), ["Résumé", "Lisez-moi"]);
+    let json = download(
+        &browser,
+        &format!("/admin/historique/{id}/rapport.json"),
+        &cookie,
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
+    assert!(
+        report["sheet"].is_null() && report["headerRow"].is_null(),
+        "{report}"
     );
 }
 

@@ -23,5 +23,6 @@ mod reading;
 mod retention;
 mod round_trip;
 mod row_checks;
+mod run_sheet;
 mod running;
 mod schedule;
