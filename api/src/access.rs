@@ -11,7 +11,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use entity::audit_log::{FieldChange, NewEntry, Person};
+use entity::audit_log::{AuditEntity, FieldChange, NewEntry, Person};
 use entity::{AuditAction, Role, api_token, audit_log, data_version};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -265,9 +265,6 @@ pub async fn create_token_as(
     create(db, name, role, expires_in_days, Some(author)).await
 }
 
-/// The audit log's name for tokens.
-pub const AUDIT_ENTITY: &str = "ApiToken";
-
 async fn create(
     db: &DatabaseConnection,
     name: &str,
@@ -396,7 +393,7 @@ async fn audit(
     changes: Vec<FieldChange>,
 ) -> Result<()> {
     let entry = NewEntry {
-        entity: AUDIT_ENTITY,
+        entity: AuditEntity::ApiToken,
         entity_id: id,
         action,
         changes,

@@ -8,16 +8,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::audit_log::{self, FieldChange, NewEntry};
+use entity::audit_log::{self, AuditEntity, FieldChange, NewEntry};
 use entity::{AuditAction, Labelled, SyncTrigger, coordinator, coordinator_assignment, territory};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use territoires_sync::{RosterSource, SyncConfig, SyncError, SyncReport};
 
 use crate::editing::Author;
 use crate::error::{Error, Result};
-
-/// The audit log's name for roster imports started from the console.
-pub const AUDIT_ENTITY: &str = "SyncRun";
 
 /// Extensions of the files the import reads.
 pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xls", "ods", "csv"];
@@ -308,7 +305,7 @@ async fn audit(
         changes.push(FieldChange::new("fileSha256", null, sha));
     }
     let entry = NewEntry {
-        entity: AUDIT_ENTITY,
+        entity: AuditEntity::SyncRun,
         entity_id: run_id,
         action: AuditAction::Create,
         changes,

@@ -5,7 +5,90 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::AuditAction;
+use crate::{AuditAction, Labelled};
+
+/// The kinds of object the audit log records writes to: the one list the API, the roster
+/// sync and the console share, so a new kind cannot be stored without a name to filter by
+/// and a label to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuditEntity {
+    /// A project.
+    Project,
+    /// A local body (CLSPD, CISPD, CESC…).
+    LocalBody,
+    /// A partner (its recorded expectations included).
+    Partner,
+    /// A collège.
+    College,
+    /// A theme.
+    Theme,
+    /// A coordinator (roster imports).
+    Coordinator,
+    /// A commune (its territory, from roster imports).
+    Commune,
+    /// An API token (created or revoked in the console).
+    ApiToken,
+    /// A console session (sign-in, sign-out).
+    ConsoleSession,
+    /// A roster import started from the console.
+    SyncRun,
+}
+
+impl Labelled for AuditEntity {
+    const ALL: &'static [Self] = &[
+        Self::Project,
+        Self::LocalBody,
+        Self::Partner,
+        Self::College,
+        Self::Theme,
+        Self::Coordinator,
+        Self::Commune,
+        Self::ApiToken,
+        Self::ConsoleSession,
+        Self::SyncRun,
+    ];
+
+    /// The name stored in `audit_log.entity` (and the type name in global IDs): never
+    /// change one, rows already hold it.
+    fn code(self) -> &'static str {
+        match self {
+            Self::Project => "Project",
+            Self::LocalBody => "LocalBody",
+            Self::Partner => "Partner",
+            Self::College => "College",
+            Self::Theme => "Theme",
+            Self::Coordinator => "Coordinator",
+            Self::Commune => "Commune",
+            Self::ApiToken => "ApiToken",
+            Self::ConsoleSession => "ConsoleSession",
+            Self::SyncRun => "SyncRun",
+        }
+    }
+
+    /// What the console's journal calls the kind.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Project => "Projet",
+            Self::LocalBody => "Instance locale",
+            Self::Partner => "Acteur local",
+            Self::College => "Collège",
+            Self::Theme => "Thème",
+            Self::Coordinator => "Coordonnateur",
+            Self::Commune => "Commune",
+            Self::ApiToken => "Jeton d'accès",
+            Self::ConsoleSession => "Session de la console",
+            Self::SyncRun => "Import",
+        }
+    }
+}
+
+impl AuditEntity {
+    /// The kind stored as `name`; `None` for a name this version does not know (a row
+    /// written by a newer version), which readers show as stored rather than refuse.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|kind| kind.code() == name)
+    }
+}
 
 /// An audit entry row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -25,7 +108,8 @@ pub struct Model {
     pub author_name: Option<String>,
     /// The person's e-mail as their token gave it at the time.
     pub author_email: Option<String>,
-    /// The entity written, e.g. `Project`, `Coordinator`.
+    /// The entity written, e.g. `Project`, `Coordinator`: an [`AuditEntity`]'s stored
+    /// name (text, so a row from a newer version still reads).
     pub entity: String,
     /// Its database id.
     pub entity_id: i32,
@@ -40,6 +124,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The kind of object written; `None` for a kind this version does not know.
+    pub fn kind(&self) -> Option<AuditEntity> {
+        AuditEntity::from_stored(&self.entity)
+    }
+}
 
 /// One changed field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,8 +161,8 @@ impl FieldChange {
 /// An entry to record.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
-    /// The entity written, e.g. `Project`.
-    pub entity: &'static str,
+    /// The kind of object written.
+    pub entity: AuditEntity,
     /// Its database id.
     pub entity_id: i32,
     /// What happened.
@@ -122,7 +213,7 @@ pub async fn record(
             author_subject: Set(person.map(|p| p.subject.clone())),
             author_name: Set(person.and_then(|p| p.name.clone())),
             author_email: Set(person.and_then(|p| p.email.clone())),
-            entity: Set(entry.entity.to_owned()),
+            entity: Set(entry.entity.code().to_owned()),
             entity_id: Set(entry.entity_id),
             action: Set(entry.action),
             changes: Set(serde_json::to_string(&entry.changes).unwrap_or_else(|_| "[]".to_owned())),
@@ -131,4 +222,63 @@ pub async fn record(
         Entity::insert_many(models).exec(db).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_stored_name_and_has_a_label() {
+        let mut names = std::collections::BTreeSet::new();
+        for &kind in AuditEntity::ALL {
+            assert_eq!(
+                AuditEntity::from_stored(kind.code()),
+                Some(kind),
+                "{kind:?}"
+            );
+            assert!(
+                names.insert(kind.code()),
+                "{kind:?}: stored name used twice"
+            );
+            assert!(!kind.label().trim().is_empty(), "{kind:?}: no label");
+        }
+    }
+
+    #[test]
+    fn the_names_stored_so_far_and_the_journal_labels_are_kept() {
+        let pairs: Vec<_> = AuditEntity::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Project", "Projet"),
+                ("LocalBody", "Instance locale"),
+                ("Partner", "Acteur local"),
+                ("College", "Collège"),
+                ("Theme", "Thème"),
+                ("Coordinator", "Coordonnateur"),
+                ("Commune", "Commune"),
+                ("ApiToken", "Jeton d'accès"),
+                ("ConsoleSession", "Session de la console"),
+                ("SyncRun", "Import"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_stored_names_read_as_none() {
+        for name in [
+            "",
+            "project",
+            "PROJECT",
+            "PartnerExpectation",
+            "Territory",
+            "Project ",
+        ] {
+            assert_eq!(AuditEntity::from_stored(name), None, "{name:?}");
+        }
+    }
 }

@@ -32,4 +32,5 @@ pub mod territory;
 pub mod theme;
 pub mod transaction;
 
+pub use audit_log::AuditEntity;
 pub use enums::*;

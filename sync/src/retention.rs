@@ -3,7 +3,7 @@
 //! log entries that recorded them, and from the plans of sync runs older than that.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::audit_log::{self, FieldChange, NewEntry};
+use entity::audit_log::{self, AuditEntity, FieldChange, NewEntry};
 use entity::{AuditAction, coordinator, data_version, sync_run};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -119,7 +119,7 @@ async fn erase(
         let entries = ids
             .iter()
             .map(|id| NewEntry {
-                entity: "Coordinator",
+                entity: AuditEntity::Coordinator,
                 entity_id: *id,
                 action: AuditAction::Erase,
                 changes: erased_fields()

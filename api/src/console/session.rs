@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use entity::audit_log::{NewEntry, Person};
+use entity::audit_log::{AuditEntity, NewEntry, Person};
 use entity::{AuditAction, Role, audit_log, console_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -39,8 +39,6 @@ pub const COOKIE: &str = "territoires_session";
 pub const IDLE_EXPIRY: Duration = Duration::minutes(30);
 /// A session ends this long after sign-in, however busy.
 pub const ABSOLUTE_EXPIRY: Duration = Duration::hours(12);
-/// The audit log's name for console sessions.
-pub const AUDIT_ENTITY: &str = "ConsoleSession";
 /// The longest cookie value looked at: a secret is 43 characters; anything longer is not
 /// one of ours and is not hashed or looked up.
 const MAX_SECRET_LEN: usize = 64;
@@ -292,7 +290,7 @@ async fn record(
     action: AuditAction,
 ) -> Result<()> {
     let entry = NewEntry {
-        entity: AUDIT_ENTITY,
+        entity: AuditEntity::ConsoleSession,
         entity_id: id,
         action,
         changes: Vec::new(),

@@ -2,7 +2,7 @@
 //! (see [`super::Editable`]), and the UAI check.
 
 use chrono::{DateTime, Utc};
-use entity::college;
+use entity::{AuditEntity, college};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -53,7 +53,7 @@ async fn uai_taken(txn: &DatabaseTransaction, uai: &str, except: Option<i32>) ->
 #[async_trait::async_trait]
 impl Editable for CollegeState {
     const TABLE: &'static str = "colleges";
-    const ENTITY: &'static str = "College";
+    const ENTITY: AuditEntity = AuditEntity::College;
     const WHAT: &'static str = "collège";
     type Model = college::Model;
 

@@ -2,7 +2,7 @@
 //! (see [`super::Editable`]).
 
 use chrono::{DateTime, Utc};
-use entity::{LocalBodyKind, local_body, local_body_representative};
+use entity::{AuditEntity, LocalBodyKind, local_body, local_body_representative};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -73,7 +73,7 @@ impl LocalBodyState {
 #[async_trait::async_trait]
 impl Editable for LocalBodyState {
     const TABLE: &'static str = "local_bodies";
-    const ENTITY: &'static str = "LocalBody";
+    const ENTITY: AuditEntity = AuditEntity::LocalBody;
     const WHAT: &'static str = "local body";
     type Model = local_body::Model;
 

@@ -15,8 +15,8 @@ pub mod projects;
 pub mod themes;
 
 use chrono::{DateTime, Utc};
-use entity::audit_log::{FieldChange, NewEntry, Person};
-use entity::{AuditAction, audit_log, data_version};
+use entity::audit_log::{AuditEntity, FieldChange, NewEntry, Person};
+use entity::{AuditAction, Labelled, audit_log, data_version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde::Serialize;
@@ -37,8 +37,8 @@ use crate::error::{Error, Result};
 pub trait Editable: Clone + PartialEq + Serialize + Send + Sync + Sized + 'static {
     /// Its table (which has `version`, `archived_at` and `updated_at` columns).
     const TABLE: &'static str;
-    /// Its name in the audit log and in global IDs, e.g. `Project`.
-    const ENTITY: &'static str;
+    /// Its kind in the audit log (whose stored name is also its type in global IDs).
+    const ENTITY: AuditEntity;
     /// What people call it in messages, e.g. "project".
     const WHAT: &'static str;
     /// The stored row.
@@ -183,7 +183,7 @@ pub fn diff<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Vec<FieldCha
 pub async fn finish(
     txn: DatabaseTransaction,
     author: &Author,
-    entity: &'static str,
+    entity: AuditEntity,
     id: i32,
     action: AuditAction,
     changes: Vec<FieldChange>,
@@ -245,14 +245,14 @@ async fn set_archived(
     db: &DatabaseConnection,
     author: &Author,
     table: &'static str,
-    entity: &'static str,
+    entity: AuditEntity,
     id: i32,
     expected_version: Option<i32>,
     archived: bool,
 ) -> Result<()> {
     let txn = begin_write(db).await?;
-    let (version, archived_at) = current_version(&txn, table, entity, id).await?;
-    check_version(version, expected_version, entity)?;
+    let (version, archived_at) = current_version(&txn, table, entity.code(), id).await?;
+    check_version(version, expected_version, entity.code())?;
     if archived_at.is_some() == archived {
         return Ok(());
     }

@@ -2,7 +2,7 @@
 //! the expectations recorded for them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{AuditAction, PartnerKind, partner, partner_expectation};
+use entity::{AuditAction, AuditEntity, PartnerKind, partner, partner_expectation};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
 };
@@ -61,7 +61,7 @@ impl PartnerState {
 #[async_trait::async_trait]
 impl Editable for PartnerState {
     const TABLE: &'static str = "partners";
-    const ENTITY: &'static str = "Partner";
+    const ENTITY: AuditEntity = AuditEntity::Partner;
     const WHAT: &'static str = "partner";
     type Model = partner::Model;
 

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment, project, project_axis,
-    project_college, project_commune, project_environment, project_partner, project_territory,
-    project_theme,
+    AuditEntity, Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment, project,
+    project_axis, project_college, project_commune, project_environment, project_partner,
+    project_territory, project_theme,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -215,7 +215,7 @@ impl ProjectState {
 #[async_trait::async_trait]
 impl Editable for ProjectState {
     const TABLE: &'static str = "projects";
-    const ENTITY: &'static str = "Project";
+    const ENTITY: AuditEntity = AuditEntity::Project;
     const WHAT: &'static str = "project";
     type Model = project::Model;
 

@@ -2,7 +2,7 @@
 //! A theme's code never changes once created (clients filter by it); its label may.
 
 use chrono::{DateTime, Utc};
-use entity::theme;
+use entity::{AuditEntity, theme};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -25,7 +25,7 @@ pub struct ThemeState {
 #[async_trait::async_trait]
 impl Editable for ThemeState {
     const TABLE: &'static str = "themes";
-    const ENTITY: &'static str = "Theme";
+    const ENTITY: AuditEntity = AuditEntity::Theme;
     const WHAT: &'static str = "theme";
     type Model = theme::Model;
 

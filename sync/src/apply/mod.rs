@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use entity::audit_log::{FieldChange, NewEntry, Person};
+use entity::audit_log::{AuditEntity, FieldChange, NewEntry, Person};
 use entity::{AuditAction, commune};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
@@ -127,7 +127,7 @@ impl Change<'_> {
 /// An audit entry to record.
 #[derive(Debug, Clone)]
 struct Audit<'a> {
-    entity: &'static str,
+    entity: AuditEntity,
     entity_id: i32,
     action: AuditAction,
     changes: Vec<Change<'a>>,
@@ -136,7 +136,7 @@ struct Audit<'a> {
 impl Audit<'_> {
     fn coordinator(id: i32, action: AuditAction, changes: Vec<Change<'_>>) -> Audit<'_> {
         Audit {
-            entity: "Coordinator",
+            entity: AuditEntity::Coordinator,
             entity_id: id,
             action,
             changes,
@@ -183,7 +183,7 @@ fn created(change: &PersonChange, id: i32) -> Audit<'_> {
 /// The audit entry of a commune moved to another territory.
 fn commune_moved(moved: &CommuneMove) -> Audit<'_> {
     Audit {
-        entity: "Commune",
+        entity: AuditEntity::Commune,
         entity_id: moved.commune_id,
         action: AuditAction::Update,
         changes: vec![Change::Territory {
@@ -545,7 +545,7 @@ mod tests {
                 ],
             ),
             Audit {
-                entity: "Commune",
+                entity: AuditEntity::Commune,
                 entity_id: 3,
                 action: AuditAction::Update,
                 changes: vec![Change::Territory {

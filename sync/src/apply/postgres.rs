@@ -320,7 +320,7 @@ async fn pg_record_audit(
                     buffer.opt_text(person.map(|p| p.subject.as_str()));
                     buffer.opt_text(person.and_then(|p| p.name.as_deref()));
                     buffer.opt_text(person.and_then(|p| p.email.as_deref()));
-                    buffer.text(entry.entity);
+                    buffer.text(entry.entity.code());
                     buffer.int4(entry.entity_id);
                     buffer.text(entry.action.code());
                     buffer.text_with(|out| entry.write_changes(out));

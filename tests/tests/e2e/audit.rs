@@ -258,3 +258,89 @@ async fn local_body_partner_expectation_college_and_theme_changes_are_logged() {
     );
     assert_eq!(change(&entries[1].1, "code"), json!([null, "AUDIT"]));
 }
+
+#[tokio::test]
+async fn the_entity_filter_takes_stored_names_and_unknown_stored_kinds_still_read() {
+    use entity::{AuditAction, audit_log};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let browser = super::console::Browser::new().await;
+    let cookie = browser.sign_in().await;
+    let app = &browser.app;
+    let admin = app.token(Role::Admin).await;
+
+    // A console kind filters like any other; the GraphQL enum has never listed it.
+    let sessions = app
+        .graphql_as(&admin, "{ auditLog(entity: \"ConsoleSession\") { totalCount edges { node { entity entityKind action } } } }", json!({}))
+        .await;
+    assert!(sessions.get("errors").is_none(), "{sessions}");
+    assert_eq!(sessions["data"]["auditLog"]["totalCount"], 1, "{sessions}");
+    assert_eq!(
+        sessions["data"]["auditLog"]["edges"][0]["node"],
+        json!({ "entity": "ConsoleSession", "entityKind": null, "action": "CREATE" })
+    );
+
+    // A name the log does not record is refused, not silently matched by nothing.
+    for name in ["project", "Projet", "PartnerExpectation", ""] {
+        let refused = app
+            .graphql_as(
+                &admin,
+                "query($e: String) { auditLog(entity: $e) { totalCount } }",
+                json!({ "e": name }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&refused),
+            Some("BAD_USER_INPUT"),
+            "{name:?}: {refused}"
+        );
+        assert_eq!(
+            refused["errors"][0]["extensions"]["path"],
+            json!(["entity"]),
+            "{refused}"
+        );
+    }
+
+    // A row of a kind this version does not know (written by a newer one) still reads:
+    // as stored, with a null entityKind, and under its stored name in the journal.
+    audit_log::ActiveModel {
+        at: Set(chrono::Utc::now()),
+        actor: Set("version-future".to_owned()),
+        entity: Set("FutureKind".to_owned()),
+        entity_id: Set(7),
+        action: Set(AuditAction::Create),
+        changes: Set("[]".to_owned()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let log = app
+        .graphql_as(
+            &admin,
+            "{ auditLog(first: 100) { edges { node { entity entityKind } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(log.get("errors").is_none(), "{log}");
+    assert_eq!(
+        log["data"]["auditLog"]["edges"][0]["node"],
+        json!({ "entity": "FutureKind", "entityKind": null })
+    );
+    let journal = browser.get("/admin/journal", Some(&cookie)).await;
+    assert_eq!(journal.status, 200);
+    assert!(journal.body.contains("FutureKind n° 7"), "{}", journal.body);
+    assert!(
+        journal.body.contains("Session de la console n° "),
+        "{}",
+        journal.body
+    );
+    let filtered = browser
+        .get("/admin/journal?objet=FutureKind", Some(&cookie))
+        .await;
+    assert_eq!(
+        filtered.body.matches("<tr>").count(),
+        2,
+        "header and the entry"
+    );
+}

@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use entity::Labelled;
-use entity::audit_log::{self, FieldChange};
+use entity::audit_log::{self, AuditEntity, FieldChange};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,22 +32,10 @@ pub struct JournalQuery {
     page: Option<String>,
 }
 
-/// What people call each kind of object the log names.
+/// What people call each kind of object the log names; a kind this version does not
+/// know (a row from a newer version) shows as stored.
 pub fn kind_label(kind: &str) -> &str {
-    match kind {
-        "Project" => "Projet",
-        "LocalBody" => "Instance locale",
-        "Partner" => "Acteur local",
-        "PartnerExpectation" => "Attente d'un acteur local",
-        "College" => "Collège",
-        "Theme" => "Thème",
-        "Coordinator" => "Coordonnateur",
-        "Commune" => "Commune",
-        "ApiToken" => "Jeton d'accès",
-        "ConsoleSession" => "Session de la console",
-        "SyncRun" => "Import",
-        other => other,
-    }
+    AuditEntity::from_stored(kind).map_or(kind, |known| known.label())
 }
 
 /// A filter from the address; empty, overlong or control-character values (which no

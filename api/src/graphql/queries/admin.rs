@@ -1,7 +1,7 @@
 //! Administration: roster imports and API tokens (ADMIN token).
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use entity::{Role, sync_run};
+use entity::{AuditEntity, Labelled, Role, sync_run};
 use sea_orm::EntityTrait;
 
 use crate::directory::{KeyPart, OrderSpec};
@@ -132,7 +132,7 @@ impl AdminQuery {
         #[graphql(desc = "The first n entries (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Entries after this cursor.")] after: Option<String>,
         #[graphql(
-            desc = "Only this kind of object: Project, LocalBody, Partner, College, Theme, Coordinator, Commune."
+            desc = "Only this kind of object, as `AuditEntry.entity` names it: Project, LocalBody, Partner, College, Theme, Coordinator, Commune, ApiToken, ConsoleSession, SyncRun (any other name is refused)."
         )]
         entity: Option<String>,
         #[graphql(desc = "Only this object (its global ID).")] entity_id: Option<ID>,
@@ -149,17 +149,33 @@ impl AdminQuery {
             last,
         };
         let paging = IdPaging::new(&args, spec)?;
+        let entity = entity
+            .map(|name| {
+                AuditEntity::from_stored(&name).ok_or_else(|| {
+                    let known: Vec<_> = AuditEntity::ALL.iter().map(|k| k.code()).collect();
+                    Error::bad_input(
+                        format!(
+                            "entity is not a kind of object the audit log records ({})",
+                            known.join(", ")
+                        ),
+                        &["entity"],
+                    )
+                })
+            })
+            .transpose()?;
         let (entity, entity_id) = match entity_id {
             Some(id) => {
+                // A global ID's type is the stored name of its kind; a type the log does
+                // not record matches no entry.
                 let (kind, id) = ids::decode(&id, "entityId")?;
-                if entity.as_ref().is_some_and(|e| *e != kind) {
+                if entity.is_some_and(|e| e.code() != kind) {
                     return Err(
                         Error::bad_input("entityId is not of this entity", &["entityId"]).into(),
                     );
                 }
                 (Some(kind), Some(id))
             }
-            None => (entity, None),
+            None => (entity.map(|e| e.code().to_owned()), None),
         };
         let query = AuditQuery {
             entity,

@@ -3,7 +3,7 @@
 use crate::graphql::types::{DateTime, Json};
 use async_graphql::{Enum, ID, Object, SimpleObject};
 use entity::AuditAction;
-use entity::audit_log::{self, FieldChange};
+use entity::audit_log::{self, AuditEntity, FieldChange};
 
 use crate::graphql::ids;
 use crate::graphql::types::Author;
@@ -39,17 +39,20 @@ pub enum AuditEntityKind {
 }
 
 impl AuditEntityKind {
-    /// The kind whose stored name is `entity`, if it is one of the known ones.
-    fn of(entity: &str) -> Option<Self> {
-        Some(match entity {
-            "Project" => Self::Project,
-            "LocalBody" => Self::LocalBody,
-            "Partner" => Self::Partner,
-            "College" => Self::College,
-            "Theme" => Self::Theme,
-            "Coordinator" => Self::Coordinator,
-            "Commune" => Self::Commune,
-            _ => return None,
+    /// The GraphQL value of `kind`; `None` for the console's own kinds (tokens, sessions,
+    /// imports), which the enum has never listed: `entityKind` is null for them.
+    fn of(kind: AuditEntity) -> Option<Self> {
+        Some(match kind {
+            AuditEntity::Project => Self::Project,
+            AuditEntity::LocalBody => Self::LocalBody,
+            AuditEntity::Partner => Self::Partner,
+            AuditEntity::College => Self::College,
+            AuditEntity::Theme => Self::Theme,
+            AuditEntity::Coordinator => Self::Coordinator,
+            AuditEntity::Commune => Self::Commune,
+            AuditEntity::ApiToken | AuditEntity::ConsoleSession | AuditEntity::SyncRun => {
+                return None;
+            }
         })
     }
 }
@@ -92,15 +95,17 @@ impl AuditEntry {
     }
 
     /// The kind of object written: `Project`, `LocalBody`, `Partner`, `College`, `Theme`,
-    /// `Coordinator`, `Commune`.
+    /// `Coordinator`, `Commune`, and the console's own `ApiToken`, `ConsoleSession`,
+    /// `SyncRun`.
     async fn entity(&self) -> &str {
         &self.0.entity
     }
 
-    /// The kind of object written, as an enum (the same as `entity`); null for a kind
-    /// this version of the API does not know yet.
+    /// The kind of object written, as an enum (the same as `entity`); null for the
+    /// console's own kinds (`ApiToken`, `ConsoleSession`, `SyncRun`) and for a kind this
+    /// version of the API does not know yet.
     async fn entity_kind(&self) -> Option<AuditEntityKind> {
-        AuditEntityKind::of(&self.0.entity)
+        self.0.kind().and_then(AuditEntityKind::of)
     }
 
     /// The global ID of the object written (usable with `node`).
@@ -124,5 +129,47 @@ impl AuditEntry {
                 after: Json(c.after),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::EnumType;
+    use entity::Labelled;
+
+    use super::*;
+
+    /// `PROJECT` for `Project`, `LOCAL_BODY` for `LocalBody`.
+    fn screaming(name: &str) -> String {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if i > 0 && c.is_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
+        }
+        out
+    }
+
+    #[test]
+    fn each_graphql_kind_is_named_after_the_stored_name_it_maps_from() {
+        let mut reached = Vec::new();
+        for &kind in AuditEntity::ALL {
+            if let Some(value) = AuditEntityKind::of(kind) {
+                let item = AuditEntityKind::items()
+                    .iter()
+                    .find(|item| item.value == value)
+                    .map(|item| item.name);
+                assert_eq!(item, Some(screaming(kind.code()).as_str()), "{kind:?}");
+                reached.push(value);
+            }
+        }
+        for item in AuditEntityKind::items() {
+            assert!(
+                reached.contains(&item.value),
+                "{}: no stored kind maps to it",
+                item.name
+            );
+        }
     }
 }
