@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::audit_log::{self, AuditEntity, FieldChange, NewEntry};
-use entity::{AuditAction, coordinator, data_version, sync_run};
+use entity::{AuditAction, Labelled, coordinator, data_version, sync_run};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -80,7 +80,7 @@ async fn erase(
 
         // Earlier audit entries recorded the contact: keep the entries, blank the values.
         let entries = audit_log::Entity::find()
-            .filter(audit_log::Column::Entity.eq("Coordinator"))
+            .filter(audit_log::Column::Entity.eq(AuditEntity::Coordinator.code()))
             .filter(audit_log::Column::EntityId.is_in(chunk.iter().copied()))
             .all(&txn)
             .await?;
