@@ -62,6 +62,10 @@ pub struct Match {
     pub key: Option<usize>,
     /// Edits between the query and the key (0 unless [`MatchRank::Typo`]).
     pub edits: u8,
+    /// How many characters of the folded key the query left uncovered: among matches of
+    /// one rank the closest name comes first ("collèg pasteur" finds "Collège Pasteur"
+    /// before "Collège Louis Pasteur").
+    pub spare: u16,
 }
 
 impl Match {
@@ -73,6 +77,7 @@ impl Match {
             on,
             key: None,
             edits: 0,
+            spare: 0,
         }
     }
 
@@ -93,6 +98,7 @@ impl Match {
         b.rank
             .cmp(&a.rank)
             .then(a.edits.cmp(&b.edits))
+            .then(a.spare.cmp(&b.spare))
             .then(a.item.cmp(&b.item))
     }
 }
@@ -209,6 +215,7 @@ impl NameIndex {
                     on: key.on,
                     key: Some(id),
                     edits: 0,
+                    spare: spare(&key.tokens.concat(), &glued),
                 });
             }
         }
@@ -230,6 +237,7 @@ impl NameIndex {
                     on: key.on,
                     key: Some(id),
                     edits: found.edits,
+                    spare: spare(&key.tokens.concat(), &glued),
                 });
             }
         }
@@ -243,6 +251,7 @@ impl NameIndex {
                     on: key.on,
                     key: Some(id),
                     edits: 0,
+                    spare: spare(&key.tokens.concat(), &glued),
                 });
             }
         }
@@ -250,6 +259,14 @@ impl NameIndex {
         matches.sort_by(Match::better);
         matches
     }
+}
+
+/// The characters of `key` beyond those of `query`, both glued so that spacing never
+/// tells a name from its glued alias (saturating: a key shorter than a typo'd query has
+/// none left).
+fn spare(key: &str, query: &str) -> u16 {
+    let extra = key.chars().count().saturating_sub(query.chars().count());
+    u16::try_from(extra).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]
@@ -276,6 +293,23 @@ mod tests {
     }
 
     #[test]
+    fn among_equal_matches_the_closest_name_comes_first() {
+        let mut index = NameIndex::default();
+        index.insert(0, "Collège Louis Pasteur");
+        index.insert(1, "Collège Pasteur");
+        let found = index.search("collèg pasteur");
+        let order: Vec<(usize, MatchRank)> = found.iter().map(|m| (m.item, m.rank)).collect();
+        assert_eq!(
+            order,
+            [(1, MatchRank::Words), (0, MatchRank::Words)],
+            "{found:?}"
+        );
+        // A typo'd name longer than its key leaves nothing spare, and never underflows.
+        assert_eq!(spare("abc", "abcdef"), 0);
+        assert_eq!(spare("collègepasteur", "collègpasteur"), 1);
+    }
+
+    #[test]
     fn exact_lookup_folds_and_reports_ambiguity() {
         let index = index();
         assert_eq!(index.exact("sevres"), &[0]);
@@ -291,8 +325,9 @@ mod tests {
         let found = index.search("colombes");
         assert_eq!((found[0].item, found[0].rank), (4, MatchRank::Exact));
         assert_eq!((found[1].item, found[1].rank), (3, MatchRank::Contains));
+        // Both contain it; "La Garenne" (an alias of item 3) is the closer name.
         let found = index.search("garenne");
-        assert_eq!(found.iter().map(|m| m.item).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(found.iter().map(|m| m.item).collect::<Vec<_>>(), vec![3, 2]);
         let found = index.search("garenne la");
         assert!(found.iter().all(|m| m.rank >= MatchRank::Words));
         let first = index.search("la gar")[0];

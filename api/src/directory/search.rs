@@ -172,6 +172,7 @@ pub fn search(
         b.rank
             .cmp(&a.rank)
             .then(a.matched.edits.cmp(&b.matched.edits))
+            .then(a.matched.spare.cmp(&b.matched.spare))
             .then(a.kind.cmp(&b.kind))
             .then(a.item.cmp(&b.item))
     });
