@@ -353,11 +353,7 @@ pub async fn annotated_copy(
         return Ok(None);
     };
     let report = details.report(config.max_deactivation_ratio);
-    let timezone = config
-        .timezone
-        .trim()
-        .parse::<chrono_tz::Tz>()
-        .unwrap_or(chrono_tz::Europe::Paris);
+    let timezone = config.time_zone();
     let name = details.run.file_name.clone().unwrap_or(file.file_name);
     // Reading a workbook again is seconds of CPU for a large one: off the async workers.
     tokio::task::spawn_blocking(move || annotate(&name, &file.bytes, &report, timezone))

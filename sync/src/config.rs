@@ -109,6 +109,18 @@ impl std::str::FromStr for NotifyWhen {
     }
 }
 
+impl SyncConfig {
+    /// The time zone people read times in: [`timezone`](Self::timezone), or
+    /// Europe/Paris if it does not parse (the scheduler refuses such a setting at start,
+    /// so this only matters where no schedule was built).
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.timezone
+            .trim()
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Paris)
+    }
+}
+
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {

@@ -498,11 +498,7 @@ async fn with_annotated(
     let Some(target) = filed.moved_to.clone() else {
         return filed;
     };
-    let timezone = config
-        .timezone
-        .trim()
-        .parse::<chrono_tz::Tz>()
-        .unwrap_or(chrono_tz::Europe::Paris);
+    let timezone = config.time_zone();
     let annotated_path = report_path(&target, ANNOTATED_SUFFIX);
     let path = annotated_path.clone();
     // Shared with the blocking task, and whole again once it ends, even by a panic.

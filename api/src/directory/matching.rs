@@ -184,6 +184,7 @@ impl NameIndex {
             return Vec::new();
         }
         let glued = words.concat();
+        let typed = glued.chars().count();
         let query = words.join(" ");
         let mut best: HashMap<usize, Match> = HashMap::new();
         let mut keep = |found: Match| {
@@ -215,7 +216,7 @@ impl NameIndex {
                     on: key.on,
                     key: Some(id),
                     edits: 0,
-                    spare: spare(&key.tokens.concat(), &glued),
+                    spare: spare(key, typed),
                 });
             }
         }
@@ -237,7 +238,7 @@ impl NameIndex {
                     on: key.on,
                     key: Some(id),
                     edits: found.edits,
-                    spare: spare(&key.tokens.concat(), &glued),
+                    spare: spare(key, typed),
                 });
             }
         }
@@ -251,7 +252,7 @@ impl NameIndex {
                     on: key.on,
                     key: Some(id),
                     edits: 0,
-                    spare: spare(&key.tokens.concat(), &glued),
+                    spare: spare(key, typed),
                 });
             }
         }
@@ -261,12 +262,12 @@ impl NameIndex {
     }
 }
 
-/// The characters of `key` beyond those of `query`, both glued so that spacing never
-/// tells a name from its glued alias (saturating: a key shorter than a typo'd query has
-/// none left).
-fn spare(key: &str, query: &str) -> u16 {
-    let extra = key.chars().count().saturating_sub(query.chars().count());
-    u16::try_from(extra).unwrap_or(u16::MAX)
+/// The letters of `key` beyond the `typed` letters of the query, both without spaces so
+/// that spacing never tells a name from its glued alias (saturating: a key shorter than
+/// a typo'd query has none left). Counted, not glued: this runs for every match.
+fn spare(key: &NameKey, typed: usize) -> u16 {
+    let letters: usize = key.tokens.iter().map(|token| token.chars().count()).sum();
+    u16::try_from(letters.saturating_sub(typed)).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]
@@ -305,8 +306,8 @@ mod tests {
             "{found:?}"
         );
         // A typo'd name longer than its key leaves nothing spare, and never underflows.
-        assert_eq!(spare("abc", "abcdef"), 0);
-        assert_eq!(spare("collègepasteur", "collègpasteur"), 1);
+        assert_eq!(spare(&index.keys[0], 64), 0);
+        assert_eq!(spare(&index.keys[1], "collègpasteur".chars().count()), 1);
     }
 
     #[test]
