@@ -116,21 +116,26 @@ fn last_import(run: Option<&RunSummary>) -> Markup {
     }
 }
 
-/// The counts of a run, as a small table.
+/// The counts of a run, as a small table: one row per kind of change, so it fits a
+/// half-width card (six columns side by side overflowed it).
 pub fn counts(run: &RunSummary) -> Markup {
+    let rows = [
+        ("Ajouts", run.added),
+        ("Modifications", run.updated),
+        ("Changements de territoire", run.moved),
+        ("Désactivations", run.deactivated),
+        ("Réactivations", run.reactivated),
+        ("Inchangés", run.unchanged),
+    ];
     html! {
-        table {
+        table.counts {
             caption { "Changements" }
-            thead { tr {
-                th scope="col" { "Ajouts" } th scope="col" { "Modifications" }
-                th scope="col" { "Changements de territoire" } th scope="col" { "Désactivations" }
-                th scope="col" { "Réactivations" } th scope="col" { "Inchangés" }
-            } }
-            tbody { tr {
-                td.num { (layout::number(run.added)) } td.num { (layout::number(run.updated)) }
-                td.num { (layout::number(run.moved)) } td.num { (layout::number(run.deactivated)) }
-                td.num { (layout::number(run.reactivated)) } td.num { (layout::number(run.unchanged)) }
-            } }
+            thead { tr { th scope="col" { "Changement" } th.num scope="col" { "Nombre" } } }
+            tbody {
+                @for (label, count) in rows {
+                    tr { th scope="row" { (label) } td.num { (layout::number(count)) } }
+                }
+            }
         }
     }
 }

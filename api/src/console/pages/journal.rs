@@ -143,7 +143,11 @@ fn row(entry: &audit_log::Model) -> Markup {
 fn value(value: &Value) -> String {
     let text = match value {
         Value::Null => "(vide)".to_owned(),
-        Value::String(s) => s.clone(),
+        // Moments are stored as RFC 3339 UTC (machine format); people read Paris time.
+        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(at) => territoires_sync::local_time(at.with_timezone(&chrono::Utc)),
+            Err(_) => s.clone(),
+        },
         other => other.to_string(),
     };
     if text.chars().count() > MAX_VALUE_CHARS {
@@ -151,5 +155,22 @@ fn value(value: &Value) -> String {
         format!("{cut}…")
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value;
+    use serde_json::Value;
+
+    #[test]
+    fn moments_read_in_paris_time_and_other_values_as_stored() {
+        let at = Value::String("2026-12-03T18:16:55.016232186+00:00".to_owned());
+        assert_eq!(value(&at), "03/12/2026 19:16:55 +01:00");
+        let summer = Value::String("2026-07-01T10:00:00Z".to_owned());
+        assert_eq!(value(&summer), "01/07/2026 12:00:00 +02:00");
+        assert_eq!(value(&Value::String("EDITOR".to_owned())), "EDITOR");
+        assert_eq!(value(&Value::String("2026-12-03".to_owned())), "2026-12-03");
+        assert_eq!(value(&Value::Null), "(vide)");
     }
 }
