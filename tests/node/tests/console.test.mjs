@@ -6,8 +6,8 @@
 //
 // Every page is also photographed at 1280×800 for the administrator's guide: into a
 // temporary folder on a normal run (the step runs, nothing in the repository changes),
-// into SCREENSHOTS_DIR when it is set — `tests/node/screenshots.sh` sets it to
-// docs/images/, whose console-*.png the guide shows. Nothing compares pixels.
+// into docs/images/ with SCREENSHOTS=1 (set by `tests/node/screenshots.sh`): the
+// console-*.png the guide shows. Nothing compares pixels.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,10 +21,12 @@ const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const screenshots = process.env.SCREENSHOTS_DIR
-  ? path.resolve(process.env.SCREENSHOTS_DIR)
+const keep = process.env.SCREENSHOTS === '1';
+const screenshots = keep
+  ? path.join(repoRoot, 'docs', 'images')
   : mkdtempSync(path.join(os.tmpdir(), 'console-screenshots-'));
 const taken = [];
+let shooting = 0;
 
 let server;
 let browser;
@@ -58,7 +60,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
-  if (!process.env.SCREENSHOTS_DIR) rmSync(screenshots, { recursive: true, force: true });
+  if (!keep) rmSync(screenshots, { recursive: true, force: true });
 });
 
 /**
@@ -66,6 +68,7 @@ after(async () => {
  * scrolling `selector` (if given) to the top of the view.
  */
 async function shot(name, selector) {
+  const start = performance.now();
   mkdirSync(screenshots, { recursive: true });
   if (selector) {
     await page.locator(selector).first().evaluate((element) => (element.closest('section') ?? element).scrollIntoView({ block: 'start' }));
@@ -76,6 +79,7 @@ async function shot(name, selector) {
   await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
   assert.ok(statSync(file).size > 1000, `${file} was written`);
   taken.push(name);
+  shooting += performance.now() - start;
 }
 
 async function axe(label) {
@@ -263,7 +267,8 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   assert.deepEqual(elsewhere, [], 'every request stays on the server under test');
 });
 
-test('every console page was photographed for the guide', () => {
+test('every console page was photographed for the guide', (t) => {
+  t.diagnostic(`${taken.length} screenshots in ${Math.round(shooting)} ms, in ${screenshots}`);
   assert.deepEqual(taken.sort(), [
     'connexion', 'coordonnateurs', 'deposer', 'essai-a-blanc', 'essai-a-blanc-changements', 'forcer', 'historique',
     'import-applique', 'import-refuse', 'import-rejete', 'jeton-cree', 'journal', 'tableau-de-bord',
