@@ -558,12 +558,29 @@ impl Mailer {
                     let fix = match refused {
                         rustls::CertificateError::UnknownIssuer => {
                             "SMTP_CA_FILE must hold the PEM of the authority that signed it"
+                                .to_owned()
                         }
                         rustls::CertificateError::NotValidForName
                         | rustls::CertificateError::NotValidForNameContext { .. } => {
-                            "SMTP_URL must name the relay as its certificate does"
+                            "SMTP_URL must name the relay as its certificate does".to_owned()
                         }
-                        _ => "check the relay's certificate and SMTP_CA_FILE",
+                        // Nothing to change here: the relay's certificate must be renewed.
+                        rustls::CertificateError::ExpiredContext { not_after, .. } => {
+                            let expired = i64::try_from(not_after.as_secs())
+                                .ok()
+                                .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+                                .map_or_else(String::new, |at| {
+                                    format!(" on {}", at.format("%Y-%m-%dT%H:%M:%SZ"))
+                                });
+                            format!(
+                                "the relay's certificate expired{expired}: whoever runs \
+                                 the relay must renew it"
+                            )
+                        }
+                        rustls::CertificateError::Expired => "the relay's certificate \
+                            expired: whoever runs the relay must renew it"
+                            .to_owned(),
+                        _ => "check the relay's certificate and SMTP_CA_FILE".to_owned(),
                     };
                     format!(
                         "cannot send the notification e-mail: the mail relay's TLS \

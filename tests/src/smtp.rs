@@ -6,7 +6,8 @@
 //! It can secure the dialogue as a relay does ([`SmtpTls`]): STARTTLS (advertised in
 //! EHLO; MAIL refused until the upgrade, the dialogue starting again over TLS) or implicit
 //! TLS (TLS from the first byte, `smtps://`), with the TEST-ONLY certificate of
-//! `tests/fixtures/tls/` (signed by `ca.pem`, for 127.0.0.1 and localhost). Handshakes
+//! `tests/fixtures/tls/` (signed by `ca.pem`, for 127.0.0.1 and localhost; or its expired
+//! twin, [`SmtpCertificate::Expired`]). Handshakes
 //! the client abandons are kept ([`SmtpSink::tls_failures`]), so a test proves a refusal
 //! happened at the certificate, not elsewhere.
 //!
@@ -111,10 +112,24 @@ struct Shared {
     tls_failures: Arc<Mutex<Vec<String>>>,
 }
 
+/// Which of the fixture certificates the relay presents (both for 127.0.0.1 and
+/// localhost, signed by `ca.pem`, with the same key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpCertificate {
+    /// `server.pem`, valid for a hundred years.
+    Valid,
+    /// `expired.pem`, valid in 2000 only: a relay whose certificate was not renewed.
+    Expired,
+}
+
 /// The relay's TLS settings: the fixture certificate and key, rustls with ring.
-fn acceptor() -> TlsAcceptor {
+fn acceptor(certificate: SmtpCertificate) -> TlsAcceptor {
     let dir = tls_fixtures();
-    let certificates = CertificateDer::pem_file_iter(dir.join("server.pem"))
+    let file = match certificate {
+        SmtpCertificate::Valid => "server.pem",
+        SmtpCertificate::Expired => "expired.pem",
+    };
+    let certificates = CertificateDer::pem_file_iter(dir.join(file))
         .unwrap()
         .collect::<Result<Vec<_>, _>>()
         .unwrap();
@@ -145,13 +160,24 @@ impl SmtpSink {
     /// 127.0.0.1 (Linux answers on all of 127.0.0.0/8) is a host its certificate is
     /// not for.
     pub async fn start_at(ip: &str, mode: SmtpMode, tls: SmtpTls) -> Self {
+        Self::start_presenting(ip, mode, tls, SmtpCertificate::Valid).await
+    }
+
+    /// [`start_at`](Self::start_at), the relay presenting `certificate` in its TLS
+    /// handshakes.
+    pub async fn start_presenting(
+        ip: &str,
+        mode: SmtpMode,
+        tls: SmtpTls,
+        certificate: SmtpCertificate,
+    ) -> Self {
         let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let address = listener.local_addr().unwrap();
         let (sender, messages) = mpsc::unbounded_channel();
         let tls_failures = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             mode,
-            acceptor: (tls != SmtpTls::Plain).then(acceptor),
+            acceptor: (tls != SmtpTls::Plain).then(|| acceptor(certificate)),
             sender,
             tls_failures: tls_failures.clone(),
         };

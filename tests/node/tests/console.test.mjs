@@ -3,9 +3,14 @@
 // keyboard, sign out; upload a roster file, read its diff, apply it, see it in the
 // history, force a refused file — and axe-core finds no WCAG 2.1 A/AA violation on any
 // page. No request may leave the server under test (every asset is embedded).
+//
+// Every page is also photographed at 1280×800 for the administrator's guide: into a
+// temporary folder on a normal run (the step runs, nothing in the repository changes),
+// into docs/images/ with SCREENSHOTS=1 (set by `tests/node/screenshots.sh`): the
+// console-*.png the guide shows. Nothing compares pixels.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +21,12 @@ const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const keep = process.env.SCREENSHOTS === '1';
+const screenshots = keep
+  ? path.join(repoRoot, 'docs', 'images')
+  : mkdtempSync(path.join(os.tmpdir(), 'console-screenshots-'));
+const taken = [];
+let shooting = 0;
 
 let server;
 let browser;
@@ -35,7 +46,13 @@ before(async () => {
     args: ['--disable-background-networking', '--no-sandbox'],
   });
   // The console's policy forbids scripts; axe is injected by the test driver itself.
-  const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+  // A fixed viewport, so that the guide's screenshots keep their size.
+  const context = await browser.newContext({
+    bypassCSP: true,
+    locale: 'fr-FR',
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+  });
   page = await context.newPage();
   page.on('request', (request) => requests.push(request.url()));
 });
@@ -43,7 +60,27 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (!keep) rmSync(screenshots, { recursive: true, force: true });
 });
+
+/**
+ * Photographs the visible part of the page as `console-NAME.png` for the guide, after
+ * scrolling `selector` (if given) to the top of the view.
+ */
+async function shot(name, selector) {
+  const start = performance.now();
+  mkdirSync(screenshots, { recursive: true });
+  if (selector) {
+    await page.locator(selector).first().evaluate((element) => (element.closest('section') ?? element).scrollIntoView({ block: 'start' }));
+  } else {
+    await page.evaluate(() => window.scrollTo(0, 0));
+  }
+  const file = path.join(screenshots, `console-${name}.png`);
+  await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+  assert.ok(statSync(file).size > 1000, `${file} was written`);
+  taken.push(name);
+  shooting += performance.now() - start;
+}
 
 async function axe(label) {
   await page.evaluate(axeSource);
@@ -62,6 +99,7 @@ test('an administrator signs in, visits every page and signs out; axe-core finds
   assert.equal(await page.getAttribute('html', 'lang'), 'fr');
   assert.match(await page.textContent('main'), /Veuillez vous connecter/);
   await axe('the sign-in page');
+  await shot('connexion');
 
   // Keyboard only: the skip link comes first, then the token field and the button.
   await page.keyboard.press('Tab');
@@ -73,11 +111,13 @@ test('an administrator signs in, visits every page and signs out; axe-core finds
   assert.match(await page.textContent('h1'), /Tableau de bord/);
   assert.match(await page.textContent('main'), /Rejeté/);
   await axe('the dashboard');
+  await shot('tableau-de-bord');
 
   await page.click('text=Historique des imports');
   await page.waitForURL(/\/admin\/historique$/);
   assert.match(await page.textContent('main'), /Appliqué/);
   await axe('the history');
+  await shot('historique');
   await page.selectOption('#statut', 'REJECTED');
   await page.click('button:has-text("Filtrer")');
   await page.waitForURL(/statut=REJECTED/);
@@ -85,9 +125,11 @@ test('an administrator signs in, visits every page and signs out; axe-core finds
   await page.waitForURL(/\/admin\/historique\/\d+$/);
   assert.match(await page.textContent('main'), /Courriel/);
   await axe('a rejected import');
+  await shot('import-rejete');
   await page.goto(`${server.url}/admin/historique/1`);
   assert.match(await page.textContent('main'), /Changements/);
   await axe('an applied import');
+  await shot('import-applique');
 
   await page.click('text=Jetons d\'accès');
   await page.waitForURL(/\/admin\/jetons$/);
@@ -98,6 +140,7 @@ test('an administrator signs in, visits every page and signs out; axe-core finds
   const secret = (await page.textContent('pre.secret')).trim();
   assert.match(secret, /^terr_/);
   await axe('a token just created');
+  await shot('jeton-cree');
   await page.click('button[aria-label="Révoquer le jeton outil-navigateur"]');
   assert.match(await page.textContent('main'), /« outil-navigateur » est révoqué/);
 
@@ -105,6 +148,7 @@ test('an administrator signs in, visits every page and signs out; axe-core finds
   await page.waitForURL(/\/admin\/journal$/);
   assert.match(await page.textContent('main'), /Jeton d'accès/);
   await axe('the journal');
+  await shot('journal');
 
   await page.click('button:has-text("Se déconnecter")');
   await page.waitForURL(/motif=deconnexion$/);
@@ -142,6 +186,7 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   await page.waitForURL(/\/admin\/deposer$/);
   assert.match(await page.textContent('h1'), /Déposer une liste/);
   await axe('the upload form');
+  await shot('deposer');
   // The file dialog is the system's; the rest by keyboard: Tab to the button, Enter.
   await page.setInputFiles('#fichier', file);
   await page.focus('#fichier');
@@ -156,6 +201,8 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   assert.match(plan, /\+33668176250\s*→\s*\+33668176251/);
   assert.match(plan, /Rien n'a encore été modifié/);
   await axe('a dry run');
+  await shot('essai-a-blanc');
+  await shot('essai-a-blanc-changements', '#changements');
 
   await activate('button:has-text("Appliquer ces changements")');
   await page.waitForURL(/\/admin\/historique\/\d+$/);
@@ -179,6 +226,7 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   await page.waitForURL(/\/admin\/coordonnateurs$/);
   assert.match(await page.textContent('main'), /DUPONT Claire/);
   await axe('the roster by territory');
+  await shot('coordonnateurs');
 
   // A file naming one person: refused by the guard; forced with the box ticked by Space.
   const one = path.join(folder, 'une-personne.csv');
@@ -197,6 +245,8 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   await page.focus('#confirmer');
   await page.keyboard.press('Space');
   assert.equal(await page.isChecked('#confirmer'), true);
+  await shot('forcer', 'section.danger-zone');
+  await page.focus('#confirmer');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), "Forcer l'import");
   await page.keyboard.press('Enter');
@@ -211,7 +261,16 @@ test('an administrator uploads a roster by keyboard, reads the diff, applies it 
   assert.match(await page.textContent('main'), /Relancer en forçant/);
   assert.match(await page.textContent('main'), /télécharger le fichier déposé/);
   await axe('a refused import with its force form');
+  await shot('import-refuse');
 
   const elsewhere = requests.filter((url) => !url.startsWith(server.url));
   assert.deepEqual(elsewhere, [], 'every request stays on the server under test');
+});
+
+test('every console page was photographed for the guide', (t) => {
+  t.diagnostic(`${taken.length} screenshots in ${Math.round(shooting)} ms, in ${screenshots}`);
+  assert.deepEqual(taken.sort(), [
+    'connexion', 'coordonnateurs', 'deposer', 'essai-a-blanc', 'essai-a-blanc-changements', 'forcer', 'historique',
+    'import-applique', 'import-refuse', 'import-rejete', 'jeton-cree', 'journal', 'tableau-de-bord',
+  ]);
 });

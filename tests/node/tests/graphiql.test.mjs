@@ -3,7 +3,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { startServer, repoRoot } from '../lib/server.mjs';
 
@@ -82,9 +83,16 @@ test('GraphiQL renders offline, runs the preloaded query and shows data', async 
   assert.ok(styles.length >= 2 && styles.every(Boolean), 'every <style> carries the nonce');
   await page.keyboard.press('Escape');
 
-  const screenshots = path.join(repoRoot, 'tests', 'node', 'screenshots');
+  // Kept in tests/node/screenshots/ with SCREENSHOTS=1 (tests/node/screenshots.sh); a
+  // normal run takes it into a temporary folder and leaves the repository as it was.
+  const keep = process.env.SCREENSHOTS === '1';
+  const screenshots = keep
+    ? path.join(repoRoot, 'tests', 'node', 'screenshots')
+    : mkdtempSync(path.join(os.tmpdir(), 'graphiql-screenshot-'));
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: path.join(screenshots, 'graphiql.png') });
+  assert.ok(statSync(path.join(screenshots, 'graphiql.png')).size > 1000, 'the screenshot was written');
+  if (!keep) rmSync(screenshots, { recursive: true, force: true });
 
   assert.deepEqual(blocked, [], 'no request leaves the origin');
   assert.deepEqual(problems, [], 'no CSP violation, console or page error');

@@ -12,7 +12,7 @@ use territoires_sync::{
     SyncStatus, start_scheduler,
 };
 use territoires_tests::TestDb;
-use territoires_tests::smtp::{SmtpMode, SmtpSink, SmtpTls, tls_fixtures};
+use territoires_tests::smtp::{SmtpCertificate, SmtpMode, SmtpSink, SmtpTls, tls_fixtures};
 use tokio::sync::mpsc;
 
 use crate::helpers::*;
@@ -778,34 +778,7 @@ async fn a_relay_the_ca_does_not_vouch_for_gets_no_mail_and_the_import_still_app
         );
 
         // What the log line says: the certificate, and where to look.
-        let mailer = territoires_sync::Mailer::from_config(&config)
-            .unwrap()
-            .unwrap();
-        let notice = territoires_sync::RunNotice {
-            facts: territoires_sync::RunFacts {
-                status: SyncStatus::Applied,
-                run_id: Some(run.id),
-                file_name: Some(day.to_owned()),
-                summary: "Import appliqué.".to_owned(),
-                errors: 0,
-                warnings: 0,
-                counts: territoires_sync::Counts::default(),
-                problems: Vec::new(),
-                more_problems: 0,
-                vacant_territories: Vec::new(),
-                would_vacate: Vec::new(),
-                set_aside: Vec::new(),
-                console_url: None,
-            },
-            finished_at: chrono::Utc::now(),
-            report_text: None,
-            annotated: None,
-        };
-        let error = mailer
-            .send(&notice, chrono_tz::Europe::Paris)
-            .await
-            .expect_err("refused")
-            .to_string();
+        let error = refused_send(&config, run.id, day).await;
         for expected in ["certificate was refused", why] {
             assert!(
                 error.contains(expected),
@@ -814,4 +787,111 @@ async fn a_relay_the_ca_does_not_vouch_for_gets_no_mail_and_the_import_still_app
         }
         assert!(sink.try_next().is_none(), "{case}: nothing delivered");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_with_an_expired_certificate_gets_no_mail_and_the_import_still_applies() {
+    let database = TestDb::new().await;
+    let db = database.connect().await;
+    let inbox = tempfile::tempdir().unwrap();
+    // The right CA and the right name: only the dates are wrong (valid in 2000 only).
+    let ca = tls_fixtures().join("ca.pem");
+    let mut rows = seeded_rows();
+    for (day, tls, title) in [
+        ("lundi.xlsx", SmtpTls::StartTls, "Titre STARTTLS expiré"),
+        ("mardi.xlsx", SmtpTls::Implicit, "Titre TLS expiré"),
+    ] {
+        let case = format!("{tls:?} with an expired certificate");
+        let mut sink = SmtpSink::start_presenting(
+            "127.0.0.1",
+            SmtpMode::Accept,
+            tls,
+            SmtpCertificate::Expired,
+        )
+        .await;
+        rows[0][2] = title;
+        std::fs::write(inbox.path().join(day), roster(&rows)).unwrap();
+        let (hook, mut delivered) = outcomes();
+        let config = SyncConfig {
+            smtp_url: Some(sink.url()),
+            notify_to: vec![TO.to_owned()],
+            smtp_ca_file: Some(ca.clone()),
+            notify: NotifyWhen::Always,
+            ..every_second(inbox.path())
+        };
+        let handle = start_scheduler(db.clone(), config.clone(), Some(hook))
+            .await
+            .unwrap();
+        let notifications = first(&mut delivered).await;
+        handle.stop(Duration::from_secs(10)).await.unwrap();
+
+        // Reported as failed (logged, counted by the service's metrics)...
+        assert_eq!(notifications.mail, Delivery::Failed, "{case}");
+        // ...never sent: the client broke off at the certificate's dates.
+        assert!(
+            sink.next(Duration::from_millis(500)).await.is_none(),
+            "{case}: nothing delivered"
+        );
+        let failures = sink.tls_failures_within(Duration::from_secs(5)).await;
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.contains("received fatal alert: CertificateExpired")),
+            "{case}: the client broke off the handshake with the expiry alert: {failures:?}"
+        );
+        // The import went through all the same.
+        let run = runs(&db).await.pop().unwrap();
+        assert_eq!(run.status, SyncStatus::Applied, "{case}");
+        assert_eq!(
+            by_last_name(&db, "LARA").await.title.as_deref(),
+            Some(title),
+            "{case}"
+        );
+
+        // What the log line says: expired, when, and that the relay's side must act.
+        let error = refused_send(&config, run.id, day).await;
+        for expected in [
+            "certificate was refused (certificate expired",
+            "the relay's certificate expired on 2001-01-01T00:00:00Z: whoever runs the relay must renew it",
+        ] {
+            assert!(
+                error.contains(expected),
+                "{case}: {expected:?} not in {error}"
+            );
+        }
+        assert!(sink.try_next().is_none(), "{case}: nothing delivered");
+    }
+}
+
+/// What sending a notice through `config`'s relay fails with, for a relay whose
+/// certificate the client refuses: the text the service logs.
+async fn refused_send(config: &SyncConfig, run_id: i32, day: &str) -> String {
+    let mailer = territoires_sync::Mailer::from_config(config)
+        .unwrap()
+        .unwrap();
+    let notice = territoires_sync::RunNotice {
+        facts: territoires_sync::RunFacts {
+            status: SyncStatus::Applied,
+            run_id: Some(run_id),
+            file_name: Some(day.to_owned()),
+            summary: "Import appliqué.".to_owned(),
+            errors: 0,
+            warnings: 0,
+            counts: territoires_sync::Counts::default(),
+            problems: Vec::new(),
+            more_problems: 0,
+            vacant_territories: Vec::new(),
+            would_vacate: Vec::new(),
+            set_aside: Vec::new(),
+            console_url: None,
+        },
+        finished_at: chrono::Utc::now(),
+        report_text: None,
+        annotated: None,
+    };
+    mailer
+        .send(&notice, chrono_tz::Europe::Paris)
+        .await
+        .expect_err("refused")
+        .to_string()
 }
