@@ -31,7 +31,7 @@ pub struct Model {
     pub dry_run: bool,
     /// Forced past the deactivation guard and the same-file check.
     pub forced: bool,
-    /// Outcome.
+    /// How the import ended (`RUNNING` while it runs).
     pub status: SyncStatus,
     /// People added.
     pub added: i32,
