@@ -7,6 +7,57 @@ use std::net::SocketAddr;
 
 use clap::{Args, ValueEnum};
 
+/// The defaults, each written once: clap's `default_value…` attributes and the
+/// constructors ([`DatabaseConfig::new`], [`ServerConfig::on`], `OidcSettings::default`)
+/// both read them. Named after their variables, whose meaning the fields document; the
+/// sync's are `territoires_sync::DEFAULT_*`.
+mod defaults {
+    use super::{IntrospectionPolicy, PersistedOperations, Switch};
+
+    pub const DATABASE_POOL_SIZE: u32 = 16;
+    pub const DATABASE_TIMEOUT_SECS: u64 = 5;
+    pub const SLOW_STATEMENT_MS: u64 = 250;
+    pub const HTTP_CACHE_MAX_AGE: u32 = 5;
+    pub const APQ_CACHE_BYTES: usize = 8 * 1024 * 1024;
+    pub const MAX_BODY_BYTES: usize = 256 * 1024;
+    pub const GRAPHQL_MAX_DEPTH: usize = 16;
+    pub const GRAPHQL_MAX_COMPLEXITY: usize = 5_000;
+    pub const QUERY_TIMEOUT_SECS: u64 = 10;
+    pub const RESPONSE_CACHE_MB: usize = 64;
+    pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+    pub const IDLE_TIMEOUT_SECS: u64 = 75;
+    pub const BODY_TIMEOUT_SECS: u64 = 60;
+    pub const MAX_CONNECTIONS: usize = 512;
+    pub const MAX_CONCURRENT_UPLOADS: usize = 2;
+    pub const SHUTDOWN_GRACE_SECS: u64 = 20;
+    pub const GRAPHQL_INTROSPECTION: IntrospectionPolicy = IntrospectionPolicy::Public;
+    pub const GRAPHQL_MAX_INTROSPECTION_COST: usize = 100_000;
+    pub const GRAPHQL_MAX_TOKENS: usize = 15_000;
+    pub const GRAPHQL_MAX_ALIASES: usize = 200;
+    pub const GRAPHQL_MAX_FRAGMENTS: usize = 100;
+    pub const GRAPHQL_MAX_SPREADS: usize = 500;
+    pub const GRAPHQL_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+    pub const PERSISTED_OPERATIONS: PersistedOperations = PersistedOperations::Allow;
+    pub const GRAPHIQL: Switch = Switch::On;
+    pub const SUBSCRIPTIONS_MAX: usize = 1_000;
+    pub const SUBSCRIPTIONS_MAX_PER_CONNECTION: usize = 16;
+    pub const SUBSCRIPTIONS_INIT_TIMEOUT_SECS: u64 = 10;
+    pub const SUBSCRIPTIONS_HEARTBEAT_SECS: u64 = 15;
+    pub const SUBSCRIPTIONS_POLL_MS: u64 = 1_000;
+    /// Comma-separated, as the variable is written.
+    pub const OIDC_ALGORITHMS: &str = "RS256,ES256";
+    pub const OIDC_LEEWAY_SECS: u64 = 60;
+    pub const OIDC_ROLE_CLAIM: &str = "roles";
+    pub const OIDC_JWKS_MIN_REFRESH_SECS: u64 = 30;
+    pub const OIDC_JWKS_REFRESH_SECS: u64 = 600;
+    pub const OIDC_CONSOLE_SCOPES: &str = "openid profile email offline_access";
+}
+
+/// A comma-separated default as clap's `value_delimiter = ','` splits it.
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',').map(str::to_owned).collect()
+}
+
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
@@ -24,7 +75,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "database-pool-size",
         env = "DATABASE_POOL_SIZE",
-        default_value_t = 16,
+        default_value_t = defaults::DATABASE_POOL_SIZE,
         global = true
     )]
     pub pool_size: u32,
@@ -33,7 +84,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "database-timeout",
         env = "DATABASE_TIMEOUT_SECS",
-        default_value_t = 5,
+        default_value_t = defaults::DATABASE_TIMEOUT_SECS,
         global = true
     )]
     pub timeout_secs: u64,
@@ -43,7 +94,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "slow-statement-ms",
         env = "SLOW_STATEMENT_MS",
-        default_value_t = 250,
+        default_value_t = defaults::SLOW_STATEMENT_MS,
         global = true
     )]
     pub slow_statement_ms: u64,
@@ -54,9 +105,9 @@ impl DatabaseConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            pool_size: 16,
-            timeout_secs: 5,
-            slow_statement_ms: 250,
+            pool_size: defaults::DATABASE_POOL_SIZE,
+            timeout_secs: defaults::DATABASE_TIMEOUT_SECS,
+            slow_statement_ms: defaults::SLOW_STATEMENT_MS,
         }
     }
 }
@@ -91,7 +142,7 @@ pub struct ServerConfig {
     #[arg(
         long = "http-cache-max-age",
         env = "HTTP_CACHE_MAX_AGE",
-        default_value_t = 5
+        default_value_t = defaults::HTTP_CACHE_MAX_AGE
     )]
     pub http_cache_max_age: u32,
 
@@ -100,19 +151,19 @@ pub struct ServerConfig {
     #[arg(
         long = "apq-cache-bytes",
         env = "APQ_CACHE_BYTES",
-        default_value_t = 8 * 1024 * 1024
+        default_value_t = defaults::APQ_CACHE_BYTES
     )]
     pub apq_cache_bytes: usize,
 
     /// Largest accepted GraphQL request body, in bytes (file uploads have their own limit).
-    #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
     /// Deepest selection nesting a query may have.
     #[arg(
         long = "max-query-depth",
         env = "GRAPHQL_MAX_DEPTH",
-        default_value_t = 16
+        default_value_t = defaults::GRAPHQL_MAX_DEPTH
     )]
     pub max_query_depth: usize,
 
@@ -121,7 +172,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-query-complexity",
         env = "GRAPHQL_MAX_COMPLEXITY",
-        default_value_t = 5_000
+        default_value_t = defaults::GRAPHQL_MAX_COMPLEXITY
     )]
     pub max_query_complexity: usize,
 
@@ -129,7 +180,7 @@ pub struct ServerConfig {
     #[arg(
         long = "query-timeout",
         env = "QUERY_TIMEOUT_SECS",
-        default_value_t = 10
+        default_value_t = defaults::QUERY_TIMEOUT_SECS
     )]
     pub query_timeout_secs: u64,
 
@@ -138,7 +189,7 @@ pub struct ServerConfig {
     #[arg(
         long = "response-cache-mb",
         env = "RESPONSE_CACHE_MB",
-        default_value_t = 64
+        default_value_t = defaults::RESPONSE_CACHE_MB
     )]
     pub response_cache_mb: usize,
 
@@ -148,19 +199,19 @@ pub struct ServerConfig {
     #[arg(
         long = "header-read-timeout",
         env = "HEADER_READ_TIMEOUT_SECS",
-        default_value_t = 10
+        default_value_t = defaults::HEADER_READ_TIMEOUT_SECS
     )]
     pub header_read_timeout_secs: u64,
 
     /// Seconds a kept-alive connection may wait for (and send the headers of) its next
     /// request before it is closed. Keep it above the idle timeout of a reverse proxy
     /// that reuses connections (nginx and most load balancers: 60 s).
-    #[arg(long = "idle-timeout", env = "IDLE_TIMEOUT_SECS", default_value_t = 75)]
+    #[arg(long = "idle-timeout", env = "IDLE_TIMEOUT_SECS", default_value_t = defaults::IDLE_TIMEOUT_SECS)]
     pub idle_timeout_secs: u64,
 
     /// Seconds a client has to send a whole request body (a roster upload included);
     /// a body that stalls or trickles is cut with 408.
-    #[arg(long = "body-timeout", env = "BODY_TIMEOUT_SECS", default_value_t = 60)]
+    #[arg(long = "body-timeout", env = "BODY_TIMEOUT_SECS", default_value_t = defaults::BODY_TIMEOUT_SECS)]
     pub body_timeout_secs: u64,
 
     /// Connections served at once; further connections wait to be accepted until one
@@ -169,7 +220,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-connections",
         env = "MAX_CONNECTIONS",
-        default_value_t = 512
+        default_value_t = defaults::MAX_CONNECTIONS
     )]
     pub max_connections: usize,
 
@@ -178,7 +229,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-concurrent-uploads",
         env = "MAX_CONCURRENT_UPLOADS",
-        default_value_t = 2
+        default_value_t = defaults::MAX_CONCURRENT_UPLOADS
     )]
     pub max_concurrent_uploads: usize,
 
@@ -187,7 +238,7 @@ pub struct ServerConfig {
     #[arg(
         long = "shutdown-grace",
         env = "SHUTDOWN_GRACE_SECS",
-        default_value_t = 20
+        default_value_t = defaults::SHUTDOWN_GRACE_SECS
     )]
     pub shutdown_grace_secs: u64,
 
@@ -207,7 +258,7 @@ pub struct ServerConfig {
         long = "graphql-introspection",
         env = "GRAPHQL_INTROSPECTION",
         value_enum,
-        default_value_t = IntrospectionPolicy::Public
+        default_value_t = defaults::GRAPHQL_INTROSPECTION
     )]
     pub introspection: IntrospectionPolicy,
 
@@ -217,7 +268,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-introspection-cost",
         env = "GRAPHQL_MAX_INTROSPECTION_COST",
-        default_value_t = 100_000
+        default_value_t = defaults::GRAPHQL_MAX_INTROSPECTION_COST
     )]
     pub max_introspection_cost: usize,
 
@@ -226,7 +277,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-query-tokens",
         env = "GRAPHQL_MAX_TOKENS",
-        default_value_t = 15_000
+        default_value_t = defaults::GRAPHQL_MAX_TOKENS
     )]
     pub max_query_tokens: usize,
 
@@ -234,7 +285,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-query-aliases",
         env = "GRAPHQL_MAX_ALIASES",
-        default_value_t = 200
+        default_value_t = defaults::GRAPHQL_MAX_ALIASES
     )]
     pub max_query_aliases: usize,
 
@@ -242,7 +293,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-query-fragments",
         env = "GRAPHQL_MAX_FRAGMENTS",
-        default_value_t = 100
+        default_value_t = defaults::GRAPHQL_MAX_FRAGMENTS
     )]
     pub max_query_fragments: usize,
 
@@ -250,7 +301,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-query-spreads",
         env = "GRAPHQL_MAX_SPREADS",
-        default_value_t = 500
+        default_value_t = defaults::GRAPHQL_MAX_SPREADS
     )]
     pub max_query_spreads: usize,
 
@@ -259,7 +310,7 @@ pub struct ServerConfig {
     #[arg(
         long = "max-response-bytes",
         env = "GRAPHQL_MAX_RESPONSE_BYTES",
-        default_value_t = 4 * 1024 * 1024
+        default_value_t = defaults::GRAPHQL_MAX_RESPONSE_BYTES
     )]
     pub max_response_bytes: usize,
 
@@ -271,7 +322,7 @@ pub struct ServerConfig {
         long = "persisted-operations",
         env = "PERSISTED_OPERATIONS",
         value_enum,
-        default_value_t = PersistedOperations::Allow
+        default_value_t = defaults::PERSISTED_OPERATIONS
     )]
     pub persisted_operations: PersistedOperations,
 
@@ -286,7 +337,7 @@ pub struct ServerConfig {
     pub persisted_operations_files: Vec<std::path::PathBuf>,
 
     /// GraphiQL on `GET /graphql` for browsers (`on`), or no page and no assets (`off`).
-    #[arg(long = "graphiql", env = "GRAPHIQL", value_enum, default_value_t = Switch::On)]
+    #[arg(long = "graphiql", env = "GRAPHIQL", value_enum, default_value_t = defaults::GRAPHIQL)]
     pub graphiql: Switch,
 
     /// Subscriptions open at once in this process, over WebSocket and SSE together
@@ -295,7 +346,7 @@ pub struct ServerConfig {
     #[arg(
         long = "subscriptions-max",
         env = "SUBSCRIPTIONS_MAX",
-        default_value_t = 1_000
+        default_value_t = defaults::SUBSCRIPTIONS_MAX
     )]
     pub subscriptions_max: usize,
 
@@ -303,7 +354,7 @@ pub struct ServerConfig {
     #[arg(
         long = "subscriptions-max-per-connection",
         env = "SUBSCRIPTIONS_MAX_PER_CONNECTION",
-        default_value_t = 16
+        default_value_t = defaults::SUBSCRIPTIONS_MAX_PER_CONNECTION
     )]
     pub subscriptions_max_per_connection: usize,
 
@@ -312,7 +363,7 @@ pub struct ServerConfig {
     #[arg(
         long = "subscriptions-init-timeout",
         env = "SUBSCRIPTIONS_INIT_TIMEOUT_SECS",
-        default_value_t = 10
+        default_value_t = defaults::SUBSCRIPTIONS_INIT_TIMEOUT_SECS
     )]
     pub subscriptions_init_timeout_secs: u64,
 
@@ -322,7 +373,7 @@ pub struct ServerConfig {
     #[arg(
         long = "subscriptions-heartbeat",
         env = "SUBSCRIPTIONS_HEARTBEAT_SECS",
-        default_value_t = 15
+        default_value_t = defaults::SUBSCRIPTIONS_HEARTBEAT_SECS
     )]
     pub subscriptions_heartbeat_secs: u64,
 
@@ -331,7 +382,7 @@ pub struct ServerConfig {
     #[arg(
         long = "subscriptions-poll-ms",
         env = "SUBSCRIPTIONS_POLL_MS",
-        default_value_t = 1_000
+        default_value_t = defaults::SUBSCRIPTIONS_POLL_MS
     )]
     pub subscriptions_poll_ms: u64,
 
@@ -369,12 +420,12 @@ pub struct OidcSettings {
         long = "oidc-algorithms",
         env = "OIDC_ALGORITHMS",
         value_delimiter = ',',
-        default_value = "RS256,ES256"
+        default_value = defaults::OIDC_ALGORITHMS
     )]
     pub algorithms: Vec<String>,
 
     /// Seconds of clock difference tolerated with the provider for `exp`, `nbf`, `iat`.
-    #[arg(long = "oidc-leeway", env = "OIDC_LEEWAY_SECS", default_value_t = 60)]
+    #[arg(long = "oidc-leeway", env = "OIDC_LEEWAY_SECS", default_value_t = defaults::OIDC_LEEWAY_SECS)]
     pub leeway_secs: u64,
 
     /// The claim holding the person's roles or groups: a name (`roles`, `groups`) or a
@@ -383,7 +434,7 @@ pub struct OidcSettings {
     #[arg(
         long = "oidc-role-claim",
         env = "OIDC_ROLE_CLAIM",
-        default_value = "roles"
+        default_value = defaults::OIDC_ROLE_CLAIM
     )]
     pub role_claim: String,
 
@@ -410,7 +461,7 @@ pub struct OidcSettings {
     #[arg(
         long = "oidc-jwks-min-refresh",
         env = "OIDC_JWKS_MIN_REFRESH_SECS",
-        default_value_t = 30
+        default_value_t = defaults::OIDC_JWKS_MIN_REFRESH_SECS
     )]
     pub jwks_min_refresh_secs: u64,
 
@@ -419,7 +470,7 @@ pub struct OidcSettings {
     #[arg(
         long = "oidc-jwks-refresh",
         env = "OIDC_JWKS_REFRESH_SECS",
-        default_value_t = 600
+        default_value_t = defaults::OIDC_JWKS_REFRESH_SECS
     )]
     pub jwks_refresh_secs: u64,
 
@@ -444,7 +495,7 @@ pub struct OidcSettings {
     #[arg(
         long = "oidc-console-scopes",
         env = "OIDC_CONSOLE_SCOPES",
-        default_value = "openid profile email offline_access"
+        default_value = defaults::OIDC_CONSOLE_SCOPES
     )]
     pub console_scopes: String,
 }
@@ -455,16 +506,16 @@ impl Default for OidcSettings {
             issuer: None,
             audience: None,
             ca_file: None,
-            algorithms: vec!["RS256".to_owned(), "ES256".to_owned()],
-            leeway_secs: 60,
-            role_claim: "roles".to_owned(),
+            algorithms: split_list(defaults::OIDC_ALGORITHMS),
+            leeway_secs: defaults::OIDC_LEEWAY_SECS,
+            role_claim: defaults::OIDC_ROLE_CLAIM.to_owned(),
             editor_values: Vec::new(),
             admin_values: Vec::new(),
-            jwks_min_refresh_secs: 30,
-            jwks_refresh_secs: 600,
+            jwks_min_refresh_secs: defaults::OIDC_JWKS_MIN_REFRESH_SECS,
+            jwks_refresh_secs: defaults::OIDC_JWKS_REFRESH_SECS,
             console_client_id: None,
             console_client_secret: None,
-            console_scopes: "openid profile email offline_access".to_owned(),
+            console_scopes: defaults::OIDC_CONSOLE_SCOPES.to_owned(),
         }
     }
 }
@@ -535,41 +586,38 @@ impl ServerConfig {
     /// The defaults, listening on `bind_addr` (for tests and embedding).
     pub fn on(bind_addr: SocketAddr) -> Self {
         Self {
-            response_cache_mb: 64,
+            response_cache_mb: defaults::RESPONSE_CACHE_MB,
             bind_addr,
             cors_origins: Vec::new(),
-            cors_allow_headers: crate::http::cors::DEFAULT_ALLOW_HEADERS
-                .split(',')
-                .map(str::to_owned)
-                .collect(),
-            http_cache_max_age: 5,
-            apq_cache_bytes: 8 * 1024 * 1024,
-            max_body_bytes: 256 * 1024,
-            max_query_depth: 16,
-            max_query_complexity: 5_000,
-            query_timeout_secs: 10,
-            introspection: IntrospectionPolicy::Public,
-            max_introspection_cost: 100_000,
-            max_query_tokens: 15_000,
-            max_query_aliases: 200,
-            max_query_fragments: 100,
-            max_query_spreads: 500,
-            max_response_bytes: 4 * 1024 * 1024,
-            header_read_timeout_secs: 10,
-            idle_timeout_secs: 75,
-            body_timeout_secs: 60,
-            max_connections: 512,
-            max_concurrent_uploads: 2,
-            shutdown_grace_secs: 20,
+            cors_allow_headers: split_list(crate::http::cors::DEFAULT_ALLOW_HEADERS),
+            http_cache_max_age: defaults::HTTP_CACHE_MAX_AGE,
+            apq_cache_bytes: defaults::APQ_CACHE_BYTES,
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_query_depth: defaults::GRAPHQL_MAX_DEPTH,
+            max_query_complexity: defaults::GRAPHQL_MAX_COMPLEXITY,
+            query_timeout_secs: defaults::QUERY_TIMEOUT_SECS,
+            introspection: defaults::GRAPHQL_INTROSPECTION,
+            max_introspection_cost: defaults::GRAPHQL_MAX_INTROSPECTION_COST,
+            max_query_tokens: defaults::GRAPHQL_MAX_TOKENS,
+            max_query_aliases: defaults::GRAPHQL_MAX_ALIASES,
+            max_query_fragments: defaults::GRAPHQL_MAX_FRAGMENTS,
+            max_query_spreads: defaults::GRAPHQL_MAX_SPREADS,
+            max_response_bytes: defaults::GRAPHQL_MAX_RESPONSE_BYTES,
+            header_read_timeout_secs: defaults::HEADER_READ_TIMEOUT_SECS,
+            idle_timeout_secs: defaults::IDLE_TIMEOUT_SECS,
+            body_timeout_secs: defaults::BODY_TIMEOUT_SECS,
+            max_connections: defaults::MAX_CONNECTIONS,
+            max_concurrent_uploads: defaults::MAX_CONCURRENT_UPLOADS,
+            shutdown_grace_secs: defaults::SHUTDOWN_GRACE_SECS,
             metrics_token: None,
             public_url: None,
-            graphiql: Switch::On,
-            subscriptions_max: 1_000,
-            subscriptions_max_per_connection: 16,
-            subscriptions_init_timeout_secs: 10,
-            subscriptions_heartbeat_secs: 15,
-            subscriptions_poll_ms: 1_000,
-            persisted_operations: PersistedOperations::Allow,
+            graphiql: defaults::GRAPHIQL,
+            subscriptions_max: defaults::SUBSCRIPTIONS_MAX,
+            subscriptions_max_per_connection: defaults::SUBSCRIPTIONS_MAX_PER_CONNECTION,
+            subscriptions_init_timeout_secs: defaults::SUBSCRIPTIONS_INIT_TIMEOUT_SECS,
+            subscriptions_heartbeat_secs: defaults::SUBSCRIPTIONS_HEARTBEAT_SECS,
+            subscriptions_poll_ms: defaults::SUBSCRIPTIONS_POLL_MS,
+            persisted_operations: defaults::PERSISTED_OPERATIONS,
             persisted_operations_files: Vec::new(),
             oidc: OidcSettings::default(),
         }
@@ -593,7 +641,7 @@ pub struct SyncSettings {
     #[arg(
         long = "sync-drop-dir",
         env = "SYNC_DROP_DIR",
-        default_value = "data/inbox",
+        default_value = territoires_sync::DEFAULT_DROP_DIR,
         global = true
     )]
     pub drop_dir: std::path::PathBuf,
@@ -609,7 +657,7 @@ pub struct SyncSettings {
 
     /// Run the nightly import inside `serve` (every replica may: one import runs, the
     /// others find it busy).
-    #[arg(long = "sync-schedule", env = "SYNC_SCHEDULE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long = "sync-schedule", env = "SYNC_SCHEDULE", default_value_t = territoires_sync::DEFAULT_SCHEDULED, action = clap::ArgAction::Set, global = true)]
     pub schedule: bool,
 
     /// A file that would deactivate more than this share of the active coordinators is
@@ -631,7 +679,7 @@ pub struct SyncSettings {
 
     /// After which nightly imports the e-mail and the webhook are sent: `problems` (a file
     /// rejected, refused or set aside, a failure) or `always` (every file imported).
-    #[arg(long = "sync-notify", env = "SYNC_NOTIFY", default_value = "problems", value_parser = parse_notify, global = true)]
+    #[arg(long = "sync-notify", env = "SYNC_NOTIFY", default_value_t = territoires_sync::NotifyWhen::default(), value_parser = parse_notify, global = true)]
     pub notify: territoires_sync::NotifyWhen,
 
     /// The mail relay, in lettre's URL syntax: `smtp://host:25`,
@@ -666,7 +714,7 @@ pub struct SyncSettings {
     #[arg(
         long = "sync-settle-secs",
         env = "SYNC_SETTLE_SECS",
-        default_value_t = 10,
+        default_value_t = territoires_sync::DEFAULT_SETTLE_TIME.as_secs(),
         global = true
     )]
     pub settle_secs: u64,
@@ -711,5 +759,81 @@ impl SyncSettings {
                 .filter(|path| !path.as_os_str().is_empty()),
             ..territoires_sync::SyncConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::{CommandFactory, FromArgMatches, Parser};
+
+    use super::*;
+
+    /// Every setting of `serve`, declared as the binary declares them.
+    #[derive(Debug, Parser)]
+    struct Everything {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[command(flatten)]
+        server: ServerConfig,
+        #[command(flatten)]
+        sync: SyncSettings,
+    }
+
+    /// What clap makes of no flag and no environment: its defaults alone.
+    fn clap_defaults() -> Everything {
+        let command = Everything::command().mut_args(|arg| arg.env(None));
+        let matches = command.try_get_matches_from(["territoires"]).unwrap();
+        Everything::from_arg_matches(&matches).unwrap()
+    }
+
+    #[test]
+    fn the_constructors_give_the_defaults_clap_gives() {
+        let parsed = clap_defaults();
+        assert_eq!(
+            format!("{:?}", DatabaseConfig::new(parsed.database.url.clone())),
+            format!("{:?}", parsed.database)
+        );
+        assert_eq!(
+            format!("{:?}", ServerConfig::on(parsed.server.bind_addr)),
+            format!("{:?}", parsed.server)
+        );
+        assert_eq!(
+            parsed.sync.to_config(),
+            territoires_sync::SyncConfig::default()
+        );
+    }
+
+    /// The README's table of variables shows each default clap applies, as clap
+    /// prints it, so neither can change alone.
+    #[test]
+    fn the_readme_shows_the_defaults_clap_applies() {
+        let readme = include_str!("../../README.md");
+        let mut commands = vec![crate::cli::Cli::command()];
+        let mut checked = 0;
+        while let Some(command) = commands.pop() {
+            for arg in command.get_arguments() {
+                let (Some(name), false) = (arg.get_env(), arg.get_default_values().is_empty())
+                else {
+                    continue;
+                };
+                let name = name.to_string_lossy();
+                let default = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|value| value.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let row = readme
+                    .lines()
+                    .find(|line| line.starts_with(&format!("| `{name}` |")));
+                assert!(row.is_some(), "the README's table has no row for {name}");
+                let shown = row.and_then(|row| row.split('|').nth(2)).map(str::trim);
+                assert_eq!(shown, Some(format!("`{default}`").as_str()), "{name}");
+                checked += 1;
+            }
+            commands.extend(command.get_subcommands().cloned());
+        }
+        assert!(checked > 40, "only {checked} defaults found");
     }
 }

@@ -213,9 +213,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
-/// Whether the database answers a trivial query.
-pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.ping().await.is_ok()
+/// Whether the database serves the data: reads the data version, a one-row table every
+/// request depends on. (`DatabaseConnection::ping` would not do: on SQLite it answers
+/// from the driver's worker thread without reading the database at all.)
+pub async fn ready(db: &DatabaseConnection) -> bool {
+    entity::data_version::current(db).await.is_ok()
 }
 
 #[cfg(test)]

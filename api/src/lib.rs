@@ -6,8 +6,8 @@
 //! - [`config`]: the configuration read from the environment;
 //! - [`console`]: the French administration console at `/admin`;
 //! - [`db`]: connecting to SQLite or PostgreSQL and migrating;
-//! - [`directory`]: the in-memory read model every query is answered from, and how it
-//!   stays coherent with the database;
+//! - [`directory`]: the in-memory read model public queries are answered from, and how
+//!   it stays coherent with the database;
 //! - [`editing`]: the writes of projects, local bodies, partners, collèges and themes,
 //!   with version checks and the audit log;
 //! - [`graphql`]: the GraphQL schema frontend teams use;
@@ -21,6 +21,8 @@
 //! - [`roster_runs`]: what administrators read about roster imports;
 //! - [`server`]: the HTTP server (GraphQL, health, readiness);
 //! - [`telemetry`]: logs (text or JSON) and the request spans they carry;
+//! - [`events`]: what subscriptions learn of changes (`LISTEN/NOTIFY` on PostgreSQL,
+//!   polling on SQLite), one source per process;
 //! - [`error`]: the one error type, mapped to GraphQL codes and exit codes.
 
 pub mod access;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use entity::{Labelled, sync_run};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -476,15 +476,7 @@ async fn render_imports(out: &mut String, db: &DatabaseConnection) {
             );
         }
     }
-    let last = sync_run::Entity::find()
-        .filter(sync_run::Column::DryRun.eq(false))
-        .filter(
-            sync_run::Column::Status
-                .is_in([entity::SyncStatus::Applied, entity::SyncStatus::Unchanged]),
-        )
-        .order_by_desc(sync_run::Column::Id)
-        .one(db)
-        .await;
+    let last = sync_run::successful_newest_first().one(db).await;
     metric(
         out,
         "territoires_roster_last_success_timestamp_seconds",

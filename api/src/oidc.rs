@@ -354,7 +354,7 @@ impl Refusal {
 /// A refused credential: why (for the metric) and what the client is told.
 #[derive(Debug, Clone)]
 pub struct Refused {
-    /// Why.
+    /// Why, as the refusal metric counts it.
     pub reason: Refusal,
     /// The message, for the client and the log.
     pub message: String,

@@ -327,7 +327,7 @@ async fn audit(
 pub struct Period {
     /// The person.
     pub coordinator: coordinator::Model,
-    /// Start.
+    /// When the person took the territory.
     pub started_at: DateTime<Utc>,
     /// End; `None` while current.
     pub ended_at: Option<DateTime<Utc>>,

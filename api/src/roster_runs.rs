@@ -39,7 +39,7 @@ pub struct RunSummary {
     pub dry_run: bool,
     /// Forced past the guards.
     pub forced: bool,
-    /// Outcome.
+    /// How the import ended (or `RUNNING`).
     pub status: SyncStatus,
     /// People added.
     pub added: i32,
@@ -55,9 +55,9 @@ pub struct RunSummary {
     pub unchanged: i32,
     /// The French summary (or what prevented the import).
     pub message: Option<String>,
-    /// Start.
+    /// When the import started.
     pub started_at: DateTime<Utc>,
-    /// End.
+    /// When it ended; `None` while it runs.
     pub finished_at: Option<DateTime<Utc>>,
 }
 

@@ -1,5 +1,5 @@
 //! The HTTP server: `/graphql` (GET and POST, see [`crate::http::graphql`]), `GET /healthz`
-//! (process up), `GET /readyz` (database reachable) and `GET /metrics` (Prometheus), with
+//! (process up), `GET /readyz` (the database serves the data) and `GET /metrics` (Prometheus), with
 //! a request id per request, a request body limit, a query timeout, CORS and graceful
 //! shutdown. The connection-level guards (timeouts, connection and upload limits) are
 //! in [`crate::http`].
@@ -256,7 +256,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let ready = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.db))
+    let ready = tokio::time::timeout(Duration::from_secs(2), crate::db::ready(&state.db))
         .await
         .unwrap_or(false);
     if ready {

@@ -14,7 +14,7 @@ pub struct Model {
     pub id: i32,
     /// Title, never empty.
     pub title: String,
-    /// Summary.
+    /// What the project does and for whom, free text.
     pub summary: Option<String>,
     /// Where the project stands.
     pub status: ProjectStatus,

@@ -1,5 +1,6 @@
 //! One roster import attempt, whatever its outcome.
 
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 use crate::{SyncPhase, SyncStatus, SyncTrigger};
@@ -30,7 +31,7 @@ pub struct Model {
     pub dry_run: bool,
     /// Forced past the deactivation guard and the same-file check.
     pub forced: bool,
-    /// Outcome.
+    /// How the import ended (`RUNNING` while it runs).
     pub status: SyncStatus,
     /// People added.
     pub added: i32,
@@ -87,3 +88,14 @@ impl Related<super::sync_run_problem::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The runs that left the roster equal to their file, newest first: imports (not dry
+/// runs) applied or that found nothing to change. `.one(db)` is the last successful
+/// import — the directory's overview, the `last_success` metric and the same-file check
+/// of the next import all read it here.
+pub fn successful_newest_first() -> Select<Entity> {
+    Entity::find()
+        .filter(Column::DryRun.eq(false))
+        .filter(Column::Status.is_in([SyncStatus::Applied, SyncStatus::Unchanged]))
+        .order_by_desc(Column::Id)
+}

@@ -6,6 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Default folder of the dropped roster files (relative to the working directory).
+pub const DEFAULT_DROP_DIR: &str = "data/inbox";
+/// Whether a process runs the nightly import by default.
+pub const DEFAULT_SCHEDULED: bool = true;
 /// Default cron expression: every day at 03:30 local time (6 fields, seconds first),
 /// outside the daylight-saving gap (02:00–03:00 in March) and overlap (02:00–03:00 in
 /// October) of Europe/Paris.
@@ -31,7 +35,7 @@ pub const DEFAULT_LOCK_STALE_AFTER: Duration = Duration::from_secs(30 * 60);
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncConfig {
     /// `SYNC_DROP_DIR`: the folder administrators drop roster files into; `archive/` and
-    /// `rejected/` are created inside it. Default `data/inbox`.
+    /// `rejected/` are created inside it. Default [`DEFAULT_DROP_DIR`].
     pub drop_dir: PathBuf,
     /// `SYNC_CRON`: when the nightly job runs, 6 fields with seconds first, interpreted in
     /// [`timezone`](Self::timezone). Default [`DEFAULT_CRON`].
@@ -39,29 +43,31 @@ pub struct SyncConfig {
     /// `SYNC_TIMEZONE`: an IANA time zone name. Default [`DEFAULT_TIMEZONE`].
     pub timezone: String,
     /// `SYNC_SCHEDULE`: whether this process runs the nightly import (`false` on all but
-    /// one replica, or where imports are only started by hand). Default true.
+    /// one replica, or where imports are only started by hand). Default
+    /// [`DEFAULT_SCHEDULED`].
     pub scheduled: bool,
     /// `SYNC_MAX_DEACTIVATION_RATIO`: a file that would deactivate more than this share of
-    /// the active coordinators is refused unless forced. Default 0.3.
+    /// the active coordinators is refused unless forced. Default
+    /// [`DEFAULT_MAX_DEACTIVATION_RATIO`].
     pub max_deactivation_ratio: f64,
     /// `ROSTER_RETENTION_DAYS`: a deactivated coordinator's phone and e-mail are erased
-    /// this many days after deactivation. Default 365.
+    /// this many days after deactivation. Default [`DEFAULT_RETENTION_DAYS`].
     pub retention_days: u32,
     /// `SYNC_ARCHIVE_DAYS`: archived and rejected files (and their reports) are deleted
-    /// after this many days. Default 90.
+    /// after this many days. Default [`DEFAULT_ARCHIVE_DAYS`].
     pub archive_days: u32,
     /// `SYNC_ALERT_WEBHOOK`: an `http(s)://` URL that receives a JSON POST when a
     /// scheduled import is rejected, refused or fails. Default none.
     pub alert_webhook: Option<String>,
-    /// `SYNC_MAX_FILE_SIZE`: larger files are rejected unread. Default 10 MiB.
+    /// `SYNC_MAX_FILE_SIZE`: larger files are rejected unread. Default [`DEFAULT_MAX_FILE_SIZE`].
     pub max_file_size: u64,
-    /// Larger files (in data rows) are rejected. Default 50,000.
+    /// Larger files (in data rows) are rejected. Default [`DEFAULT_MAX_ROWS`].
     pub max_rows: usize,
     /// A dropped file is taken only once unchanged for this long, so a file still being
-    /// copied is never read half-written. Default 10 s; tests use 0.
+    /// copied is never read half-written. Default [`DEFAULT_SETTLE_TIME`]; tests use 0.
     pub settle_time: Duration,
     /// On SQLite (no advisory locks), an import lock older than this is taken to belong
-    /// to a crashed process and is taken over. Default 30 min.
+    /// to a crashed process and is taken over. Default [`DEFAULT_LOCK_STALE_AFTER`].
     pub lock_stale_after: Duration,
     /// `SYNC_NOTIFY`: after which scheduled runs the e-mail and the webhook are sent.
     /// Default [`NotifyWhen::Problems`].
@@ -94,18 +100,34 @@ pub enum NotifyWhen {
     Problems,
 }
 
+impl NotifyWhen {
+    /// The word `SYNC_NOTIFY` takes.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Always => "always",
+            Self::Problems => "problems",
+        }
+    }
+}
+
+impl std::fmt::Display for NotifyWhen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 impl std::str::FromStr for NotifyWhen {
     type Err = crate::error::SyncError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "always" => Ok(Self::Always),
-            "problems" => Ok(Self::Problems),
-            _ => Err(crate::error::SyncError::Config {
+        let word = value.trim().to_ascii_lowercase();
+        [Self::Always, Self::Problems]
+            .into_iter()
+            .find(|when| when.code() == word)
+            .ok_or_else(|| crate::error::SyncError::Config {
                 setting: "SYNC_NOTIFY",
                 reason: format!("{value:?} is neither \"always\" nor \"problems\""),
-            }),
-        }
+            })
     }
 }
 
@@ -124,10 +146,10 @@ impl SyncConfig {
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {
-            drop_dir: PathBuf::from("data/inbox"),
+            drop_dir: PathBuf::from(DEFAULT_DROP_DIR),
             cron: DEFAULT_CRON.to_owned(),
             timezone: DEFAULT_TIMEZONE.to_owned(),
-            scheduled: true,
+            scheduled: DEFAULT_SCHEDULED,
             max_deactivation_ratio: DEFAULT_MAX_DEACTIVATION_RATIO,
             retention_days: DEFAULT_RETENTION_DAYS,
             archive_days: DEFAULT_ARCHIVE_DAYS,

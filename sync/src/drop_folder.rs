@@ -398,7 +398,12 @@ pub async fn process_drop_folder(
                 import_roster(db, RosterSource::bytes(file_name, bytes), options).await?
             }
         };
-        let filed = file(&path, report, options.dry_run, &archive, &rejected, now)?;
+        let (original, dry_run) = (path.clone(), options.dry_run);
+        let (archive, rejected) = (archive.clone(), rejected.clone());
+        let filed = blocking("cannot file the roster file", move || {
+            file(&original, report, dry_run, &archive, &rejected, now)
+        })
+        .await?;
         let filed = with_annotated(filed, readable, config, options.max_file_size).await;
         if is_junk(&filed.report) {
             set_aside.push(filed);
@@ -427,23 +432,44 @@ pub async fn process_drop_folder(
         .original
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    for old in complete {
-        let target = destination(&archive, &old.path, now);
-        move_file(&old.path, &target)?;
-        write(
-            &report_path(&target, ".rapport.txt"),
-            &format!(
-                "Fichier non importé : remplacé par un fichier plus récent, « {newest_name} », \
-                 traité le {}.\nUn fichier remplacé n'est jamais importé ; déposez-le à nouveau \
-                 s'il doit l'être.\n",
-                crate::report::local_time(now)
-            ),
-        )?;
-        tracing::info!(file = %old.path.display(), "superseded roster file archived unread");
+    let superseded: Vec<PathBuf> = complete.iter().map(|old| old.path.clone()).collect();
+    let moved = blocking("cannot archive a superseded roster file", move || {
+        superseded
+            .into_iter()
+            .map(|old| {
+                let target = destination(&archive, &old, now);
+                move_file(&old, &target)?;
+                write(
+                    &report_path(&target, ".rapport.txt"),
+                    &format!(
+                        "Fichier non importé : remplacé par un fichier plus récent, « {newest_name} », \
+                         traité le {}.\nUn fichier remplacé n'est jamais importé ; déposez-le à nouveau \
+                         s'il doit l'être.\n",
+                        crate::report::local_time(now)
+                    ),
+                )?;
+                Ok((old, target))
+            })
+            .collect::<Result<Vec<_>, SyncError>>()
+    })
+    .await?;
+    for (old, target) in moved {
+        tracing::info!(file = %old.display(), "superseded roster file archived unread");
         outcome.superseded.push(target);
     }
     outcome.processed = Some(processed);
     Ok(outcome)
+}
+
+/// Runs file-system work (moves, report writes) on the blocking pool, off the runtime's
+/// workers.
+async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, SyncError> + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| SyncError::io(what, std::io::Error::other(e)))?
 }
 
 /// Files an imported (or set aside) file under `archive/` or `rejected/` with its

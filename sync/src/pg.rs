@@ -112,7 +112,7 @@ impl PgSession {
         Ok(locked.then(ImportLock::in_transaction))
     }
 
-    /// Commits.
+    /// Commits the import's transaction, which also releases the advisory lock.
     pub async fn commit(self) -> Result<(), DbErr> {
         self.conn.into_inner().commit().await.map_err(query_err)
     }

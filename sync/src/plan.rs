@@ -49,9 +49,9 @@ impl ChangeKind {
 pub struct FieldDiff {
     /// The field, named as in the API (`employeeId`, `firstName`…).
     pub field: CoordinatorField,
-    /// Before.
+    /// The stored value; `None` when empty.
     pub before: Option<String>,
-    /// After.
+    /// The file's value; `None` when empty.
     pub after: Option<String>,
 }
 

@@ -8,8 +8,8 @@ use entity::{
     theme,
 };
 use sea_orm::{
-    AccessMode, ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IsolationLevel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    AccessMode, DatabaseConnection, DbBackend, DbErr, EntityTrait, IsolationLevel, QueryOrder,
+    TransactionTrait,
 };
 
 /// The rows a snapshot is built from.
@@ -109,15 +109,7 @@ impl Rows {
             project_colleges: project_college::Entity::find().all(&txn).await?,
             project_partners: project_partner::Entity::find().all(&txn).await?,
             tokens: api_token::Entity::find().all(&txn).await?,
-            last_roster_import: sync_run::Entity::find()
-                .filter(sync_run::Column::DryRun.eq(false))
-                .filter(
-                    sync_run::Column::Status
-                        .is_in([entity::SyncStatus::Applied, entity::SyncStatus::Unchanged]),
-                )
-                .order_by_desc(sync_run::Column::Id)
-                .one(&txn)
-                .await?,
+            last_roster_import: sync_run::successful_newest_first().one(&txn).await?,
         };
         txn.commit().await?;
         Ok(rows)

@@ -4,9 +4,8 @@
 //! [`crate::directory`]), the in-memory read model, and wrap its rows into the types of
 //! [`types`]; the administrators' reads (imports, audit log, tokens) and `node` lookups
 //! of archived rows query the database directly, and mutations go through
-//! [`crate::editing`]. Doc
-//! comments on types, fields and arguments are the schema documentation shown in
-//! GraphiQL and committed in `schema.graphql`.
+//! [`crate::editing`]. Doc comments on types, fields and arguments are the schema
+//! documentation shown in GraphiQL and committed in `schema.graphql`.
 
 pub mod access;
 pub mod budget;

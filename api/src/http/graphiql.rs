@@ -184,7 +184,7 @@ fn operations_json() -> String {
 fn nonce() -> String {
     let mut bytes = [0u8; 16];
     let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:032x}", u128::from_le_bytes(bytes))
 }
 
 #[cfg(test)]

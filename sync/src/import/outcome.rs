@@ -28,7 +28,7 @@ pub struct Timings {
 pub struct SyncReport {
     /// The sync run recording this import.
     pub run_id: Option<i32>,
-    /// Outcome.
+    /// How the import ended: applied, unchanged, skipped, rejected, refused or busy.
     pub status: SyncStatus,
     /// What started it.
     pub trigger: SyncTrigger,
@@ -52,7 +52,7 @@ pub struct SyncReport {
     pub sheet: Option<String>,
     /// The header row found (as people see it).
     pub header_row: Option<u32>,
-    /// Counts.
+    /// People added, updated, moved, deactivated, reactivated and unchanged.
     pub counts: Counts,
     /// The plan, when the file was valid.
     pub plan: Option<Plan>,
@@ -65,9 +65,9 @@ pub struct SyncReport {
     pub omitted_errors: u64,
     /// A one-line French summary.
     pub summary: String,
-    /// Start.
+    /// When the import started.
     pub started_at: DateTime<Utc>,
-    /// End.
+    /// When it ended.
     pub finished_at: DateTime<Utc>,
     /// Where the time went.
     pub timings: Timings,

@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::{SyncStatus, sync_run, sync_run_problem};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use super::{ImportOptions, Phase, Progress, SyncReport, Timings};
@@ -307,12 +306,9 @@ async fn record_run(
 /// The SHA-256 of the last import that left the roster equal to its file: a non-dry run
 /// that was applied or found nothing to change.
 pub(super) async fn last_applied_sha(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
-    let sha = sync_run::Entity::find()
+    let sha = sync_run::successful_newest_first()
         .select_only()
         .column(sync_run::Column::FileSha256)
-        .filter(sync_run::Column::DryRun.eq(false))
-        .filter(sync_run::Column::Status.is_in([SyncStatus::Applied, SyncStatus::Unchanged]))
-        .order_by_desc(sync_run::Column::Id)
         .into_tuple::<Option<String>>()
         .one(db)
         .await?;

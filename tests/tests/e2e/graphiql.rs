@@ -2,7 +2,6 @@
 //! served from this origin with its type and the hash its README pins, nothing fetched
 //! from another host, and `GRAPHIQL=off` removing page and assets.
 
-use sha2::{Digest, Sha256};
 use territoires::config::Switch;
 use territoires_tests::{TestApp, TestDb, spawn_app, spawn_app_with};
 
@@ -49,13 +48,6 @@ fn pinned() -> Vec<(String, String)> {
                 cells[5].trim_matches('`').to_owned(),
             )
         })
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
         .collect()
 }
 
@@ -155,7 +147,11 @@ async fn every_asset_is_served_with_its_type_and_pinned_hash() {
         let body = response.bytes().await.unwrap();
         match pinned.iter().find(|(served, _)| served == relative) {
             Some((_, hash)) => {
-                assert_eq!(&hex(&body), hash, "{path} differs from the README");
+                assert_eq!(
+                    &territoires_sync::sha256_hex(&body),
+                    hash,
+                    "{path} differs from the README"
+                );
                 assert_eq!(cache, "public, max-age=31536000, immutable", "{path}");
             }
             None => {

@@ -1,5 +1,6 @@
 //! Health and readiness endpoints, and malformed requests.
 
+use sea_orm::ConnectionTrait;
 use territoires_tests::spawn_app;
 
 #[tokio::test]
@@ -33,6 +34,22 @@ async fn readyz_is_503_when_the_database_is_gone() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn readyz_is_503_when_the_database_answers_but_cannot_serve_the_data() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/readyz").await.0, 200);
+    // The server's connections stay open and would answer a driver-level ping (on
+    // SQLite one never reaches the file), but the data can no longer be read.
+    let other = territoires::db::connect(&app.database.config())
+        .await
+        .unwrap();
+    other
+        .execute_unprepared("DROP TABLE data_version")
+        .await
+        .unwrap();
+    assert_eq!(app.get("/readyz").await.0, 503);
 }
 
 #[tokio::test]

@@ -95,7 +95,7 @@ pub struct Outcome {
     pub found: Option<usize>,
     /// Candidates, best first, at most [`MAX_CANDIDATES`].
     pub candidates: Vec<Candidate>,
-    /// Why.
+    /// Why nothing was found, or why several were.
     pub reason: Reason,
     /// A French sentence saying why, for the resident.
     pub message: String,
