@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use entity::audit_log::{AuditEntity, FieldChange, NewEntry, Person};
-use entity::{AuditAction, Role, api_token, audit_log, data_version};
+use entity::{AuditAction, DataChangeKind, Role, api_token, audit_log, data_version};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -316,7 +316,7 @@ async fn create(
         ];
         audit(&txn, author, now, model.id, AuditAction::Create, changes).await?;
     }
-    data_version::bump(&txn).await?;
+    data_version::bump(&txn, DataChangeKind::Access).await?;
     txn.commit().await?;
     Ok(token)
 }
@@ -377,7 +377,7 @@ async fn revoke(
         )
         .await?;
     }
-    data_version::bump(&txn).await?;
+    data_version::bump(&txn, DataChangeKind::Access).await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -18,6 +18,10 @@
 //! spends nothing on it. It also marks `FAILED` the running imports whose process is gone
 //! ([`territoires_sync::fail_abandoned_runs`]), every [`REAP_EVERY`].
 //!
+//! A new data version is broadcast with the kinds of change it (and any version merged
+//! into it) made, read from the versions' records: one statement per new version and
+//! process, none when nobody listens.
+//!
 //! It also holds the bounds shared by both transports: the subscription slots
 //! (`SUBSCRIPTIONS_MAX`) and the shutdown signal that ends every open subscription.
 
@@ -25,7 +29,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use entity::{SyncStatus, data_version, sync_run};
+use entity::{DataChangeKind, Labelled, SyncStatus, data_change, data_version, sync_run};
 use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
@@ -54,10 +58,24 @@ const RUNS_PER_POLL: u64 = 100;
 /// A sync run as subscriptions see it (without its plan, which may weigh megabytes).
 pub type RunEvent = Arc<sync_run::Model>;
 
+/// A new data version and what changed since the one broadcast before it, read once per
+/// process from the versions' records ([`data_change`]) rather than from a notification,
+/// so that versions merged by polling (SQLite) or missed while the connection was lost
+/// (PostgreSQL) are told too.
+#[derive(Clone, Debug)]
+pub struct DataEvent {
+    /// The version broadcast before: `kinds` covers the versions after it.
+    pub after: i64,
+    /// The version now.
+    pub version: i64,
+    /// What the versions in (`after`, `version`] changed.
+    pub kinds: Arc<[DataChangeKind]>,
+}
+
 /// The process's source of change events and its subscription bounds.
 pub struct Events {
     db: DatabaseConnection,
-    data: broadcast::Sender<i64>,
+    data: broadcast::Sender<DataEvent>,
     runs: broadcast::Sender<RunEvent>,
     new_runs: broadcast::Sender<RunEvent>,
     started: OnceCell<()>,
@@ -102,7 +120,7 @@ impl Events {
     }
 
     /// New data versions, from the moment of the call (the source is started first).
-    pub async fn data_versions(&self) -> Result<broadcast::Receiver<i64>> {
+    pub async fn data_versions(&self) -> Result<broadcast::Receiver<DataEvent>> {
         self.start().await?;
         Ok(self.data.subscribe())
     }
@@ -207,7 +225,7 @@ impl Events {
 /// The task that reads changes and broadcasts them.
 struct Source {
     db: DatabaseConnection,
-    data: broadcast::Sender<i64>,
+    data: broadcast::Sender<DataEvent>,
     runs: broadcast::Sender<RunEvent>,
     new_runs: broadcast::Sender<RunEvent>,
     seen: SeenRuns,
@@ -256,12 +274,30 @@ impl Source {
         let _ = self.runs.send(run);
     }
 
-    fn version_seen(&mut self, version: i64) {
-        if version > self.version {
-            self.version = version;
-            // No receiver is not an error: nobody listens right now.
-            let _ = self.data.send(version);
+    async fn version_seen(&mut self, version: i64) {
+        if version <= self.version {
+            return;
         }
+        let after = std::mem::replace(&mut self.version, version);
+        // Nobody listens right now: no need to read what changed. A subscriber that
+        // comes later reads it itself (its `after` differs from the event's).
+        if self.data.receiver_count() == 0 {
+            return;
+        }
+        let kinds = match data_change::kinds_between(&self.db, after, version).await {
+            Ok(kinds) => kinds,
+            Err(error) => {
+                tracing::warn!(%error, "subscriptions: cannot read what changed");
+                DataChangeKind::ALL.to_vec()
+            }
+        };
+        let event = DataEvent {
+            after,
+            version,
+            kinds: kinds.into(),
+        };
+        // No receiver left is not an error.
+        let _ = self.data.send(event);
     }
 
     async fn listen(mut self, mut listener: PgListener) {
@@ -273,7 +309,7 @@ impl Source {
                         let payload = notification.payload();
                         if notification.channel() == DATA_CHANNEL {
                             if let Ok(version) = payload.trim().parse::<i64>() {
-                                self.version_seen(version);
+                                self.version_seen(version).await;
                             }
                         } else if let Ok(id) = payload.trim().parse::<i32>() {
                             self.run_changed(id).await;
@@ -300,7 +336,7 @@ impl Source {
     /// missed.
     async fn catch_up(&mut self) {
         if let Ok(version) = data_version::current(&self.db).await {
-            self.version_seen(version);
+            self.version_seen(version).await;
         }
         let filter = sync_run::Column::Status.eq(SyncStatus::Running);
         if let Ok(runs) = read_runs(&self.db, filter, RUNS_PER_POLL).await {
@@ -360,7 +396,7 @@ impl Poller {
     async fn look(&mut self, source: &mut Source, broadcast: bool) -> Result<(), DbErr> {
         let version = data_version::current(&source.db).await?;
         if broadcast {
-            source.version_seen(version);
+            source.version_seen(version).await;
         } else {
             source.version = version;
         }

@@ -252,3 +252,44 @@ domain_enum! {
         Erase = "ERASE", "Effacement";
     }
 }
+
+domain_enum! {
+    /// What part of the served data a write changed: told by the `dataChanged`
+    /// subscription, so a client refetches only what it shows. Recorded with each data
+    /// version, by every process that writes.
+    DataChangeKind {
+        /// The roster: coordinators, their territories and contacts, the communes'
+        /// territories, and the record of roster imports (imports, erasures after the
+        /// retention period).
+        Roster = "ROSTER", "Annuaire des coordonnateurs";
+        /// Local bodies and their representatives.
+        LocalBodies = "LOCAL_BODIES", "Instances locales";
+        /// Local partners and their expectations.
+        Partners = "PARTNERS", "Acteurs locaux";
+        /// Projects.
+        Projects = "PROJECTS", "Projets";
+        /// Collèges.
+        Colleges = "COLLEGES", "Collèges";
+        /// Themes.
+        Themes = "THEMES", "Thèmes";
+        /// API tokens (created, revoked): who may read what.
+        Access = "ACCESS", "Accès";
+    }
+}
+
+impl DataChangeKind {
+    /// The kind of change a write to `entity` makes (every audited write bumps the data
+    /// version).
+    pub fn of(entity: crate::AuditEntity) -> Self {
+        use crate::AuditEntity;
+        match entity {
+            AuditEntity::Project => Self::Projects,
+            AuditEntity::LocalBody => Self::LocalBodies,
+            AuditEntity::Partner => Self::Partners,
+            AuditEntity::College => Self::Colleges,
+            AuditEntity::Theme => Self::Themes,
+            AuditEntity::Coordinator | AuditEntity::Commune | AuditEntity::SyncRun => Self::Roster,
+            AuditEntity::ApiToken | AuditEntity::ConsoleSession => Self::Access,
+        }
+    }
+}

@@ -17,6 +17,7 @@ pub mod console_session;
 pub mod console_sign_in;
 pub mod coordinator;
 pub mod coordinator_assignment;
+pub mod data_change;
 pub mod data_version;
 pub mod local_body;
 pub mod local_body_representative;

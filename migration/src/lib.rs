@@ -27,6 +27,7 @@ mod m20261203_000026_add_author_identity;
 mod m20261203_000027_partner_kinds;
 mod m20261203_000029_console_sign_in_with_provider;
 mod m20261203_000030_sync_run_sheet;
+mod m20261203_000031_data_change_kinds;
 mod reference;
 
 /// All migrations, in order.
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_partner_kinds::Migration),
             Box::new(m20261203_000029_console_sign_in_with_provider::Migration),
             Box::new(m20261203_000030_sync_run_sheet::Migration),
+            Box::new(m20261203_000031_data_change_kinds::Migration),
         ]
     }
 }

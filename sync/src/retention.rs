@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::audit_log::{self, AuditEntity, FieldChange, NewEntry};
-use entity::{AuditAction, Labelled, coordinator, data_version, sync_run};
+use entity::{AuditAction, DataChangeKind, Labelled, coordinator, data_version, sync_run};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -128,7 +128,7 @@ async fn erase(
             })
             .collect();
         audit_log::record(&txn, AUDIT_ACTOR, None, now, entries).await?;
-        data_version::bump(&txn).await?;
+        data_version::bump(&txn, DataChangeKind::Roster).await?;
     }
     txn.commit().await?;
     if !ids.is_empty() {

@@ -4,10 +4,11 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use entity::{
-    LocalBodyKind, PartnerKind, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment, college,
-    commune, coordinator, data_version, local_body, local_body_representative, partner,
-    partner_expectation, project, project_axis, project_college, project_commune,
-    project_environment, project_partner, project_territory, project_theme, territory, theme,
+    DataChangeKind, LocalBodyKind, PartnerKind, ProjectStatus, SaecUnit, StrategicAxis,
+    YouthEnvironment, college, commune, coordinator, data_version, local_body,
+    local_body_representative, partner, partner_expectation, project, project_axis,
+    project_college, project_commune, project_environment, project_partner, project_territory,
+    project_theme, territory, theme,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -75,9 +76,17 @@ async fn theme_id(db: &DatabaseConnection, code: &str) -> i32 {
         .id
 }
 
-/// Makes the running application see what was written directly.
+/// Makes the running application see what was written directly, recorded as a roster
+/// change (what a write from outside the API, the command line's import, records).
 pub async fn bump(db: &DatabaseConnection) {
-    data_version::bump(db).await.expect("bump the data version");
+    bump_as(db, DataChangeKind::Roster).await;
+}
+
+/// Makes the running application see what was written directly, recorded as `kind`.
+pub async fn bump_as(db: &DatabaseConnection, kind: DataChangeKind) {
+    data_version::bump(db, kind)
+        .await
+        .expect("bump the data version");
 }
 
 /// Creates the partners, local bodies and projects described by [`Seeded`].

@@ -16,7 +16,7 @@ pub mod themes;
 
 use chrono::{DateTime, Utc};
 use entity::audit_log::{AuditEntity, FieldChange, NewEntry, Person};
-use entity::{AuditAction, Labelled, audit_log, data_version};
+use entity::{AuditAction, DataChangeKind, Labelled, audit_log, data_version};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde::Serialize;
@@ -201,7 +201,7 @@ pub async fn finish(
         }],
     )
     .await?;
-    data_version::bump(&txn).await?;
+    data_version::bump(&txn, DataChangeKind::of(entity)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -121,6 +121,23 @@ pub async fn execute(
     response
 }
 
+/// Runs a subscription (or, over a subscription transport, a query), each event repaired
+/// as [`execute`] repairs an answer: codes on every error, failed fields' `null`s where
+/// the specification wants them.
+pub fn execute_stream(
+    schema: &AppSchema,
+    request: async_graphql::Request,
+) -> impl futures_util::Stream<Item = async_graphql::Response> + Send + 'static {
+    // Kept for the rare event with a field error; async-graphql consumes the request.
+    let query = request.query.clone();
+    let operation_name = request.operation_name.clone();
+    futures_util::StreamExt::map(schema.execute_stream(request), move |mut response| {
+        nulls::propagate(&mut response, &query, operation_name.as_deref());
+        errors::classify_all(&mut response);
+        response
+    })
+}
+
 /// The SDL of the schema, as committed in `schema.graphql`, with the `@specifiedBy`
 /// URL of each scalar that follows a published specification (code generators map them
 /// to types).

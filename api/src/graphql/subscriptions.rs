@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, SimpleObject, Subscription};
 use chrono::Utc;
-use entity::{Role, SyncStatus, data_version};
+use entity::{DataChangeKind, Labelled, Role, SyncStatus, data_change, data_version};
 use futures_util::Stream;
 use futures_util::stream;
 use sea_orm::DatabaseConnection;
@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 use crate::error::Error;
-use crate::events::{Events, RunEvent};
+use crate::events::{DataEvent, Events, RunEvent};
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
 use crate::graphql::types::{DateTime, SyncRun};
@@ -37,6 +37,11 @@ pub struct DataChange {
     /// `true` for the first event, which tells the version at the moment of
     /// subscribing rather than a change.
     pub initial: bool,
+    /// What changed: the kinds of every version since this subscription's previous
+    /// event (events may be merged), each once, in a fixed order. Empty on the initial
+    /// event. Every kind when the server cannot tell (a subscriber thousands of versions
+    /// behind, or versions written before kinds were recorded): refetch everything then.
+    pub kinds: Vec<DataChangeKind>,
     /// When this server learnt of it (UTC).
     pub at: DateTime,
 }
@@ -48,9 +53,11 @@ pub struct DataChange {
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// The data version, at once and then after every change of what the API serves
-    /// (whoever made it: an editor, an import, the command line, another replica). Use
-    /// it to refetch, or to drop cached answers. Events may be merged: a client that
-    /// falls behind gets the latest version, not every step. Public.
+    /// (whoever made it: an editor, an import, the command line, another replica), with
+    /// the kinds of data that changed (`kinds`). Use it to refetch what you show, or to
+    /// drop cached answers. Events may be merged: a client that falls behind gets the
+    /// latest version and every kind changed since its previous event, not every step.
+    /// Public.
     async fn data_changed(
         &self,
         ctx: &Context<'_>,
@@ -67,22 +74,32 @@ impl SubscriptionRoot {
         let first = DataChange {
             version: current,
             initial: true,
+            kinds: Vec::new(),
             at: Utc::now().into(),
         };
         let later = stream::unfold((feed, db, current), |(mut feed, db, last)| async move {
             loop {
-                let version = match feed.next().await? {
-                    Next::Item(version) => version,
-                    // Fell behind: the latest version says it all.
-                    Next::Lagged => data_version::current(&db).await.ok()?,
+                let event = match feed.next().await? {
+                    Next::Item(event) => event,
+                    // Fell behind: the latest version says it all (`after` is not
+                    // `last`, so what changed since `last` is read).
+                    Next::Lagged => {
+                        let version = data_version::current(&db).await.ok()?;
+                        DataEvent {
+                            after: version,
+                            version,
+                            kinds: Arc::from([]),
+                        }
+                    }
                 };
-                if version > last {
+                if event.version > last {
                     let change = DataChange {
-                        version,
+                        version: event.version,
                         initial: false,
+                        kinds: kinds_since(&db, last, &event).await,
                         at: Utc::now().into(),
                     };
-                    return Some((change, (feed, db, version)));
+                    return Some((change, (feed, db, event.version)));
                 }
             }
         });
@@ -179,6 +196,22 @@ impl SubscriptionRoot {
             }
         }))
     }
+}
+
+/// What changed between version `last`, told to a subscriber, and `event`'s: the event's
+/// kinds when it follows `last` (the usual case, read once for every subscriber), else
+/// read from the versions' records (a subscriber that joined between two events, or
+/// fell behind).
+async fn kinds_since(db: &DatabaseConnection, last: i64, event: &DataEvent) -> Vec<DataChangeKind> {
+    if event.after == last {
+        return event.kinds.to_vec();
+    }
+    data_change::kinds_between(db, last, event.version)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "subscriptions: cannot read what changed");
+            DataChangeKind::ALL.to_vec()
+        })
 }
 
 /// What a broadcast receiver gives next.

@@ -47,7 +47,7 @@ use crate::access::{Viewer, authenticate, viewer_of};
 use crate::directory::Snapshot;
 use crate::error::Error;
 use crate::events::Events;
-use crate::graphql::{budget, errors};
+use crate::graphql::{self, budget, errors};
 use crate::http::guards::refusal;
 use crate::http::persisted::Refused;
 use crate::oidc::Verifier;
@@ -157,14 +157,7 @@ async fn prepare(
         .data(snapshot)
         .data(credential.viewer.clone())
         .data(Uncacheable::default());
-    let stream = state
-        .schema
-        .execute_stream(request)
-        .map(|mut response| {
-            errors::classify_all(&mut response);
-            response
-        })
-        .boxed();
+    let stream = graphql::execute_stream(&state.schema, request).boxed();
     Ok(Prepared { stream, slot })
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{audit_log, coordinator, coordinator_assignment, data_version};
+use entity::{DataChangeKind, audit_log, coordinator, coordinator_assignment, data_version};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -136,7 +136,7 @@ pub(super) async fn write(
 
     let entries = audit.iter().map(Audit::to_new_entry).collect();
     audit_log::record(txn, AUDIT_ACTOR, person, now, entries).await?;
-    data_version::bump(txn).await?;
+    data_version::bump(txn, DataChangeKind::Roster).await?;
     progress(total, total);
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log::Person;
-use entity::{Labelled, data_version};
+use entity::{DataChangeKind, Labelled, data_version};
 use sea_orm::sqlx::postgres::PgArguments;
 use sea_orm::sqlx::{Arguments, Row};
 use sea_orm::{DbErr, IdenStatic};
@@ -288,7 +288,7 @@ pub(super) async fn write(
     }
 
     pg_record_audit(session, &audit, now, person).await?;
-    data_version::bump(session).await?;
+    data_version::bump(session, DataChangeKind::Roster).await?;
     progress(total, total);
     Ok(())
 }

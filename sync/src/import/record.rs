@@ -298,7 +298,7 @@ async fn record_run(
     // is a change every process's cache must see. An applied import has bumped the
     // version already, in this same transaction.
     if !report.dry_run && report.status == SyncStatus::Unchanged {
-        entity::data_version::bump(db).await?;
+        entity::data_version::bump(db, entity::DataChangeKind::Roster).await?;
     }
     Ok(run_id)
 }

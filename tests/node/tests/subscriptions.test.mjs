@@ -47,13 +47,15 @@ async function next(iterator, ms = 15000) {
 test('graphql-ws: dataChanged reports a write made by the command line', async () => {
   const client = wsClient(null);
   try {
-    const events = client.iterate({ query: 'subscription { dataChanged { version initial } }' });
+    const events = client.iterate({ query: 'subscription { dataChanged { version initial kinds } }' });
     const first = await next(events);
     assert.equal(first.errors, undefined, JSON.stringify(first));
     assert.equal(first.data.dataChanged.initial, true);
+    assert.deepEqual(first.data.dataChanged.kinds, []);
     server.cli('token', 'create', '--role', 'editor', '--name', 'from-the-cli');
     const second = await next(events);
     assert.equal(second.data.dataChanged.initial, false);
+    assert.deepEqual(second.data.dataChanged.kinds, ['ACCESS']);
     assert.ok(second.data.dataChanged.version > first.data.dataChanged.version);
     await events.return();
   } finally {

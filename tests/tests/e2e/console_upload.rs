@@ -232,7 +232,9 @@ async fn a_plan_shown_before_a_change_is_not_applied_but_computed_again() {
     let version = hidden(&plan, "version");
     // Meanwhile, something changes the data (here another import of the same people's
     // details with a new title would; any committed write moves the version).
-    entity::data_version::bump(&browser.app.db).await.unwrap();
+    entity::data_version::bump(&browser.app.db, entity::DataChangeKind::Roster)
+        .await
+        .unwrap();
     let before = runs(&browser.app).await.len();
     let stale = browser
         .post(
@@ -831,7 +833,9 @@ async fn an_import_applying_a_plan_checks_the_data_version_under_the_lock() {
     let db = &browser.app.db;
     let shown = entity::data_version::current(db).await.unwrap();
     // Another import committed between the plan and "Appliquer".
-    entity::data_version::bump(db).await.unwrap();
+    entity::data_version::bump(db, entity::DataChangeKind::Roster)
+        .await
+        .unwrap();
     let csv = format!("{HEADER}Durand;Alice;alice.durand@hauts-de-seine.fr;1\n");
     let options = |version| {
         territoires_sync::ImportOptions::new(SyncTrigger::Upload, "admin")

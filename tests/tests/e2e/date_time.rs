@@ -60,7 +60,9 @@ async fn set_updated_at(app: &TestApp, title: &str, at: &str) {
         .await
         .unwrap();
     assert_eq!(changed.rows_affected, 1);
-    entity::data_version::bump(&app.db).await.unwrap();
+    entity::data_version::bump(&app.db, entity::DataChangeKind::Projects)
+        .await
+        .unwrap();
 }
 
 async fn create_project(app: &TestApp, editor: &str, title: &str) -> Value {

@@ -171,7 +171,9 @@ async fn a_commune_moved_to_another_territory_moves_on_the_map() {
     let mut active: commune::ActiveModel = model.into();
     active.territory_id = Set(target.id);
     active.update(&app.db).await.unwrap();
-    entity::data_version::bump(&app.db).await.unwrap();
+    entity::data_version::bump(&app.db, entity::DataChangeKind::Roster)
+        .await
+        .unwrap();
 
     let after = app.graphql(MAP).await;
     assert!(after.get("errors").is_none(), "{after}");

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use entity::{Role, api_token};
+use entity::{DataChangeKind, Labelled, Role, api_token};
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::{Value, json};
 use territoires::config::ServerConfig;
 use territoires::http::subscriptions::PROTOCOL;
@@ -812,4 +812,246 @@ async fn an_import_that_starts_is_told_over_sse() {
     let run = &told["data"]["syncRunStarted"];
     assert_eq!(run["actor"], "sse", "{told}");
     assert!(run["id"].as_str().is_some(), "{told}");
+}
+
+// ---------------------------------------------------------------------------------------
+// What changed: `dataChanged { kinds }`
+
+const DATA_CHANGED_KINDS: &str = "subscription { dataChanged { version initial kinds } }";
+const CREATE_PARTNER: &str = r#"mutation { createPartner(input: {name: "Association", kind: ASSOCIATION, territory: 2}) { partner { id } } }"#;
+const ROSTER_FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/roster-92-hr-export.xlsx"
+);
+
+/// The next `dataChanged` event on `ws`.
+async fn next_change(ws: &mut Ws) -> Value {
+    let message = recv(ws).await;
+    assert_eq!(message["type"], "next", "{message}");
+    message["payload"]["data"]["dataChanged"].clone()
+}
+
+/// The next `dataChanged` event of an SSE stream.
+async fn next_sse_change(events: &mut EventReader) -> Value {
+    let (event, data) = events.next().await.unwrap();
+    assert_eq!(event, "next", "{data}");
+    let value: Value = serde_json::from_str(&data).unwrap();
+    value["data"]["dataChanged"].clone()
+}
+
+#[tokio::test]
+async fn data_changed_tells_what_kind_of_data_changed() {
+    let app = app_with(|_| {}).await;
+    let editor = app.token(Role::Editor).await;
+    let mut ws = connect(&app, Some(PROTOCOL), None).await;
+    init(&mut ws, json!({})).await;
+    subscribe(&mut ws, "1", DATA_CHANGED_KINDS).await;
+    let first = next_change(&mut ws).await;
+    assert_eq!(first["initial"], true, "{first}");
+    assert_eq!(first["kinds"], json!([]), "nothing changed yet: {first}");
+
+    // An editor adds a partner.
+    let created = app.graphql_as(&editor, CREATE_PARTNER, json!({})).await;
+    assert!(created.get("errors").is_none(), "{created}");
+    let change = next_change(&mut ws).await;
+    assert_eq!(change["kinds"], json!(["PARTNERS"]), "{change}");
+
+    // A roster import, as the command line runs it.
+    let options = territoires_sync::ImportOptions::new(SyncTrigger::Cli, "cli").force(true);
+    import_roster(&app.db, RosterSource::path(ROSTER_FIXTURE), &options)
+        .await
+        .unwrap();
+    let change = next_change(&mut ws).await;
+    assert_eq!(change["kinds"], json!(["ROSTER"]), "{change}");
+
+    // Two versions committed at once: SQLite's poll sees them as one change, told with
+    // both kinds; PostgreSQL notifies each, told in turn.
+    let before = entity::data_version::current(&app.db).await.unwrap();
+    let txn = entity::transaction::begin_write(&app.db).await.unwrap();
+    entity::data_version::bump(&txn, DataChangeKind::Projects)
+        .await
+        .unwrap();
+    entity::data_version::bump(&txn, DataChangeKind::Partners)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let mut told = Vec::new();
+    loop {
+        let change = next_change(&mut ws).await;
+        told.push(change["kinds"].clone());
+        if change["version"].as_i64().unwrap() >= before + 2 {
+            break;
+        }
+    }
+    if app.database.is_postgres() {
+        assert_eq!(told, [json!(["PROJECTS"]), json!(["PARTNERS"])]);
+    } else {
+        assert_eq!(told, [json!(["PARTNERS", "PROJECTS"])]);
+    }
+}
+
+/// What a merged event tells (a subscriber that joined between two events, or fell
+/// behind, reads it from the versions' records): the union of the kinds, and every kind
+/// when a record is gone (pruned, or written before kinds were recorded).
+#[tokio::test]
+async fn the_kinds_of_merged_versions_are_their_union() {
+    let app = app_with(|_| {}).await;
+    let db = &app.db;
+    let start = entity::data_version::current(db).await.unwrap();
+    for kind in [
+        DataChangeKind::Partners,
+        DataChangeKind::Projects,
+        DataChangeKind::Partners,
+    ] {
+        entity::data_version::bump(db, kind).await.unwrap();
+    }
+    let between = |after, upto| entity::data_change::kinds_between(db, after, upto);
+    assert_eq!(
+        between(start, start + 3).await.unwrap(),
+        [DataChangeKind::Partners, DataChangeKind::Projects]
+    );
+    assert_eq!(
+        between(start + 1, start + 2).await.unwrap(),
+        [DataChangeKind::Projects]
+    );
+    assert_eq!(between(start + 3, start + 3).await.unwrap(), []);
+    // A version bumped without a record (as before kinds were recorded).
+    db.execute_unprepared("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        between(start + 2, start + 4).await.unwrap(),
+        DataChangeKind::ALL
+    );
+
+    // Far ahead: the bump that reaches a multiple of PRUNE_EVERY drops what is older
+    // than KEEP versions.
+    let far = entity::data_change::KEEP + 2 * entity::data_change::PRUNE_EVERY;
+    db.execute_unprepared(&format!(
+        "UPDATE data_version SET version = {} WHERE id = 1",
+        far - 2
+    ))
+    .await
+    .unwrap();
+    entity::data_version::bump(db, DataChangeKind::Themes)
+        .await
+        .unwrap();
+    assert_eq!(
+        between(start, start + 3).await.unwrap(),
+        [DataChangeKind::Partners, DataChangeKind::Projects],
+        "kept until a pruning bump"
+    );
+    entity::data_version::bump(db, DataChangeKind::Colleges)
+        .await
+        .unwrap();
+    assert_eq!(
+        between(start, start + 3).await.unwrap(),
+        DataChangeKind::ALL,
+        "pruned"
+    );
+    assert_eq!(
+        between(far - 2, far).await.unwrap(),
+        [DataChangeKind::Colleges, DataChangeKind::Themes]
+    );
+}
+
+/// A change made by another replica, or by the command line's code on its own
+/// connection, is told with its kind (PostgreSQL: through the notification; SQLite: by
+/// polling the version).
+#[tokio::test]
+async fn a_change_made_elsewhere_is_told_with_its_kind() {
+    let a = app_with(|_| {}).await;
+    let b = spawn_app_with(TestDb::external(a.database.url(), 5), |config| {
+        config.subscriptions_poll_ms = 100;
+    })
+    .await;
+    let editor = a.token(Role::Editor).await;
+    let mut events = EventReader {
+        response: sse(&b, None, DATA_CHANGED_KINDS).await,
+        buffer: String::new(),
+    };
+    let first = next_sse_change(&mut events).await;
+    assert_eq!(first["kinds"], json!([]), "{first}");
+
+    // An edit through replica A, told by replica B.
+    let created = a.graphql_as(&editor, CREATE_PARTNER, json!({})).await;
+    assert!(created.get("errors").is_none(), "{created}");
+    assert_eq!(
+        next_sse_change(&mut events).await["kinds"],
+        json!(["PARTNERS"])
+    );
+    // A token created by the command line (its own connection, no server involved).
+    territoires::access::create_token(&a.db, "cli", Role::Editor, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_sse_change(&mut events).await["kinds"],
+        json!(["ACCESS"])
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Field errors in events
+
+/// An event with a field error is repaired as an HTTP answer is: the failed non-null
+/// `problems` nulls its parents up to the nearest nullable one, here the whole `data`
+/// (async-graphql alone drops the key and keeps the run).
+#[tokio::test]
+async fn a_field_error_in_an_event_nulls_up_to_the_nearest_nullable_parent() {
+    let app = app_with(|_| {}).await;
+    let admin = app.token(Role::Admin).await;
+    let options = territoires_sync::ImportOptions::new(SyncTrigger::Cli, "cli").dry_run(true);
+    import_roster(&app.db, RosterSource::path(ROSTER_FIXTURE), &options)
+        .await
+        .unwrap();
+    let runs = app
+        .graphql_as(
+            &admin,
+            "{ syncRuns(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let id = runs["data"]["syncRuns"]["edges"][0]["node"]["id"].clone();
+    assert!(id.is_string(), "{runs}");
+    // The problems cannot be read any more: their resolver fails.
+    app.db
+        .execute_unprepared("ALTER TABLE sync_run_problems RENAME TO sync_run_problems_gone")
+        .await
+        .unwrap();
+    let query =
+        "subscription($id: ID!) { syncRunProgress(id: $id) { id status problems { code } } }";
+    let check = |payload: &Value| {
+        assert_eq!(payload["data"], Value::Null, "{payload}");
+        assert_eq!(
+            payload["errors"][0]["path"],
+            json!(["syncRunProgress", "problems"]),
+            "{payload}"
+        );
+    };
+
+    let mut ws = connect(&app, Some(PROTOCOL), None).await;
+    init(&mut ws, bearer(&admin)).await;
+    subscribe_with(&mut ws, "p", query, json!({ "id": id })).await;
+    let event = recv(&mut ws).await;
+    assert_eq!(event["type"], "next", "{event}");
+    check(&event["payload"]);
+    assert_eq!(recv(&mut ws).await["type"], "complete");
+
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "text/event-stream")
+        .bearer_auth(&admin)
+        .json(&json!({ "query": query, "variables": { "id": id } }))
+        .send()
+        .await
+        .unwrap();
+    let mut events = EventReader {
+        response,
+        buffer: String::new(),
+    };
+    let (event, data) = events.next().await.unwrap();
+    assert_eq!(event, "next", "{data}");
+    check(&serde_json::from_str(&data).unwrap());
+    assert_eq!(events.next().await.unwrap().0, "complete");
 }
