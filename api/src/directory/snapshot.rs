@@ -281,6 +281,18 @@ struct GatheredLinks {
     partners: Vec<i32>,
 }
 
+impl GatheredLinks {
+    /// The links gathered for project `id` in `gathered`, which follows the order of
+    /// the projects (so a project's position also indexes it).
+    fn of<'g>(
+        gathered: &'g mut [GatheredLinks],
+        by_id: &HashMap<i32, ProjectIx>,
+        id: i32,
+    ) -> Option<&'g mut GatheredLinks> {
+        by_id.get(&id).and_then(|ix| gathered.get_mut(ix.raw()))
+    }
+}
+
 /// Sorts rows by a French-friendly key (accents and case folded), then by id.
 fn sort_by_name<T>(rows: &mut [T], name: impl Fn(&T) -> String, id: impl Fn(&T) -> i32) {
     rows.sort_by_cached_key(|row| (fold(&name(row)), id(row)));
@@ -636,57 +648,40 @@ impl Snapshot {
             self.project_by_id.insert(p.id, Ix::new(raw));
         }
         let mut gathered = vec![GatheredLinks::default(); rows.projects.len()];
-        let mut gather = |pairs: &mut dyn Iterator<Item = (i32, i32)>,
-                          list: fn(&mut GatheredLinks) -> &mut Vec<i32>| {
-            for (project_id, target) in pairs {
-                if let Some(ix) = self.project_by_id.get(&project_id) {
-                    list(&mut gathered[ix.raw()]).push(target);
-                }
-            }
-        };
-        gather(
-            &mut rows
-                .project_themes
-                .drain(..)
-                .map(|l| (l.project_id, l.theme_id)),
-            |g| &mut g.themes,
-        );
-        gather(
-            &mut rows
-                .project_territories
-                .drain(..)
-                .map(|l| (l.project_id, l.territory_id)),
-            |g| &mut g.territories,
-        );
-        gather(
-            &mut rows
-                .project_communes
-                .drain(..)
-                .map(|l| (l.project_id, l.commune_id)),
-            |g| &mut g.communes,
-        );
-        gather(
-            &mut rows
-                .project_colleges
-                .drain(..)
-                .map(|l| (l.project_id, l.college_id)),
-            |g| &mut g.colleges,
-        );
-        gather(
-            &mut rows
-                .project_partners
-                .drain(..)
-                .map(|l| (l.project_id, l.partner_id)),
-            |g| &mut g.partners,
-        );
-        for a in rows.project_axes.drain(..) {
-            if let Some(ix) = self.project_by_id.get(&a.project_id) {
-                gathered[ix.raw()].axes.push(a.axis);
+        let by_id = &self.project_by_id;
+        for l in rows.project_axes.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.axes.push(l.axis);
             }
         }
-        for e in rows.project_environments.drain(..) {
-            if let Some(ix) = self.project_by_id.get(&e.project_id) {
-                gathered[ix.raw()].environments.push(e.environment);
+        for l in rows.project_environments.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.environments.push(l.environment);
+            }
+        }
+        for l in rows.project_themes.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.themes.push(l.theme_id);
+            }
+        }
+        for l in rows.project_territories.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.territories.push(l.territory_id);
+            }
+        }
+        for l in rows.project_communes.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.communes.push(l.commune_id);
+            }
+        }
+        for l in rows.project_colleges.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.colleges.push(l.college_id);
+            }
+        }
+        for l in rows.project_partners.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.partners.push(l.partner_id);
             }
         }
 
