@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use entity::normalize::fold;
 use entity::{LocalBodyKind, PartnerKind};
 
+use super::ix::Ix;
 use super::order::{KeyPart, OrderSpec};
-use super::snapshot::Snapshot;
+use super::snapshot::{CollegeIx, CommuneIx, LocalBodyIx, PartnerIx, Snapshot, TerritoryIx};
 
 /// What local bodies and partners can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,12 +50,12 @@ impl NamedSort {
     }
 
     /// `selected` (by name, as the snapshot keeps them) in this order.
-    fn reorder(
+    fn reorder<T>(
         self,
         descending: bool,
-        selected: Vec<usize>,
-        key: impl Fn(usize) -> Vec<KeyPart>,
-    ) -> Vec<usize> {
+        selected: Vec<Ix<T>>,
+        key: impl Fn(Ix<T>) -> Vec<KeyPart>,
+    ) -> Vec<Ix<T>> {
         if self == Self::Name && !descending {
             return selected;
         }
@@ -68,11 +69,11 @@ pub struct LocalBodyQuery {
     /// Of this kind.
     pub kind: Option<LocalBodyKind>,
     /// In this territory.
-    pub territory: Option<usize>,
+    pub territory: Option<TerritoryIx>,
     /// Belonging to this commune.
-    pub commune: Option<usize>,
+    pub commune: Option<CommuneIx>,
     /// Belonging to this collège.
-    pub college: Option<usize>,
+    pub college: Option<CollegeIx>,
     /// Every word found in the name (folded).
     pub words: Vec<String>,
     /// Archived local bodies too.
@@ -81,10 +82,9 @@ pub struct LocalBodyQuery {
 
 impl LocalBodyQuery {
     /// The selected local bodies, by name.
-    pub fn select(&self, dir: &Snapshot) -> Vec<usize> {
+    pub fn select(&self, dir: &Snapshot) -> Vec<LocalBodyIx> {
         dir.local_bodies
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .filter(|(_, b)| {
                 (self.include_archived || b.model.archived_at.is_none())
                     && self.kind.is_none_or(|k| b.model.kind == k)
@@ -98,7 +98,12 @@ impl LocalBodyQuery {
     }
 
     /// The selected local bodies, in the order `sort`.
-    pub fn select_sorted(&self, dir: &Snapshot, sort: NamedSort, descending: bool) -> Vec<usize> {
+    pub fn select_sorted(
+        &self,
+        dir: &Snapshot,
+        sort: NamedSort,
+        descending: bool,
+    ) -> Vec<LocalBodyIx> {
         sort.reorder(descending, self.select(dir), |b| {
             let model = &dir.local_bodies[b].model;
             sort.key(&model.name, model.updated_at, model.id)
@@ -112,9 +117,9 @@ pub struct PartnerQuery {
     /// Of this kind.
     pub kind: Option<PartnerKind>,
     /// Working in this territory (directly or through its commune).
-    pub territory: Option<usize>,
+    pub territory: Option<TerritoryIx>,
     /// Working in this commune.
-    pub commune: Option<usize>,
+    pub commune: Option<CommuneIx>,
     /// Every word found in the name (folded).
     pub words: Vec<String>,
     /// Archived partners too.
@@ -123,10 +128,9 @@ pub struct PartnerQuery {
 
 impl PartnerQuery {
     /// The selected partners, by name.
-    pub fn select(&self, dir: &Snapshot) -> Vec<usize> {
+    pub fn select(&self, dir: &Snapshot) -> Vec<PartnerIx> {
         dir.partners
-            .iter()
-            .enumerate()
+            .iter_enumerated()
             .filter(|(_, p)| {
                 (self.include_archived || p.model.archived_at.is_none())
                     && self.kind.is_none_or(|k| p.model.kind == k)
@@ -139,7 +143,12 @@ impl PartnerQuery {
     }
 
     /// The selected partners, in the order `sort`.
-    pub fn select_sorted(&self, dir: &Snapshot, sort: NamedSort, descending: bool) -> Vec<usize> {
+    pub fn select_sorted(
+        &self,
+        dir: &Snapshot,
+        sort: NamedSort,
+        descending: bool,
+    ) -> Vec<PartnerIx> {
         sort.reorder(descending, self.select(dir), |p| {
             let model = &dir.partners[p].model;
             sort.key(&model.name, model.updated_at, model.id)

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use entity::normalize::{fold, fold_tokens};
 
+use super::ix::Ix;
 use super::matcher;
 
 /// How well a name matched a query; better ranks compare greater.
@@ -49,11 +50,13 @@ pub enum KeySource {
     ThemeLabel,
 }
 
-/// One item matched by a ranked search.
+/// One item matched by a ranked search; `I` says which: a position in one list
+/// (`Ix<CommuneRow>`) from a [`NameIndex`], or an item of any kind in a search across
+/// them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Match {
-    /// The item's position in the list the index was built from.
-    pub item: usize,
+pub struct Match<I> {
+    /// The item.
+    pub item: I,
     /// How well it matched.
     pub rank: MatchRank,
     /// Which kind of name matched.
@@ -68,9 +71,9 @@ pub struct Match {
     pub spare: u16,
 }
 
-impl Match {
+impl<I> Match<I> {
     /// A match not tied to an indexed key (a postal code, an empty query).
-    pub fn bare(item: usize, rank: MatchRank, on: KeySource) -> Self {
+    pub fn bare(item: I, rank: MatchRank, on: KeySource) -> Self {
         Self {
             item,
             rank,
@@ -93,8 +96,23 @@ impl Match {
         }
     }
 
+    /// The same match, naming its item differently (a search across kinds tags it
+    /// with its kind).
+    pub fn with_item<J>(self, item: J) -> Match<J> {
+        Match {
+            item,
+            rank: self.rank,
+            on: self.on,
+            key: self.key,
+            edits: self.edits,
+            spare: self.spare,
+        }
+    }
+}
+
+impl<I: Ord> Match<I> {
     /// Better first: rank, then fewer edits, then list order.
-    fn better(a: &Match, b: &Match) -> std::cmp::Ordering {
+    fn better(a: &Self, b: &Self) -> std::cmp::Ordering {
         b.rank
             .cmp(&a.rank)
             .then(a.edits.cmp(&b.edits))
@@ -105,36 +123,47 @@ impl Match {
 
 /// One key of a [`NameIndex`].
 #[derive(Debug)]
-struct NameKey {
+struct NameKey<T> {
     /// The text as given.
     original: String,
     /// Folded, words joined by a space.
     folded: String,
     /// The folded words.
     tokens: Vec<String>,
-    item: usize,
+    item: Ix<T>,
     on: KeySource,
 }
 
-/// Folded keys (names, aliases, codes) of a list of items.
-#[derive(Debug, Default)]
-pub struct NameIndex {
-    keys: Vec<NameKey>,
+/// Folded keys (names, aliases, codes) of a list of items of type `T`.
+#[derive(Debug)]
+pub struct NameIndex<T> {
+    keys: Vec<NameKey<T>>,
     /// Folded key → the items it names exactly (several: ambiguous).
-    exact: HashMap<String, Vec<usize>>,
+    exact: HashMap<String, Vec<Ix<T>>>,
     /// The glued keys indexed for typos, built on the first search (keys are only added
     /// while the snapshot is built).
     typos: OnceLock<matcher::Index>,
 }
 
-impl NameIndex {
+// By hand: a derive would require `T: Default`.
+impl<T> Default for NameIndex<T> {
+    fn default() -> Self {
+        Self {
+            keys: Vec::new(),
+            exact: HashMap::new(),
+            typos: OnceLock::new(),
+        }
+    }
+}
+
+impl<T> NameIndex<T> {
     /// Adds `name` as a name of `item`.
-    pub fn insert(&mut self, item: usize, name: &str) {
+    pub fn insert(&mut self, item: Ix<T>, name: &str) {
         self.insert_as(item, name, KeySource::Name);
     }
 
     /// Adds `name` as a key of `item`, of kind `on`.
-    pub fn insert_as(&mut self, item: usize, name: &str, on: KeySource) {
+    pub fn insert_as(&mut self, item: Ix<T>, name: &str, on: KeySource) {
         let tokens = fold_tokens(name);
         if tokens.is_empty() {
             return;
@@ -162,7 +191,7 @@ impl NameIndex {
 
     /// The items whose folded key equals the folded `name`: one, several (ambiguous) or
     /// none.
-    pub fn exact(&self, name: &str) -> &[usize] {
+    pub fn exact(&self, name: &str) -> &[Ix<T>] {
         self.exact.get(&fold(name)).map_or(&[], Vec::as_slice)
     }
 
@@ -178,7 +207,7 @@ impl NameIndex {
     /// Every item matching `query`, each once with its best match, best first (then in
     /// list order). An empty query matches nothing. Typos are looked for only for items
     /// nothing else found, so a typo never outranks a real match.
-    pub fn search(&self, query: &str) -> Vec<Match> {
+    pub fn search(&self, query: &str) -> Vec<Match<Ix<T>>> {
         let words = fold_tokens(query);
         if words.is_empty() {
             return Vec::new();
@@ -186,8 +215,8 @@ impl NameIndex {
         let glued = words.concat();
         let typed = glued.chars().count();
         let query = words.join(" ");
-        let mut best: HashMap<usize, Match> = HashMap::new();
-        let mut keep = |found: Match| {
+        let mut best: HashMap<Ix<T>, Match<Ix<T>>> = HashMap::new();
+        let mut keep = |found: Match<Ix<T>>| {
             let entry = best.entry(found.item).or_insert(found);
             if Match::better(&found, entry).is_lt() {
                 *entry = found;
@@ -256,7 +285,7 @@ impl NameIndex {
                 });
             }
         }
-        let mut matches: Vec<Match> = best.into_values().collect();
+        let mut matches: Vec<Match<Ix<T>>> = best.into_values().collect();
         matches.sort_by(Match::better);
         matches
     }
@@ -265,7 +294,7 @@ impl NameIndex {
 /// The letters of `key` beyond the `typed` letters of the query, both without spaces so
 /// that spacing never tells a name from its glued alias (saturating: a key shorter than
 /// a typo'd query has none left). Counted, not glued: this runs for every match.
-fn spare(key: &NameKey, typed: usize) -> u16 {
+fn spare<T>(key: &NameKey<T>, typed: usize) -> u16 {
     let letters: usize = key.tokens.iter().map(|token| token.chars().count()).sum();
     u16::try_from(letters.saturating_sub(typed)).unwrap_or(u16::MAX)
 }
@@ -274,7 +303,15 @@ fn spare(key: &NameKey, typed: usize) -> u16 {
 mod tests {
     use super::*;
 
-    fn index() -> NameIndex {
+    /// The rows of the test lists: only their positions matter.
+    #[derive(Debug)]
+    struct Row;
+
+    fn ix(raw: usize) -> Ix<Row> {
+        Ix::new(raw)
+    }
+
+    fn index() -> NameIndex<Row> {
         let mut index = NameIndex::default();
         for (item, name) in [
             "Sèvres",
@@ -286,23 +323,23 @@ mod tests {
         .iter()
         .enumerate()
         {
-            index.insert(item, name);
+            index.insert(ix(item), name);
         }
-        index.insert(1, "St-Cloud");
-        index.insert(3, "La Garenne");
+        index.insert(ix(1), "St-Cloud");
+        index.insert(ix(3), "La Garenne");
         index
     }
 
     #[test]
     fn among_equal_matches_the_closest_name_comes_first() {
         let mut index = NameIndex::default();
-        index.insert(0, "Collège Louis Pasteur");
-        index.insert(1, "Collège Pasteur");
+        index.insert(ix(0), "Collège Louis Pasteur");
+        index.insert(ix(1), "Collège Pasteur");
         let found = index.search("collèg pasteur");
-        let order: Vec<(usize, MatchRank)> = found.iter().map(|m| (m.item, m.rank)).collect();
+        let order: Vec<(Ix<Row>, MatchRank)> = found.iter().map(|m| (m.item, m.rank)).collect();
         assert_eq!(
             order,
-            [(1, MatchRank::Words), (0, MatchRank::Words)],
+            [(ix(1), MatchRank::Words), (ix(0), MatchRank::Words)],
             "{found:?}"
         );
         // A typo'd name longer than its key leaves nothing spare, and never underflows.
@@ -313,9 +350,9 @@ mod tests {
     #[test]
     fn exact_lookup_folds_and_reports_ambiguity() {
         let index = index();
-        assert_eq!(index.exact("sevres"), &[0]);
-        assert_eq!(index.exact("ST CLOUD"), &[1]);
-        assert_eq!(index.exact("la garenne"), &[3]);
+        assert_eq!(index.exact("sevres"), &[ix(0)]);
+        assert_eq!(index.exact("ST CLOUD"), &[ix(1)]);
+        assert_eq!(index.exact("la garenne"), &[ix(3)]);
         assert!(index.exact("garenne").is_empty());
         assert!(index.exact("").is_empty());
     }
@@ -324,15 +361,18 @@ mod tests {
     fn ranks_exact_then_prefix_then_contains_then_words() {
         let index = index();
         let found = index.search("colombes");
-        assert_eq!((found[0].item, found[0].rank), (4, MatchRank::Exact));
-        assert_eq!((found[1].item, found[1].rank), (3, MatchRank::Contains));
+        assert_eq!((found[0].item, found[0].rank), (ix(4), MatchRank::Exact));
+        assert_eq!((found[1].item, found[1].rank), (ix(3), MatchRank::Contains));
         // Both contain it; "La Garenne" (an alias of item 3) is the closer name.
         let found = index.search("garenne");
-        assert_eq!(found.iter().map(|m| m.item).collect::<Vec<_>>(), vec![3, 2]);
+        assert_eq!(
+            found.iter().map(|m| m.item).collect::<Vec<_>>(),
+            vec![ix(3), ix(2)]
+        );
         let found = index.search("garenne la");
         assert!(found.iter().all(|m| m.rank >= MatchRank::Words));
         let first = index.search("la gar")[0];
-        assert_eq!((first.item, first.rank), (3, MatchRank::Prefix));
+        assert_eq!((first.item, first.rank), (ix(3), MatchRank::Prefix));
         assert!(index.search("  ").is_empty());
     }
 }

@@ -7,6 +7,7 @@
 //! process or request has written since: no replica serves stale data.
 
 mod cache;
+mod ix;
 mod local_bodies;
 pub mod matcher;
 mod matching;
@@ -20,6 +21,7 @@ mod search;
 mod snapshot;
 
 pub use cache::DirectoryCache;
+pub use ix::{Ix, IxVec};
 pub use local_bodies::{LocalBodyQuery, NamedSort, PartnerQuery};
 pub use matching::{KeySource, Match, MatchRank, NameIndex};
 pub use order::{IdWindow, KeyPart, OrderSpec};
@@ -27,8 +29,9 @@ pub use overview::{Overview, overview};
 pub use projects::{ProjectQuery, ProjectSort};
 pub use rows::Rows;
 pub use saec::{CoordinatorFunction, SAEC, Saec};
-pub use search::{Hit, HitKind, HitKinds, Visibility, search};
+pub use search::{Hit, HitItem, HitKind, HitKinds, Visibility, search};
 pub use snapshot::{
-    AssignmentRow, CollegeRow, CommuneLookup, CommuneRow, CoordinatorRow, LocalBodyRow, PartnerRow,
-    ProjectRow, Snapshot, TerritoryRow, ThemeRow,
+    AssignmentRow, CollegeIx, CollegeRow, CommuneIx, CommuneLookup, CommuneRow, CoordinatorIx,
+    CoordinatorRow, LocalBodyIx, LocalBodyRow, PartnerIx, PartnerRow, ProjectIx, ProjectRow,
+    Snapshot, TerritoryIx, TerritoryRow, ThemeIx, ThemeRow,
 };

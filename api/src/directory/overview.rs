@@ -2,7 +2,7 @@
 
 use entity::{Labelled, LocalBodyKind, PartnerKind, ProjectStatus, StrategicAxis};
 
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, TerritoryIx, ThemeIx};
 
 /// The counts of one territory; lists include zero counts.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +27,7 @@ pub struct Overview {
     pub projects_by_axis: Vec<(StrategicAxis, usize)>,
     /// Projects by theme: position of the theme, count (current themes, and archived
     /// ones still used).
-    pub projects_by_theme: Vec<(usize, usize)>,
+    pub projects_by_theme: Vec<(ThemeIx, usize)>,
     /// Projects whose lead is missing or has left the roster.
     pub projects_without_active_lead: usize,
 }
@@ -43,7 +43,7 @@ fn count_each<K: Labelled + PartialEq>(values: impl Iterator<Item = K>) -> Vec<(
 }
 
 /// Counts what territory `territory` holds.
-pub fn overview(dir: &Snapshot, territory: usize) -> Overview {
+pub fn overview(dir: &Snapshot, territory: TerritoryIx) -> Overview {
     let Some(row) = dir.territories.get(territory) else {
         return Overview::default();
     };
@@ -64,11 +64,10 @@ pub fn overview(dir: &Snapshot, territory: usize) -> Overview {
         .iter()
         .filter(|p| p.model.archived_at.is_none() && p.territories.contains(&territory))
         .collect();
-    let mut themes: Vec<(usize, usize)> = dir
+    let mut themes: Vec<(ThemeIx, usize)> = dir
         .themes
-        .iter()
-        .enumerate()
-        .map(|(i, _)| (i, projects.iter().filter(|p| p.themes.contains(&i)).count()))
+        .indices()
+        .map(|i| (i, projects.iter().filter(|p| p.themes.contains(&i)).count()))
         .filter(|&(i, count)| dir.themes[i].model.archived_at.is_none() || count > 0)
         .collect();
     themes.sort_by_key(|&(i, _)| i);

@@ -5,7 +5,10 @@ use entity::normalize::fold_tokens;
 use entity::{ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 
 use super::order::{KeyPart, OrderSpec};
-use super::snapshot::{ProjectRow, Snapshot};
+use super::snapshot::{
+    CollegeIx, CommuneIx, CoordinatorIx, PartnerIx, ProjectIx, ProjectRow, Snapshot, TerritoryIx,
+    ThemeIx,
+};
 
 /// What projects can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,25 +66,25 @@ use chrono::Datelike as _;
 #[derive(Debug, Clone, Default)]
 pub struct ProjectQuery {
     /// Belonging to this territory (directly, or through a commune or collège).
-    pub territory: Option<usize>,
+    pub territory: Option<TerritoryIx>,
     /// Linked to this commune.
-    pub commune: Option<usize>,
+    pub commune: Option<CommuneIx>,
     /// Linked to this collège.
-    pub college: Option<usize>,
+    pub college: Option<CollegeIx>,
     /// With this partner taking part.
-    pub partner: Option<usize>,
+    pub partner: Option<PartnerIx>,
     /// In one of these statuses (any when empty).
     pub statuses: Vec<ProjectStatus>,
     /// On this axis.
     pub axis: Option<StrategicAxis>,
     /// With this theme.
-    pub theme: Option<usize>,
+    pub theme: Option<ThemeIx>,
     /// In this environment.
     pub environment: Option<YouthEnvironment>,
     /// Carried by this unit.
     pub unit: Option<SaecUnit>,
     /// Led by this coordinator.
-    pub lead: Option<usize>,
+    pub lead: Option<CoordinatorIx>,
     /// Under way at some point between these dates (both included; open when absent).
     pub active_between: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     /// Every word found in the title or summary (folded).
@@ -130,7 +133,7 @@ impl ProjectQuery {
     }
 
     /// The selected projects, in the order `sort`.
-    pub fn select(&self, dir: &Snapshot, sort: ProjectSort, descending: bool) -> Vec<usize> {
+    pub fn select(&self, dir: &Snapshot, sort: ProjectSort, descending: bool) -> Vec<ProjectIx> {
         dir.projects_in_order(sort, descending)
             .iter()
             .copied()

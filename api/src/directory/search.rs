@@ -2,8 +2,12 @@
 //! words in any order, then typos (fewest edits first); then communes before coordinators, collèges, local bodies,
 //! partners, themes, projects and territories; then by position.
 
+use super::ix::Ix;
 use super::matching::{Match, MatchRank};
-use super::snapshot::Snapshot;
+use super::snapshot::{
+    CollegeIx, CommuneIx, CoordinatorIx, LocalBodyIx, PartnerIx, ProjectIx, Snapshot, TerritoryIx,
+    ThemeIx,
+};
 
 /// The kinds of item search returns, in their tie-break order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,34 +70,76 @@ impl FromIterator<HitKind> for HitKinds {
     }
 }
 
+/// A search result's item: its kind and its position in the snapshot's list of that
+/// kind, typed, so a commune's position is only ever read from the communes. Variants
+/// in [`HitKind`]'s order: the derived order is kind, then position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HitItem {
+    /// A commune.
+    Commune(CommuneIx),
+    /// A coordinator.
+    Coordinator(CoordinatorIx),
+    /// A collège.
+    College(CollegeIx),
+    /// A local body.
+    LocalBody(LocalBodyIx),
+    /// A partner.
+    Partner(PartnerIx),
+    /// A theme.
+    Theme(ThemeIx),
+    /// A project.
+    Project(ProjectIx),
+    /// A territory.
+    Territory(TerritoryIx),
+}
+
+impl HitItem {
+    /// What it is.
+    pub fn kind(self) -> HitKind {
+        match self {
+            HitItem::Commune(_) => HitKind::Commune,
+            HitItem::Coordinator(_) => HitKind::Coordinator,
+            HitItem::College(_) => HitKind::College,
+            HitItem::LocalBody(_) => HitKind::LocalBody,
+            HitItem::Partner(_) => HitKind::Partner,
+            HitItem::Theme(_) => HitKind::Theme,
+            HitItem::Project(_) => HitKind::Project,
+            HitItem::Territory(_) => HitKind::Territory,
+        }
+    }
+}
+
 /// One search result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
-    /// What it is.
-    pub kind: HitKind,
-    /// Its position in the snapshot's list of that kind.
-    pub item: usize,
+    /// What it is and where it is in the snapshot.
+    pub item: HitItem,
     /// How well it matched.
     pub rank: MatchRank,
     /// How it matched: which name, which key, how many edits.
-    pub matched: Match,
+    pub matched: Match<HitItem>,
 }
 
 impl Hit {
+    /// What it is.
+    pub fn kind(&self) -> HitKind {
+        self.item.kind()
+    }
+
     /// The text of the key that matched, if an indexed one did (a postal code does not).
     pub fn matched_text<'a>(&self, dir: &'a Snapshot) -> Option<&'a str> {
         let names = &dir.names;
-        let index = match self.kind {
-            HitKind::Commune => &names.communes,
-            HitKind::Coordinator => &names.coordinators,
-            HitKind::College => &names.colleges,
-            HitKind::LocalBody => &names.local_bodies,
-            HitKind::Partner => &names.partners,
-            HitKind::Theme => &names.themes,
-            HitKind::Project => &names.projects,
-            HitKind::Territory => &names.territories,
-        };
-        self.matched.key.and_then(|key| index.key_text(key))
+        let key = self.matched.key?;
+        match self.item {
+            HitItem::Commune(_) => names.communes.key_text(key),
+            HitItem::Coordinator(_) => names.coordinators.key_text(key),
+            HitItem::College(_) => names.colleges.key_text(key),
+            HitItem::LocalBody(_) => names.local_bodies.key_text(key),
+            HitItem::Partner(_) => names.partners.key_text(key),
+            HitItem::Theme(_) => names.themes.key_text(key),
+            HitItem::Project(_) => names.projects.key_text(key),
+            HitItem::Territory(_) => names.territories.key_text(key),
+        }
     }
 }
 
@@ -117,67 +163,99 @@ pub fn search(
     }
     let all = visibility.everything;
     let mut hits = Vec::new();
-    let mut add =
-        |kind: HitKind, matches: &dyn Fn() -> Vec<Match>, visible: &dyn Fn(usize) -> bool| {
-            if !kinds.contains(kind) {
-                return;
-            }
-            hits.extend(
-                matches()
-                    .into_iter()
-                    .filter(|m| visible(m.item))
-                    .map(|m| Hit {
-                        kind,
-                        item: m.item,
-                        rank: m.rank,
-                        matched: m,
-                    }),
-            );
-        };
-    add(HitKind::Commune, &|| dir.search_communes(text), &|_| true);
-    add(
+    let mut add = Adder {
+        hits: &mut hits,
+        kinds,
+    };
+    add.kind(
+        HitKind::Commune,
+        HitItem::Commune,
+        || dir.search_communes(text),
+        |_| true,
+    );
+    add.kind(
         HitKind::Coordinator,
-        &|| dir.names.coordinators.search(text),
-        &|i| all || dir.coordinators[i].model.active,
+        HitItem::Coordinator,
+        || dir.names.coordinators.search(text),
+        |i| all || dir.coordinators[i].model.active,
     );
-    add(
+    add.kind(
         HitKind::College,
-        &|| dir.names.colleges.search(text),
-        &|i| all || dir.colleges[i].model.archived_at.is_none(),
+        HitItem::College,
+        || dir.names.colleges.search(text),
+        |i| all || dir.colleges[i].model.archived_at.is_none(),
     );
-    add(
+    add.kind(
         HitKind::LocalBody,
-        &|| dir.names.local_bodies.search(text),
-        &|i| all || dir.local_bodies[i].model.archived_at.is_none(),
+        HitItem::LocalBody,
+        || dir.names.local_bodies.search(text),
+        |i| all || dir.local_bodies[i].model.archived_at.is_none(),
     );
-    add(
+    add.kind(
         HitKind::Partner,
-        &|| dir.names.partners.search(text),
-        &|i| all || dir.partners[i].model.archived_at.is_none(),
+        HitItem::Partner,
+        || dir.names.partners.search(text),
+        |i| all || dir.partners[i].model.archived_at.is_none(),
     );
-    add(
+    add.kind(
         HitKind::Project,
-        &|| dir.names.projects.search(text),
-        &|i| all || dir.projects[i].model.archived_at.is_none(),
+        HitItem::Project,
+        || dir.names.projects.search(text),
+        |i| all || dir.projects[i].model.archived_at.is_none(),
     );
-    add(HitKind::Theme, &|| dir.names.themes.search(text), &|i| {
-        all || dir.themes[i].model.archived_at.is_none()
-    });
-    add(
+    add.kind(
+        HitKind::Theme,
+        HitItem::Theme,
+        || dir.names.themes.search(text),
+        |i| all || dir.themes[i].model.archived_at.is_none(),
+    );
+    add.kind(
         HitKind::Territory,
-        &|| dir.names.territories.search(text),
-        &|_| true,
+        HitItem::Territory,
+        || dir.names.territories.search(text),
+        |_| true,
     );
     hits.sort_by(|a, b| {
         b.rank
             .cmp(&a.rank)
             .then(a.matched.edits.cmp(&b.matched.edits))
             .then(a.matched.spare.cmp(&b.matched.spare))
-            .then(a.kind.cmp(&b.kind))
+            // Kind, then position (HitItem's order).
             .then(a.item.cmp(&b.item))
     });
     hits.truncate(limit);
     hits
+}
+
+/// Gathers the hits of each kind asked for.
+struct Adder<'h> {
+    hits: &'h mut Vec<Hit>,
+    kinds: HitKinds,
+}
+
+impl Adder<'_> {
+    /// The `matches` of `kind` (searched only if asked for) that are `visible`, tagged
+    /// with `tag`.
+    fn kind<T>(
+        &mut self,
+        kind: HitKind,
+        tag: fn(Ix<T>) -> HitItem,
+        matches: impl FnOnce() -> Vec<Match<Ix<T>>>,
+        visible: impl Fn(Ix<T>) -> bool,
+    ) {
+        if !self.kinds.contains(kind) {
+            return;
+        }
+        self.hits
+            .extend(matches().into_iter().filter(|m| visible(m.item)).map(|m| {
+                let item = tag(m.item);
+                Hit {
+                    item,
+                    rank: m.rank,
+                    matched: m.with_item(item),
+                }
+            }));
+    }
 }
 
 #[cfg(test)]

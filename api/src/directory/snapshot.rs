@@ -3,7 +3,8 @@
 //! Built by [`Snapshot::load`] from one consistent read ([`Rows::read`]), then never
 //! mutated: a request holds an `Arc` to it, so it sees one data version throughout.
 //! Relations are positions in the snapshot's lists, resolved once here rather than per
-//! request.
+//! request, and typed by the list they point into ([`Ix`]): a commune's position cannot
+//! stand for a territory's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,12 +18,30 @@ use entity::{
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::Value;
 
+use super::ix::{Ix, IxVec};
 use super::matcher;
 use super::matching::{KeySource, Match, MatchRank, NameIndex};
 use super::order::OrderSpec;
 use super::outline;
 use super::projects::ProjectSort;
 use super::rows::Rows;
+
+/// A territory's position in [`Snapshot::territories`].
+pub type TerritoryIx = Ix<TerritoryRow>;
+/// A commune's position in [`Snapshot::communes`].
+pub type CommuneIx = Ix<CommuneRow>;
+/// A coordinator's position in [`Snapshot::coordinators`].
+pub type CoordinatorIx = Ix<CoordinatorRow>;
+/// A collège's position in [`Snapshot::colleges`].
+pub type CollegeIx = Ix<CollegeRow>;
+/// A theme's position in [`Snapshot::themes`].
+pub type ThemeIx = Ix<ThemeRow>;
+/// A local body's position in [`Snapshot::local_bodies`].
+pub type LocalBodyIx = Ix<LocalBodyRow>;
+/// A partner's position in [`Snapshot::partners`].
+pub type PartnerIx = Ix<PartnerRow>;
+/// A project's position in [`Snapshot::projects`].
+pub type ProjectIx = Ix<ProjectRow>;
 
 /// A territory and what belongs to it.
 #[derive(Debug)]
@@ -34,15 +53,15 @@ pub struct TerritoryRow {
     /// Display name.
     pub name: String,
     /// Its communes, by name.
-    pub communes: Vec<usize>,
+    pub communes: Vec<CommuneIx>,
     /// The collèges of its communes, by name.
-    pub colleges: Vec<usize>,
+    pub colleges: Vec<CollegeIx>,
     /// Its active coordinators, earliest current assignment first.
-    pub coordinators: Vec<usize>,
+    pub coordinators: Vec<CoordinatorIx>,
     /// Its local bodies, by name.
-    pub local_bodies: Vec<usize>,
+    pub local_bodies: Vec<LocalBodyIx>,
     /// Its partners (directly or through their commune), by name.
-    pub partners: Vec<usize>,
+    pub partners: Vec<PartnerIx>,
     /// Its outline (GeoJSON geometry): the union of its communes' outlines, so it
     /// follows a commune an import moves to another territory.
     pub outline: Option<Arc<Value>>,
@@ -58,17 +77,17 @@ pub struct CommuneRow {
     /// Official name.
     pub name: String,
     /// Its territory.
-    pub territory: usize,
+    pub territory: TerritoryIx,
     /// Postal codes, ascending.
     pub postal_codes: Vec<String>,
     /// Other names people use.
     pub aliases: Vec<String>,
     /// Its collèges, by name.
-    pub colleges: Vec<usize>,
+    pub colleges: Vec<CollegeIx>,
     /// Its local bodies, by name.
-    pub local_bodies: Vec<usize>,
+    pub local_bodies: Vec<LocalBodyIx>,
     /// Its partners, by name.
-    pub partners: Vec<usize>,
+    pub partners: Vec<PartnerIx>,
     /// Its outline (GeoJSON geometry), when the embedded map draws it.
     pub outline: Option<Arc<Value>>,
 }
@@ -77,7 +96,7 @@ pub struct CommuneRow {
 #[derive(Debug, Clone)]
 pub struct AssignmentRow {
     /// The territory.
-    pub territory: usize,
+    pub territory: TerritoryIx,
     /// Start.
     pub started_at: DateTime<Utc>,
     /// End; `None` while current.
@@ -90,13 +109,13 @@ pub struct CoordinatorRow {
     /// The stored row.
     pub model: coordinator::Model,
     /// Current territories, earliest assignment first.
-    pub territories: Vec<usize>,
+    pub territories: Vec<TerritoryIx>,
     /// Every assignment, most recent first.
     pub history: Vec<AssignmentRow>,
     /// Local bodies where they represent the Département, by name.
-    pub representations: Vec<usize>,
+    pub representations: Vec<LocalBodyIx>,
     /// Projects they lead, most recently updated first.
-    pub projects_led: Vec<usize>,
+    pub projects_led: Vec<ProjectIx>,
 }
 
 /// A collège.
@@ -105,9 +124,9 @@ pub struct CollegeRow {
     /// The stored row.
     pub model: college::Model,
     /// Its commune.
-    pub commune: usize,
+    pub commune: CommuneIx,
     /// Its local bodies (a CESC), by name.
-    pub local_bodies: Vec<usize>,
+    pub local_bodies: Vec<LocalBodyIx>,
 }
 
 /// A theme.
@@ -123,13 +142,13 @@ pub struct LocalBodyRow {
     /// The stored row.
     pub model: local_body::Model,
     /// Its territory.
-    pub territory: usize,
+    pub territory: TerritoryIx,
     /// Its commune, if any.
-    pub commune: Option<usize>,
+    pub commune: Option<CommuneIx>,
     /// Its collège, if any.
-    pub college: Option<usize>,
+    pub college: Option<CollegeIx>,
     /// Coordinators representing the Département, by name.
-    pub representatives: Vec<usize>,
+    pub representatives: Vec<CoordinatorIx>,
 }
 
 /// A partner.
@@ -138,13 +157,13 @@ pub struct PartnerRow {
     /// The stored row.
     pub model: partner::Model,
     /// Its territory: set on the partner, or its commune's.
-    pub territory: Option<usize>,
+    pub territory: Option<TerritoryIx>,
     /// Its commune, if any.
-    pub commune: Option<usize>,
+    pub commune: Option<CommuneIx>,
     /// Recorded expectations, oldest first.
     pub expectations: Vec<partner_expectation::Model>,
     /// Projects it takes part in, most recently updated first.
-    pub projects: Vec<usize>,
+    pub projects: Vec<ProjectIx>,
 }
 
 /// A project and its links.
@@ -157,19 +176,19 @@ pub struct ProjectRow {
     /// Youth environments.
     pub environments: Vec<YouthEnvironment>,
     /// Themes, by position.
-    pub themes: Vec<usize>,
+    pub themes: Vec<ThemeIx>,
     /// Territories linked directly, by number.
-    pub direct_territories: Vec<usize>,
+    pub direct_territories: Vec<TerritoryIx>,
     /// Communes, by name.
-    pub communes: Vec<usize>,
+    pub communes: Vec<CommuneIx>,
     /// Collèges, by name.
-    pub colleges: Vec<usize>,
+    pub colleges: Vec<CollegeIx>,
     /// Partners, by name.
-    pub partners: Vec<usize>,
+    pub partners: Vec<PartnerIx>,
     /// Every territory it belongs to: direct, or through a commune or a collège.
-    pub territories: Vec<usize>,
+    pub territories: Vec<TerritoryIx>,
     /// The lead coordinator.
-    pub lead: Option<usize>,
+    pub lead: Option<CoordinatorIx>,
     /// Title and summary folded, for text filters.
     pub text: String,
 }
@@ -178,7 +197,7 @@ pub struct ProjectRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommuneLookup {
     /// Exactly one commune.
-    Found(usize),
+    Found(CommuneIx),
     /// No commune, or a name shared by several.
     NotFound,
     /// The name and the INSEE code name different communes.
@@ -191,42 +210,42 @@ pub struct Snapshot {
     /// The data version this snapshot was read at.
     pub version: i64,
     /// Territories by number.
-    pub territories: Vec<TerritoryRow>,
+    pub territories: IxVec<TerritoryRow>,
     /// Communes by name.
-    pub communes: Vec<CommuneRow>,
+    pub communes: IxVec<CommuneRow>,
     /// Coordinators by last name, first name.
-    pub coordinators: Vec<CoordinatorRow>,
+    pub coordinators: IxVec<CoordinatorRow>,
     /// Collèges by name.
-    pub colleges: Vec<CollegeRow>,
+    pub colleges: IxVec<CollegeRow>,
     /// Themes by position.
-    pub themes: Vec<ThemeRow>,
+    pub themes: IxVec<ThemeRow>,
     /// Local bodies by name.
-    pub local_bodies: Vec<LocalBodyRow>,
+    pub local_bodies: IxVec<LocalBodyRow>,
     /// Partners by name.
-    pub partners: Vec<PartnerRow>,
+    pub partners: IxVec<PartnerRow>,
     /// Projects by id (see [`Snapshot::projects_in_order`] for orderings).
-    pub projects: Vec<ProjectRow>,
+    pub projects: IxVec<ProjectRow>,
     /// The last applied roster import.
     pub last_roster_import: Option<sync_run::Model>,
     /// The territories as one GeoJSON FeatureCollection (outline, number, name, active
     /// coordinators' names), built once per data version.
     pub territories_geojson: Arc<Value>,
     tokens: HashMap<String, api_token::Model>,
-    project_orders: HashMap<(ProjectSort, bool), Vec<usize>>,
-    territory_by_number: HashMap<i32, usize>,
-    territory_by_id: HashMap<i32, usize>,
-    commune_by_id: HashMap<i32, usize>,
-    commune_by_insee: HashMap<String, usize>,
-    commune_by_postal_code: HashMap<String, Vec<usize>>,
-    coordinator_by_id: HashMap<i32, usize>,
-    college_by_id: HashMap<i32, usize>,
-    college_by_uai: HashMap<String, usize>,
-    theme_by_id: HashMap<i32, usize>,
-    theme_by_code: HashMap<String, usize>,
-    theme_by_label: HashMap<String, usize>,
-    local_body_by_id: HashMap<i32, usize>,
-    partner_by_id: HashMap<i32, usize>,
-    project_by_id: HashMap<i32, usize>,
+    project_orders: HashMap<(ProjectSort, bool), Vec<ProjectIx>>,
+    territory_by_number: HashMap<i32, TerritoryIx>,
+    territory_by_id: HashMap<i32, TerritoryIx>,
+    commune_by_id: HashMap<i32, CommuneIx>,
+    commune_by_insee: HashMap<String, CommuneIx>,
+    commune_by_postal_code: HashMap<String, Vec<CommuneIx>>,
+    coordinator_by_id: HashMap<i32, CoordinatorIx>,
+    college_by_id: HashMap<i32, CollegeIx>,
+    college_by_uai: HashMap<String, CollegeIx>,
+    theme_by_id: HashMap<i32, ThemeIx>,
+    theme_by_code: HashMap<String, ThemeIx>,
+    theme_by_label: HashMap<String, ThemeIx>,
+    local_body_by_id: HashMap<i32, LocalBodyIx>,
+    partner_by_id: HashMap<i32, PartnerIx>,
+    project_by_id: HashMap<i32, ProjectIx>,
     /// Search keys of each kind.
     pub(crate) names: Names,
     /// The communes' names and aliases, for the forgiving matcher.
@@ -236,16 +255,42 @@ pub struct Snapshot {
 /// Search keys of each kind of item.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    pub communes: NameIndex,
-    pub coordinators: NameIndex,
-    pub colleges: NameIndex,
-    pub local_bodies: NameIndex,
-    pub partners: NameIndex,
-    pub projects: NameIndex,
+    pub communes: NameIndex<CommuneRow>,
+    pub coordinators: NameIndex<CoordinatorRow>,
+    pub colleges: NameIndex<CollegeRow>,
+    pub local_bodies: NameIndex<LocalBodyRow>,
+    pub partners: NameIndex<PartnerRow>,
+    pub projects: NameIndex<ProjectRow>,
     /// Themes by French label and code.
-    pub themes: NameIndex,
+    pub themes: NameIndex<ThemeRow>,
     /// Territories by name and number ("Territoire 3", "T3").
-    pub territories: NameIndex,
+    pub territories: NameIndex<TerritoryRow>,
+}
+
+/// One project's link rows as read, database ids not yet resolved to positions: named
+/// fields rather than an array of five lists, so a theme id cannot be resolved as a
+/// territory's.
+#[derive(Debug, Default, Clone)]
+struct GatheredLinks {
+    axes: Vec<StrategicAxis>,
+    environments: Vec<YouthEnvironment>,
+    themes: Vec<i32>,
+    territories: Vec<i32>,
+    communes: Vec<i32>,
+    colleges: Vec<i32>,
+    partners: Vec<i32>,
+}
+
+impl GatheredLinks {
+    /// The links gathered for project `id` in `gathered`, which follows the order of
+    /// the projects (so a project's position also indexes it).
+    fn of<'g>(
+        gathered: &'g mut [GatheredLinks],
+        by_id: &HashMap<i32, ProjectIx>,
+        id: i32,
+    ) -> Option<&'g mut GatheredLinks> {
+        by_id.get(&id).and_then(|ix| gathered.get_mut(ix.raw()))
+    }
 }
 
 /// Sorts rows by a French-friendly key (accents and case folded), then by id.
@@ -254,8 +299,8 @@ fn sort_by_name<T>(rows: &mut [T], name: impl Fn(&T) -> String, id: impl Fn(&T) 
 }
 
 /// Positions of `ids` through `index`, skipping unknown ones, sorted and deduplicated.
-fn positions(ids: impl IntoIterator<Item = i32>, index: &HashMap<i32, usize>) -> Vec<usize> {
-    let mut found: Vec<usize> = ids
+fn positions<T>(ids: impl IntoIterator<Item = i32>, index: &HashMap<i32, Ix<T>>) -> Vec<Ix<T>> {
+    let mut found: Vec<Ix<T>> = ids
         .into_iter()
         .filter_map(|id| index.get(&id).copied())
         .collect();
@@ -292,7 +337,7 @@ impl Snapshot {
     /// Each territory's outline from its communes', and the map of them all.
     fn build_outlines(&mut self) {
         let mut features = Vec::with_capacity(self.territories.len());
-        for territory in &mut self.territories {
+        for territory in self.territories.iter_mut() {
             let codes = territory
                 .communes
                 .iter()
@@ -326,7 +371,8 @@ impl Snapshot {
     /// Territories, communes, collèges, coordinators, themes.
     fn build_directory(&mut self, rows: &mut Rows) {
         rows.territories.sort_by_key(|t| (t.number, t.id));
-        for (index, t) in rows.territories.drain(..).enumerate() {
+        for t in rows.territories.drain(..) {
+            let index = self.territories.next_ix();
             self.territory_by_id.insert(t.id, index);
             self.territory_by_number.insert(t.number, index);
             let names = &mut self.names.territories;
@@ -352,7 +398,7 @@ impl Snapshot {
             let Some(&territory) = self.territory_by_id.get(&c.territory_id) else {
                 continue;
             };
-            let index = self.communes.len();
+            let index = self.communes.next_ix();
             self.commune_by_id.insert(c.id, index);
             self.commune_by_insee.insert(c.insee_code.clone(), index);
             self.names.communes.insert(index, &c.name);
@@ -392,11 +438,13 @@ impl Snapshot {
             }
         }
         self.commune_matcher =
-            matcher::Index::build(self.communes.iter().enumerate().flat_map(|(index, c)| {
+            matcher::Index::build(self.communes.iter_enumerated().flat_map(|(index, c)| {
                 std::iter::once(&c.name)
                     .chain(&c.aliases)
                     .enumerate()
-                    .map(move |(source, name)| (matcher::glue(name), index as u32, source as u32))
+                    .map(move |(source, name)| {
+                        (matcher::glue(name), index.raw() as u32, source as u32)
+                    })
             }));
 
         sort_by_name(&mut rows.colleges, |c| c.name.clone(), |c| c.id);
@@ -404,7 +452,7 @@ impl Snapshot {
             let Some(&commune) = self.commune_by_id.get(&model.commune_id) else {
                 continue;
             };
-            let index = self.colleges.len();
+            let index = self.colleges.next_ix();
             self.college_by_id.insert(model.id, index);
             self.college_by_uai.insert(model.uai.clone(), index);
             self.names.colleges.insert(index, &model.name);
@@ -426,7 +474,8 @@ impl Snapshot {
             |c| format!("{} {}", c.last_name, c.first_name),
             |c| c.id,
         );
-        for (index, model) in rows.coordinators.drain(..).enumerate() {
+        for model in rows.coordinators.drain(..) {
+            let index = self.coordinators.next_ix();
             self.coordinator_by_id.insert(model.id, index);
             self.names
                 .coordinators
@@ -463,7 +512,7 @@ impl Snapshot {
             });
         }
         // Assignments arrive oldest first: current territories end up earliest first.
-        let mut current: Vec<(DateTime<Utc>, i32, usize, usize)> = Vec::new();
+        let mut current: Vec<(DateTime<Utc>, i32, TerritoryIx, CoordinatorIx)> = Vec::new();
         for a in rows.assignments.drain(..) {
             let (Some(&coordinator), Some(&territory)) = (
                 self.coordinator_by_id.get(&a.coordinator_id),
@@ -496,7 +545,8 @@ impl Snapshot {
         }
 
         rows.themes.sort_by_key(|t| (t.position, t.id));
-        for (index, model) in rows.themes.drain(..).enumerate() {
+        for model in rows.themes.drain(..) {
+            let index = self.themes.next_ix();
             self.theme_by_id.insert(model.id, index);
             self.theme_by_code.insert(model.code.clone(), index);
             self.theme_by_label.insert(fold(&model.label), index);
@@ -522,7 +572,7 @@ impl Snapshot {
             let Some(&territory) = self.territory_by_id.get(&model.territory_id) else {
                 continue;
             };
-            let index = self.local_bodies.len();
+            let index = self.local_bodies.next_ix();
             let commune = model
                 .commune_id
                 .and_then(|id| self.commune_by_id.get(&id).copied());
@@ -560,7 +610,7 @@ impl Snapshot {
         }
         sort_by_name(&mut rows.partners, |p| p.name.clone(), |p| p.id);
         for model in rows.partners.drain(..) {
-            let index = self.partners.len();
+            let index = self.partners.next_ix();
             let commune = model
                 .commune_id
                 .and_then(|id| self.commune_by_id.get(&id).copied());
@@ -588,85 +638,70 @@ impl Snapshot {
         self.build_projects(rows);
     }
 
+    /// Projects, their links resolved to positions, their orderings, and the lists of
+    /// projects each coordinator leads and each partner takes part in.
     fn build_projects(&mut self, rows: &mut Rows) {
         rows.projects.sort_by_key(|p| p.id);
-        for (index, p) in rows.projects.iter().enumerate() {
-            self.project_by_id.insert(p.id, index);
+        // Projects are pushed below in this order, so their positions are known now and
+        // the link rows can be gathered per project before the projects are built.
+        for (raw, p) in rows.projects.iter().enumerate() {
+            self.project_by_id.insert(p.id, Ix::new(raw));
         }
-        let count = rows.projects.len();
-        let mut axes = vec![Vec::new(); count];
-        let mut environments = vec![Vec::new(); count];
-        let mut links: [Vec<Vec<i32>>; 5] = Default::default();
-        for list in &mut links {
-            *list = vec![Vec::new(); count];
-        }
-        let index_of = |id: i32| self.project_by_id.get(&id).copied();
-        for a in rows.project_axes.drain(..) {
-            if let Some(i) = index_of(a.project_id) {
-                axes[i].push(a.axis);
+        let mut gathered = vec![GatheredLinks::default(); rows.projects.len()];
+        let by_id = &self.project_by_id;
+        for l in rows.project_axes.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.axes.push(l.axis);
             }
         }
-        for e in rows.project_environments.drain(..) {
-            if let Some(i) = index_of(e.project_id) {
-                environments[i].push(e.environment);
+        for l in rows.project_environments.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.environments.push(l.environment);
             }
         }
-        let [themes, territories, communes, colleges, partners] = &mut links;
-        for (list, pairs) in [
-            (
-                themes,
-                rows.project_themes
-                    .drain(..)
-                    .map(|l| (l.project_id, l.theme_id))
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                territories,
-                rows.project_territories
-                    .drain(..)
-                    .map(|l| (l.project_id, l.territory_id))
-                    .collect(),
-            ),
-            (
-                communes,
-                rows.project_communes
-                    .drain(..)
-                    .map(|l| (l.project_id, l.commune_id))
-                    .collect(),
-            ),
-            (
-                colleges,
-                rows.project_colleges
-                    .drain(..)
-                    .map(|l| (l.project_id, l.college_id))
-                    .collect(),
-            ),
-            (
-                partners,
-                rows.project_partners
-                    .drain(..)
-                    .map(|l| (l.project_id, l.partner_id))
-                    .collect(),
-            ),
-        ] {
-            for (project_id, target) in pairs {
-                if let Some(i) = index_of(project_id) {
-                    list[i].push(target);
-                }
+        for l in rows.project_themes.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.themes.push(l.theme_id);
+            }
+        }
+        for l in rows.project_territories.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.territories.push(l.territory_id);
+            }
+        }
+        for l in rows.project_communes.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.communes.push(l.commune_id);
+            }
+        }
+        for l in rows.project_colleges.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.colleges.push(l.college_id);
+            }
+        }
+        for l in rows.project_partners.drain(..) {
+            if let Some(g) = GatheredLinks::of(&mut gathered, by_id, l.project_id) {
+                g.partners.push(l.partner_id);
             }
         }
 
-        for (i, model) in rows.projects.drain(..).enumerate() {
-            let mut axes = std::mem::take(&mut axes[i]);
+        for (model, links) in rows.projects.drain(..).zip(gathered) {
+            let GatheredLinks {
+                mut axes,
+                mut environments,
+                themes,
+                territories: direct_territories,
+                communes,
+                colleges,
+                partners,
+            } = links;
             axes.sort();
-            let mut environments = std::mem::take(&mut environments[i]);
             environments.sort();
-            let themes = positions(std::mem::take(&mut links[0][i]), &self.theme_by_id);
-            let direct_territories =
-                positions(std::mem::take(&mut links[1][i]), &self.territory_by_id);
-            let communes = positions(std::mem::take(&mut links[2][i]), &self.commune_by_id);
-            let colleges = positions(std::mem::take(&mut links[3][i]), &self.college_by_id);
-            let partners = positions(std::mem::take(&mut links[4][i]), &self.partner_by_id);
+            let themes = positions(themes, &self.theme_by_id);
+            let direct_territories = positions(direct_territories, &self.territory_by_id);
+            let communes = positions(communes, &self.commune_by_id);
+            let colleges = positions(colleges, &self.college_by_id);
+            let partners = positions(partners, &self.partner_by_id);
             let mut territories = direct_territories.clone();
             territories.extend(communes.iter().map(|&c| self.communes[c].territory));
             territories.extend(
@@ -684,10 +719,11 @@ impl Snapshot {
                 model.title,
                 model.summary.as_deref().unwrap_or_default()
             ));
-            self.names.projects.insert(i, &model.title);
+            let index = self.projects.next_ix();
+            self.names.projects.insert(index, &model.title);
             for &theme in &themes {
                 self.names.projects.insert_as(
-                    i,
+                    index,
                     &self.themes[theme].model.label,
                     KeySource::ThemeLabel,
                 );
@@ -710,7 +746,7 @@ impl Snapshot {
         for sort in ProjectSort::ALL {
             for descending in [false, true] {
                 let spec = sort.spec(descending);
-                let order = spec.sorted((0..self.projects.len()).collect(), |&i| {
+                let order = spec.sorted(self.projects.indices().collect(), |&i| {
                     sort.key(&self.projects[i])
                 });
                 self.project_orders.insert((sort, descending), order);
@@ -733,7 +769,7 @@ impl Snapshot {
     }
 
     /// Every project (archived too) in the order `sort`, descending or not.
-    pub fn projects_in_order(&self, sort: ProjectSort, descending: bool) -> &[usize] {
+    pub fn projects_in_order(&self, sort: ProjectSort, descending: bool) -> &[ProjectIx] {
         self.project_orders
             .get(&(sort, descending))
             .map_or(&[], Vec::as_slice)
@@ -745,60 +781,60 @@ impl Snapshot {
     }
 
     /// The territory numbered `number`.
-    pub fn territory_by_number(&self, number: i32) -> Option<usize> {
+    pub fn territory_by_number(&self, number: i32) -> Option<TerritoryIx> {
         self.territory_by_number.get(&number).copied()
     }
 
     /// The territory with database id `id`.
-    pub fn territory_by_id(&self, id: i32) -> Option<usize> {
+    pub fn territory_by_id(&self, id: i32) -> Option<TerritoryIx> {
         self.territory_by_id.get(&id).copied()
     }
 
     /// The commune with database id `id`.
-    pub fn commune_by_id(&self, id: i32) -> Option<usize> {
+    pub fn commune_by_id(&self, id: i32) -> Option<CommuneIx> {
         self.commune_by_id.get(&id).copied()
     }
 
     /// The coordinator with database id `id`.
-    pub fn coordinator_by_id(&self, id: i32) -> Option<usize> {
+    pub fn coordinator_by_id(&self, id: i32) -> Option<CoordinatorIx> {
         self.coordinator_by_id.get(&id).copied()
     }
 
     /// The collège with database id `id`.
-    pub fn college_by_id(&self, id: i32) -> Option<usize> {
+    pub fn college_by_id(&self, id: i32) -> Option<CollegeIx> {
         self.college_by_id.get(&id).copied()
     }
 
     /// The theme with database id `id`.
-    pub fn theme_by_id(&self, id: i32) -> Option<usize> {
+    pub fn theme_by_id(&self, id: i32) -> Option<ThemeIx> {
         self.theme_by_id.get(&id).copied()
     }
 
     /// The theme with code `code` (case-insensitive).
-    pub fn theme_by_code(&self, code: &str) -> Option<usize> {
+    pub fn theme_by_code(&self, code: &str) -> Option<ThemeIx> {
         self.theme_by_code
             .get(&code.trim().to_ascii_uppercase())
             .copied()
     }
 
     /// The theme with code or French label `text` (label folded: "sante mentale").
-    pub fn theme_by_code_or_label(&self, text: &str) -> Option<usize> {
+    pub fn theme_by_code_or_label(&self, text: &str) -> Option<ThemeIx> {
         self.theme_by_code(text)
             .or_else(|| self.theme_by_label.get(&fold(text)).copied())
     }
 
     /// The local body with database id `id`.
-    pub fn local_body_by_id(&self, id: i32) -> Option<usize> {
+    pub fn local_body_by_id(&self, id: i32) -> Option<LocalBodyIx> {
         self.local_body_by_id.get(&id).copied()
     }
 
     /// The partner with database id `id`.
-    pub fn partner_by_id(&self, id: i32) -> Option<usize> {
+    pub fn partner_by_id(&self, id: i32) -> Option<PartnerIx> {
         self.partner_by_id.get(&id).copied()
     }
 
     /// The project with database id `id`.
-    pub fn project_by_id(&self, id: i32) -> Option<usize> {
+    pub fn project_by_id(&self, id: i32) -> Option<ProjectIx> {
         self.project_by_id.get(&id).copied()
     }
 
@@ -808,12 +844,12 @@ impl Snapshot {
     }
 
     /// The commune with INSEE code `code`.
-    pub fn commune_by_insee(&self, code: &str) -> Option<usize> {
+    pub fn commune_by_insee(&self, code: &str) -> Option<CommuneIx> {
         self.commune_by_insee.get(code.trim()).copied()
     }
 
     /// The collège with UAI `uai` (case-insensitive).
-    pub fn college_by_uai(&self, uai: &str) -> Option<usize> {
+    pub fn college_by_uai(&self, uai: &str) -> Option<CollegeIx> {
         self.college_by_uai
             .get(&uai.trim().to_ascii_uppercase())
             .copied()
@@ -821,7 +857,7 @@ impl Snapshot {
 
     /// The collège named `name` (forgiving, exact after folding) or with UAI `name`; an
     /// ambiguous name finds nothing.
-    pub fn college_named(&self, name: &str) -> Option<usize> {
+    pub fn college_named(&self, name: &str) -> Option<CollegeIx> {
         self.college_by_uai(name)
             .or_else(|| match self.names.colleges.exact(name) {
                 [one] => Some(*one),
@@ -830,12 +866,12 @@ impl Snapshot {
     }
 
     /// The communes whose official name or alias is `name` once folded.
-    pub fn communes_named(&self, name: &str) -> &[usize] {
+    pub fn communes_named(&self, name: &str) -> &[CommuneIx] {
         self.names.communes.exact(name)
     }
 
     /// A commune by INSEE code or by name (forgiving); `None` if unknown or ambiguous.
-    pub fn commune_by_code_or_name(&self, text: &str) -> Option<usize> {
+    pub fn commune_by_code_or_name(&self, text: &str) -> Option<CommuneIx> {
         self.commune_by_insee(text)
             .or_else(|| match self.communes_named(text) {
                 [one] => Some(*one),
@@ -859,10 +895,12 @@ impl Snapshot {
 
     /// Communes matching `text` (name, alias, postal code or its beginning, INSEE code),
     /// best first; every commune, by name, when `text` is blank.
-    pub fn search_communes(&self, text: &str) -> Vec<Match> {
+    pub fn search_communes(&self, text: &str) -> Vec<Match<CommuneIx>> {
         let digits = text.trim();
         if digits.is_empty() {
-            return (0..self.communes.len())
+            return self
+                .communes
+                .indices()
                 .map(|item| Match::bare(item, MatchRank::Exact, KeySource::Name))
                 .collect();
         }
@@ -874,7 +912,7 @@ impl Snapshot {
             .collect();
         let digits = digits.as_str();
         if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-            for (index, commune) in self.communes.iter().enumerate() {
+            for (index, commune) in self.communes.iter_enumerated() {
                 let rank = if commune.postal_codes.iter().any(|p| p == digits)
                     || commune.insee_code == digits
                 {
@@ -895,7 +933,7 @@ impl Snapshot {
     }
 
     /// The communes with postal code `code`.
-    pub fn communes_with_postal_code(&self, code: &str) -> &[usize] {
+    pub fn communes_with_postal_code(&self, code: &str) -> &[CommuneIx] {
         self.commune_by_postal_code
             .get(code.trim())
             .map_or(&[], Vec::as_slice)

@@ -13,7 +13,8 @@ use super::ids;
 use super::pagination::{Page, PageArgs, paginate};
 use super::types::{Date, DateTime, LocalBody, Partner, Project};
 use crate::directory::{
-    LocalBodyQuery, NamedSort, OrderSpec, PartnerQuery, ProjectQuery, ProjectSort, Snapshot,
+    CollegeIx, CommuneIx, LocalBodyQuery, NamedSort, OrderSpec, PartnerQuery, ProjectQuery,
+    ProjectSort, Snapshot, TerritoryIx,
 };
 use crate::error::{Error, Result};
 
@@ -192,7 +193,11 @@ pub struct PartnerFilter {
 }
 
 /// A territory number that must exist.
-pub fn territory(dir: &Snapshot, number: Option<i32>, path: &[&str]) -> Result<Option<usize>> {
+pub fn territory(
+    dir: &Snapshot,
+    number: Option<i32>,
+    path: &[&str],
+) -> Result<Option<TerritoryIx>> {
     number
         .map(|n| {
             dir.territory_by_number(n)
@@ -202,7 +207,7 @@ pub fn territory(dir: &Snapshot, number: Option<i32>, path: &[&str]) -> Result<O
 }
 
 /// A commune (INSEE code or name) that must exist, unambiguously.
-pub fn commune(dir: &Snapshot, text: Option<&str>, path: &[&str]) -> Result<Option<usize>> {
+pub fn commune(dir: &Snapshot, text: Option<&str>, path: &[&str]) -> Result<Option<CommuneIx>> {
     text.map(|t| {
         dir.commune_by_code_or_name(t).ok_or_else(|| {
             Error::bad_input(
@@ -215,7 +220,7 @@ pub fn commune(dir: &Snapshot, text: Option<&str>, path: &[&str]) -> Result<Opti
 }
 
 /// A collège (UAI or name) that must exist, unambiguously.
-pub fn college(dir: &Snapshot, text: Option<&str>, path: &[&str]) -> Result<Option<usize>> {
+pub fn college(dir: &Snapshot, text: Option<&str>, path: &[&str]) -> Result<Option<CollegeIx>> {
     text.map(|t| {
         dir.college_named(t)
             .ok_or_else(|| Error::bad_input(format!("no collège has the UAI or name {t:?}"), path))
@@ -331,7 +336,7 @@ pub fn project_page<'a>(
     filter: Option<ProjectFilter>,
     order: Option<ProjectOrder>,
     args: PageArgs,
-    in_territory: Option<usize>,
+    in_territory: Option<TerritoryIx>,
 ) -> Result<Page<Project<'a>>> {
     let mut query = filter.unwrap_or_default().resolve(ctx, dir)?;
     if in_territory.is_some() {

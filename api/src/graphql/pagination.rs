@@ -218,13 +218,13 @@ fn page_sizes(args: &PageArgs) -> Result<(Option<usize>, Option<usize>), Error> 
 }
 
 /// One page of `items` (already in the order `spec`), as a connection of the nodes
-/// `node` makes.
-pub fn paginate<T: OutputType>(
-    items: &[usize],
+/// `node` makes. `I` is whatever names an item: a typed position in the snapshot.
+pub fn paginate<I: Copy, T: OutputType>(
+    items: &[I],
     spec: &OrderSpec,
-    key: impl Fn(usize) -> Vec<KeyPart>,
+    key: impl Fn(I) -> Vec<KeyPart>,
     args: &PageArgs,
-    node: impl Fn(usize) -> Option<T>,
+    node: impl Fn(I) -> Option<T>,
 ) -> Result<Page<T>, Error> {
     let (first, last) = page_sizes(args)?;
     let mut start = 0;

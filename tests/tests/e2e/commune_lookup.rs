@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-use territoires::directory::Snapshot;
 use territoires::directory::matcher::{self, Target};
+use territoires::directory::{CommuneIx, Snapshot};
 use territoires_tests::{error_code, spawn_app};
 
 const LOOKUP: &str = r#"query($t: String!) {
@@ -243,7 +243,11 @@ fn apply(name: &str, edit: &Edit) -> String {
 async fn one_letter_off_still_finds_the_commune_first() {
     let app = spawn_app().await;
     let dir = Snapshot::load(&app.db).await.unwrap();
-    let names: Vec<String> = dir.communes.iter().map(|c| c.name.clone()).collect();
+    let communes: Vec<(CommuneIx, String)> = dir
+        .communes
+        .iter_enumerated()
+        .map(|(ix, c)| (ix, c.name.clone()))
+        .collect();
     let glued: Vec<String> = dir
         .communes
         .iter()
@@ -257,19 +261,20 @@ async fn one_letter_off_still_finds_the_commune_first() {
     ];
     let mut runner = TestRunner::new(Config::with_cases(512));
     runner
-        .run(&(0..names.len(), edit), |(commune, edit)| {
-            let typed = apply(&names[commune], &edit);
+        .run(&(0..communes.len(), edit), |(commune, edit)| {
+            let (commune, name) = &communes[commune];
+            let typed = apply(name, &edit);
             let key = matcher::glue(&typed);
             // Names under 4 letters tolerate no typo; an edit can land on another name.
             prop_assume!(key.len() >= 4);
-            prop_assume!(!glued.contains(&key) || key == matcher::glue(&names[commune]));
+            prop_assume!(!glued.contains(&key) || key == matcher::glue(name));
             prop_assume!(matcher::france().names.exact(&key).is_empty());
             let outcome = matcher::lookup(&dir, &typed);
             let first = outcome.candidates.first().map(|c| c.target);
-            if first != Some(Target::Commune(commune)) {
+            if first != Some(Target::Commune(*commune)) {
                 return Err(TestCaseError::fail(format!(
-                    "{typed:?} ({edit:?} of {}) found {first:?}: {}",
-                    names[commune], outcome.message
+                    "{typed:?} ({edit:?} of {name}) found {first:?}: {}",
+                    outcome.message
                 )));
             }
             Ok(())

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use territoires::directory::matcher;
-use territoires::directory::{HitKind, HitKinds, Snapshot, Visibility, search};
+use territoires::directory::{HitItem, HitKind, HitKinds, Snapshot, Visibility, search};
 use territoires_tests::{error_code, spawn_app};
 
 const RESULTS: &str = "query($t: String!, $k: [SearchKind!]) {
@@ -233,21 +233,19 @@ fn apply(name: &str, edit: &Edit) -> String {
 async fn one_letter_off_still_finds_the_college_or_coordinator_first() {
     let app = spawn_app().await;
     let dir = Snapshot::load(&app.db).await.unwrap();
-    let mut targets: Vec<(HitKind, usize, String)> = dir
+    let mut targets: Vec<(HitItem, String)> = dir
         .colleges
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (HitKind::College, i, c.model.name.clone()))
+        .iter_enumerated()
+        .map(|(i, c)| (HitItem::College(i), c.model.name.clone()))
         .collect();
-    targets.extend(dir.coordinators.iter().enumerate().map(|(i, c)| {
+    targets.extend(dir.coordinators.iter_enumerated().map(|(i, c)| {
         (
-            HitKind::Coordinator,
-            i,
+            HitItem::Coordinator(i),
             format!("{} {}", c.model.first_name, c.model.last_name),
         )
     }));
-    let folded: Vec<String> = targets.iter().map(|(_, _, n)| fold(n)).collect();
-    let glued: Vec<String> = targets.iter().map(|(_, _, n)| matcher::glue(n)).collect();
+    let folded: Vec<String> = targets.iter().map(|(_, n)| fold(n)).collect();
+    let glued: Vec<String> = targets.iter().map(|(_, n)| matcher::glue(n)).collect();
     let edit = prop_oneof![
         (any::<usize>(), proptest::char::range('a', 'z')).prop_map(|(i, c)| Edit::Change(i, c)),
         any::<usize>().prop_map(Edit::Drop),
@@ -259,7 +257,7 @@ async fn one_letter_off_still_finds_the_college_or_coordinator_first() {
     let mut runner = TestRunner::new(Config::with_cases(512));
     runner
         .run(&(0..targets.len(), edit), |(target, edit)| {
-            let (kind, item, name) = &targets[target];
+            let (item, name) = &targets[target];
             let typed = apply(name, &edit);
             let key = matcher::glue(&typed);
             prop_assume!(key.len() >= 4);
@@ -278,8 +276,8 @@ async fn one_letter_off_still_finds_the_college_or_coordinator_first() {
                     .all(|(i, g)| i == target || *g != key)
             );
             let hits = search(&dir, &typed, kinds, Visibility { everything: true }, 3);
-            let first = hits.first().map(|h| (h.kind, h.item));
-            if first != Some((*kind, *item)) {
+            let first = hits.first().map(|h| h.item);
+            if first != Some(*item) {
                 return Err(TestCaseError::fail(format!(
                     "{typed:?} ({edit:?} of {name}) found {hits:?}"
                 )));

@@ -9,7 +9,7 @@ use super::france::{France, france};
 use super::index::{Found, Index};
 use super::message::message;
 use super::query::{Query, glue, parse};
-use crate::directory::Snapshot;
+use crate::directory::{CommuneIx, Ix, Snapshot};
 
 /// How many candidates a lookup returns at most.
 pub const MAX_CANDIDATES: usize = 10;
@@ -22,7 +22,7 @@ const MIN_PREFIX: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A commune of the département, by its position in the snapshot.
-    Commune(usize),
+    Commune(CommuneIx),
     /// A commune elsewhere in France, by its row in [`France`].
     Other(u32),
 }
@@ -92,7 +92,7 @@ pub enum Reason {
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The commune of the département the text designates, if one does.
-    pub found: Option<usize>,
+    pub found: Option<CommuneIx>,
     /// Candidates, best first, at most [`MAX_CANDIDATES`].
     pub candidates: Vec<Candidate>,
     /// Why nothing was found, or why several were.
@@ -176,7 +176,9 @@ fn by_name(dir: &Snapshot, france: &France, name: &str, offer: &mut impl FnMut(C
         return;
     }
     let sources: [Source<'_>; 2] = [
-        (&dir.commune_matcher, |i| Target::Commune(i as usize)),
+        (&dir.commune_matcher, |i| {
+            Target::Commune(Ix::new(i as usize))
+        }),
         (&france.names, Target::Other),
     ];
     for (index, target) in sources {
@@ -324,7 +326,7 @@ fn by_code(dir: &Snapshot, france: &France, query: &Query, offer: &mut impl FnMu
 }
 
 /// The commune found, if any, and why.
-fn decide(candidates: &[Candidate]) -> (Option<usize>, Reason) {
+fn decide(candidates: &[Candidate]) -> (Option<CommuneIx>, Reason) {
     let Some(top) = candidates.first() else {
         return (None, Reason::Unknown);
     };
@@ -332,7 +334,7 @@ fn decide(candidates: &[Candidate]) -> (Option<usize>, Reason) {
         .iter()
         .take_while(|c| c.score == top.score)
         .collect();
-    let local: Vec<usize> = group
+    let local: Vec<CommuneIx> = group
         .iter()
         .filter_map(|c| match c.target {
             Target::Commune(i) => Some(i),

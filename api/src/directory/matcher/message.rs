@@ -5,7 +5,7 @@
 use super::france::France;
 use super::lookup::{Candidate, Reason, Target, name_of};
 use super::query::Query;
-use crate::directory::Snapshot;
+use crate::directory::{CommuneIx, Snapshot};
 
 /// How many communes a message names at most.
 const MAX_NAMED: usize = 5;
@@ -15,7 +15,7 @@ pub(super) fn message(
     dir: &Snapshot,
     france: &France,
     query: &Query,
-    found: Option<usize>,
+    found: Option<CommuneIx>,
     reason: Reason,
     candidates: &[Candidate],
 ) -> String {

@@ -5,15 +5,15 @@ use std::sync::Arc;
 
 use async_graphql::Object;
 
-use crate::directory::Snapshot;
+use crate::directory::{CollegeIx, LocalBodyIx, PartnerIx, ProjectIx, Snapshot, ThemeIx};
 use crate::graphql::types::{College, LocalBody, Partner, Project, Theme};
 
 macro_rules! payload {
-    ($(#[$doc:meta])* $name:ident, $field:ident, $ty:ident, $find:ident, $what:literal) => {
+    ($(#[$doc:meta])* $name:ident, $field:ident, $ty:ident, $ix:ident, $find:ident, $what:literal) => {
         $(#[$doc])*
         pub struct $name {
             pub(crate) dir: Arc<Snapshot>,
-            pub(crate) index: usize,
+            pub(crate) index: $ix,
         }
 
         impl $name {
@@ -42,21 +42,21 @@ macro_rules! payload {
 
 payload!(
     /// The result of a project mutation.
-    ProjectPayload, project, Project, project_by_id, "project"
+    ProjectPayload, project, Project, ProjectIx, project_by_id, "project"
 );
 payload!(
     /// The result of a local body mutation.
-    LocalBodyPayload, local_body, LocalBody, local_body_by_id, "local body"
+    LocalBodyPayload, local_body, LocalBody, LocalBodyIx, local_body_by_id, "local body"
 );
 payload!(
     /// The result of a partner mutation.
-    PartnerPayload, partner, Partner, partner_by_id, "partner"
+    PartnerPayload, partner, Partner, PartnerIx, partner_by_id, "partner"
 );
 payload!(
     /// The result of a collège mutation.
-    CollegePayload, college, College, college_by_id, "collège"
+    CollegePayload, college, College, CollegeIx, college_by_id, "collège"
 );
 payload!(
     /// The result of a theme mutation.
-    ThemePayload, theme, Theme, theme_by_id, "theme"
+    ThemePayload, theme, Theme, ThemeIx, theme_by_id, "theme"
 );

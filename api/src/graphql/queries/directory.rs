@@ -25,7 +25,9 @@ impl DirectoryQuery {
     /// Every territory, by number.
     async fn territories<'a>(&self, ctx: &Context<'a>) -> Result<Vec<Territory<'a>>> {
         let dir = snapshot(ctx)?;
-        Ok((0..dir.territories.len())
+        Ok(dir
+            .territories
+            .indices()
             .filter_map(|i| Territory::at(dir, i))
             .collect())
     }
@@ -150,7 +152,9 @@ impl DirectoryQuery {
         let dir = snapshot(ctx)?;
         let territory = inputs::territory(dir, territory, &["territory"])?;
         let include_inactive = include_hidden(ctx, include_inactive)?;
-        Ok((0..dir.coordinators.len())
+        Ok(dir
+            .coordinators
+            .indices()
             .filter_map(|i| Coordinator::at(dir, i))
             .filter(|c| include_inactive || c.row.model.active)
             .filter(|c| territory.is_none_or(|t| c.row.territories.contains(&t)))
@@ -185,7 +189,9 @@ impl DirectoryQuery {
         let dir = snapshot(ctx)?;
         let territory = inputs::territory(dir, territory, &["territory"])?;
         let commune = inputs::commune(dir, commune.as_deref(), &["commune"])?;
-        Ok((0..dir.colleges.len())
+        Ok(dir
+            .colleges
+            .indices()
             .filter_map(|i| College::at(dir, i))
             .filter(|c| c.row.model.archived_at.is_none())
             .filter(|c| commune.is_none_or(|m| c.row.commune == m))
@@ -205,7 +211,9 @@ impl DirectoryQuery {
     ) -> Result<Vec<Theme<'a>>> {
         let dir = snapshot(ctx)?;
         let include_archived = include_hidden(ctx, include_archived)?;
-        Ok((0..dir.themes.len())
+        Ok(dir
+            .themes
+            .indices()
             .filter(|&i| include_archived || dir.themes[i].model.archived_at.is_none())
             .filter_map(|i| Theme::at(dir, i))
             .collect())

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use entity::Role;
 
-use crate::directory::{Hit, HitKind, HitKinds, KeySource, MatchRank, Visibility, search};
+use crate::directory::{Hit, HitItem, HitKind, HitKinds, KeySource, MatchRank, Visibility, search};
 use crate::error::Error;
 use crate::graphql::access::viewer;
 use crate::graphql::pagination::MAX_PAGE_SIZE;
@@ -167,15 +167,15 @@ fn run<'a>(
     Ok(search(dir, text, kinds, visibility, limit)
         .into_iter()
         .filter_map(|hit| {
-            let item = match hit.kind {
-                HitKind::Commune => Commune::at(dir, hit.item).map(SearchHit::Commune),
-                HitKind::Coordinator => Coordinator::at(dir, hit.item).map(SearchHit::Coordinator),
-                HitKind::College => College::at(dir, hit.item).map(SearchHit::College),
-                HitKind::LocalBody => LocalBody::at(dir, hit.item).map(SearchHit::LocalBody),
-                HitKind::Partner => Partner::at(dir, hit.item).map(SearchHit::Partner),
-                HitKind::Project => Project::at(dir, hit.item).map(SearchHit::Project),
-                HitKind::Theme => Theme::at(dir, hit.item).map(SearchHit::Theme),
-                HitKind::Territory => Territory::at(dir, hit.item).map(SearchHit::Territory),
+            let item = match hit.item {
+                HitItem::Commune(i) => Commune::at(dir, i).map(SearchHit::Commune),
+                HitItem::Coordinator(i) => Coordinator::at(dir, i).map(SearchHit::Coordinator),
+                HitItem::College(i) => College::at(dir, i).map(SearchHit::College),
+                HitItem::LocalBody(i) => LocalBody::at(dir, i).map(SearchHit::LocalBody),
+                HitItem::Partner(i) => Partner::at(dir, i).map(SearchHit::Partner),
+                HitItem::Project(i) => Project::at(dir, i).map(SearchHit::Project),
+                HitItem::Theme(i) => Theme::at(dir, i).map(SearchHit::Theme),
+                HitItem::Territory(i) => Territory::at(dir, i).map(SearchHit::Territory),
             }?;
             Some((hit, item))
         })

@@ -4,7 +4,7 @@ use crate::graphql::types::DateTime;
 use async_graphql::{ID, Object, Result};
 
 use super::{Commune, LocalBody, Project, Territory};
-use crate::directory::{CollegeRow, ProjectQuery, ProjectSort, Snapshot};
+use crate::directory::{CollegeIx, CollegeRow, ProjectQuery, ProjectSort, Snapshot};
 use crate::graphql::ids;
 use crate::graphql::inputs::{ProjectOrder, projects_page};
 use crate::graphql::pagination::{Page, PageArgs};
@@ -13,16 +13,16 @@ use crate::graphql::pagination::{Page, PageArgs};
 pub struct College<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a CollegeRow,
-    pub(crate) index: usize,
+    pub(crate) index: CollegeIx,
 }
 
 impl<'a> College<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: CollegeIx) -> Option<Self> {
         dir.colleges.get(index).map(|row| Self { dir, row, index })
     }
 
     /// The collèges at `positions` that are not archived.
-    pub(crate) fn visible(dir: &'a Snapshot, positions: &[usize]) -> Vec<Self> {
+    pub(crate) fn visible(dir: &'a Snapshot, positions: &[CollegeIx]) -> Vec<Self> {
         positions
             .iter()
             .filter_map(|&i| Self::at(dir, i))

@@ -3,7 +3,7 @@
 use async_graphql::{ID, Object, Result};
 
 use super::{College, LocalBody, Partner, Project, Territory};
-use crate::directory::{CommuneRow, PartnerQuery, ProjectQuery, ProjectSort, Snapshot};
+use crate::directory::{CommuneIx, CommuneRow, PartnerQuery, ProjectQuery, ProjectSort, Snapshot};
 use crate::graphql::ids;
 use crate::graphql::inputs::{PartnerOrder, ProjectOrder, partners_page, projects_page};
 use crate::graphql::pagination::{Page, PageArgs};
@@ -13,11 +13,11 @@ use crate::graphql::types::GeoJson;
 pub struct Commune<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a CommuneRow,
-    pub(crate) index: usize,
+    pub(crate) index: CommuneIx,
 }
 
 impl<'a> Commune<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: CommuneIx) -> Option<Self> {
         dir.communes.get(index).map(|row| Self { dir, row, index })
     }
 }

@@ -6,7 +6,7 @@ use entity::Role;
 use entity::normalize::display_phone;
 
 use super::{LocalBody, Project, Territory};
-use crate::directory::{CoordinatorRow, ProjectQuery, Snapshot};
+use crate::directory::{CoordinatorIx, CoordinatorRow, ProjectQuery, Snapshot};
 use crate::graphql::access::{RoleGuard, viewer};
 use crate::graphql::ids;
 use crate::graphql::inputs::{ProjectOrder, projects_page};
@@ -21,11 +21,11 @@ use crate::graphql::pagination::{Page, PageArgs};
 pub struct Coordinator<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a CoordinatorRow,
-    pub(crate) index: usize,
+    pub(crate) index: CoordinatorIx,
 }
 
 impl<'a> Coordinator<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: CoordinatorIx) -> Option<Self> {
         dir.coordinators
             .get(index)
             .map(|row| Self { dir, row, index })
@@ -35,7 +35,11 @@ impl<'a> Coordinator<'a> {
     /// (no longer on the roster) is hidden from the public everywhere they could be
     /// reached (lookups, `node`, a project's lead, a body's representatives) and stays
     /// visible to EDITOR and ADMIN callers.
-    pub(crate) fn seen_by(ctx: &Context<'_>, dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn seen_by(
+        ctx: &Context<'_>,
+        dir: &'a Snapshot,
+        index: CoordinatorIx,
+    ) -> Option<Self> {
         Self::at(dir, index).filter(|c| c.row.model.active || viewer(ctx).has(Role::Editor))
     }
 

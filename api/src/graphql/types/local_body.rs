@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use entity::{Labelled, LocalBodyKind};
 
 use super::{College, Commune, Coordinator, Territory};
-use crate::directory::{LocalBodyRow, Snapshot};
+use crate::directory::{LocalBodyIx, LocalBodyRow, Snapshot};
 use crate::graphql::ids;
 
 /// A local body (*instance locale*: CLSPD, CESC, steering committee…) where a coordinator
@@ -16,12 +16,12 @@ pub struct LocalBody<'a> {
 }
 
 impl<'a> LocalBody<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: LocalBodyIx) -> Option<Self> {
         dir.local_bodies.get(index).map(|row| Self { dir, row })
     }
 
     /// The local bodies at `positions` that are not archived.
-    pub(crate) fn visible(dir: &'a Snapshot, positions: &[usize]) -> Vec<Self> {
+    pub(crate) fn visible(dir: &'a Snapshot, positions: &[LocalBodyIx]) -> Vec<Self> {
         positions
             .iter()
             .filter_map(|&i| Self::at(dir, i))

@@ -6,7 +6,7 @@ use entity::normalize::display_phone;
 use entity::{Labelled, PartnerKind, Role, partner_expectation};
 
 use super::{Commune, Date, Project, Territory};
-use crate::directory::{PartnerRow, ProjectQuery, Snapshot};
+use crate::directory::{PartnerIx, PartnerRow, ProjectQuery, Snapshot};
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
 use crate::graphql::inputs::{ProjectOrder, include_hidden, projects_page};
@@ -18,16 +18,16 @@ use crate::graphql::pagination::{Page, PageArgs};
 pub struct Partner<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a PartnerRow,
-    pub(crate) index: usize,
+    pub(crate) index: PartnerIx,
 }
 
 impl<'a> Partner<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: PartnerIx) -> Option<Self> {
         dir.partners.get(index).map(|row| Self { dir, row, index })
     }
 
     /// The partners at `positions` that are not archived.
-    pub(crate) fn visible(dir: &'a Snapshot, positions: &[usize]) -> Vec<Self> {
+    pub(crate) fn visible(dir: &'a Snapshot, positions: &[PartnerIx]) -> Vec<Self> {
         positions
             .iter()
             .filter_map(|&i| Self::at(dir, i))

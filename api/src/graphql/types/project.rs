@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use entity::{Labelled, ProjectStatus, SaecUnit, StrategicAxis, YouthEnvironment};
 
 use super::{College, Commune, Coordinator, Date, Partner, Territory, Theme};
-use crate::directory::{ProjectRow, Snapshot};
+use crate::directory::{ProjectIx, ProjectRow, Snapshot};
 use crate::graphql::ids;
 
 /// A cross-cutting project (*action / projet transversal*): what it is, where, with whom,
@@ -16,12 +16,12 @@ pub struct Project<'a> {
 }
 
 impl<'a> Project<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: ProjectIx) -> Option<Self> {
         dir.projects.get(index).map(|row| Self { dir, row })
     }
 
     /// The projects at `positions` that are not archived.
-    pub(crate) fn visible(dir: &'a Snapshot, positions: &[usize]) -> Vec<Self> {
+    pub(crate) fn visible(dir: &'a Snapshot, positions: &[ProjectIx]) -> Vec<Self> {
         positions
             .iter()
             .filter_map(|&i| Self::at(dir, i))

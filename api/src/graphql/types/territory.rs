@@ -4,7 +4,9 @@ use async_graphql::{Context, ID, Object, Result};
 use entity::LocalBodyKind;
 
 use super::{College, Commune, Coordinator, LocalBody, Partner, Project, TerritoryOverview};
-use crate::directory::{LocalBodyQuery, PartnerQuery, Snapshot, TerritoryRow, overview};
+use crate::directory::{
+    LocalBodyQuery, PartnerQuery, Snapshot, TerritoryIx, TerritoryRow, overview,
+};
 use crate::graphql::ids;
 use crate::graphql::inputs::{
     LocalBodyOrder, PartnerOrder, ProjectFilter, ProjectOrder, local_bodies_page, partners_page,
@@ -18,11 +20,11 @@ use crate::graphql::types::GeoJson;
 pub struct Territory<'a> {
     pub(crate) dir: &'a Snapshot,
     pub(crate) row: &'a TerritoryRow,
-    pub(crate) index: usize,
+    pub(crate) index: TerritoryIx,
 }
 
 impl<'a> Territory<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: TerritoryIx) -> Option<Self> {
         dir.territories
             .get(index)
             .map(|row| Self { dir, row, index })

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Object};
 
-use crate::directory::{Snapshot, ThemeRow};
+use crate::directory::{Snapshot, ThemeIx, ThemeRow};
 use crate::graphql::ids;
 
 /// A priority theme (social networks, mental health, fight prevention…), with its French
@@ -12,7 +12,7 @@ pub struct Theme<'a> {
 }
 
 impl<'a> Theme<'a> {
-    pub(crate) fn at(dir: &'a Snapshot, index: usize) -> Option<Self> {
+    pub(crate) fn at(dir: &'a Snapshot, index: ThemeIx) -> Option<Self> {
         dir.themes.get(index).map(|row| Self { row })
     }
 }

@@ -80,7 +80,9 @@ impl Vocabulary {
     /// Current themes (codes and labels), in display order.
     async fn themes<'a>(&self, ctx: &Context<'a>) -> Result<Vec<Theme<'a>>> {
         let dir = snapshot(ctx)?;
-        Ok((0..dir.themes.len())
+        Ok(dir
+            .themes
+            .indices()
             .filter(|&i| dir.themes[i].model.archived_at.is_none())
             .filter_map(|i| Theme::at(dir, i))
             .collect())
