@@ -116,8 +116,7 @@ pub async fn execute(
     let query = request.query.clone();
     let operation_name = request.operation_name.clone();
     let mut response = schema.execute(request).await;
-    nulls::propagate(&mut response, &query, operation_name.as_deref());
-    errors::classify_all(&mut response);
+    repair(&mut response, &query, operation_name.as_deref());
     response
 }
 
@@ -132,10 +131,16 @@ pub fn execute_stream(
     let query = request.query.clone();
     let operation_name = request.operation_name.clone();
     futures_util::StreamExt::map(schema.execute_stream(request), move |mut response| {
-        nulls::propagate(&mut response, &query, operation_name.as_deref());
-        errors::classify_all(&mut response);
+        repair(&mut response, &query, operation_name.as_deref());
         response
     })
+}
+
+/// What both ways of executing do to an answer of `query`: failed fields' `null`s where
+/// the specification wants them, then a code on every error.
+fn repair(response: &mut async_graphql::Response, query: &str, operation_name: Option<&str>) {
+    nulls::propagate(response, query, operation_name);
+    errors::classify_all(response);
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`, with the `@specifiedBy`
