@@ -72,6 +72,17 @@ pub struct DataEvent {
     pub kinds: Arc<[DataChangeKind]>,
 }
 
+/// What the versions in (`after`, `upto`] changed, or every kind when the records cannot
+/// be read: "something changed" is the safe answer for a subscriber.
+pub async fn changed_kinds(db: &DatabaseConnection, after: i64, upto: i64) -> Vec<DataChangeKind> {
+    data_change::kinds_between(db, after, upto)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "subscriptions: cannot read what changed");
+            DataChangeKind::ALL.to_vec()
+        })
+}
+
 /// The process's source of change events and its subscription bounds.
 pub struct Events {
     db: DatabaseConnection,
@@ -284,13 +295,7 @@ impl Source {
         if self.data.receiver_count() == 0 {
             return;
         }
-        let kinds = match data_change::kinds_between(&self.db, after, version).await {
-            Ok(kinds) => kinds,
-            Err(error) => {
-                tracing::warn!(%error, "subscriptions: cannot read what changed");
-                DataChangeKind::ALL.to_vec()
-            }
-        };
+        let kinds = changed_kinds(&self.db, after, version).await;
         let event = DataEvent {
             after,
             version,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, SimpleObject, Subscription};
 use chrono::Utc;
-use entity::{DataChangeKind, Labelled, Role, SyncStatus, data_change, data_version};
+use entity::{DataChangeKind, Role, SyncStatus, data_version};
 use futures_util::Stream;
 use futures_util::stream;
 use sea_orm::DatabaseConnection;
@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 use crate::error::Error;
-use crate::events::{DataEvent, Events, RunEvent};
+use crate::events::{DataEvent, Events, RunEvent, changed_kinds};
 use crate::graphql::access::RoleGuard;
 use crate::graphql::ids;
 use crate::graphql::types::{DateTime, SyncRun};
@@ -206,12 +206,7 @@ async fn kinds_since(db: &DatabaseConnection, last: i64, event: &DataEvent) -> V
     if event.after == last {
         return event.kinds.to_vec();
     }
-    data_change::kinds_between(db, last, event.version)
-        .await
-        .unwrap_or_else(|error| {
-            tracing::warn!(%error, "subscriptions: cannot read what changed");
-            DataChangeKind::ALL.to_vec()
-        })
+    changed_kinds(db, last, event.version).await
 }
 
 /// What a broadcast receiver gives next.
